@@ -1,0 +1,80 @@
+"""ember: a deep-learning framework written from first principles on NumPy (and CuPy).
+
+Example:
+    >>> import ember as em
+    >>> x = em.tensor(2.0, requires_grad=True)
+    >>> y = em.sin(x ** 2)
+    >>> y.backward()
+    >>> round(x.grad.item(), 5)   # cos(4) * 4
+    -2.61457
+"""
+
+from ember import backend, utils
+from ember.autograd import (
+    Tensor,
+    as_tensor,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from ember.autograd import engine as autograd
+from ember.autograd.functional import grad, value_and_grad
+from ember.backend import floatx, set_floatx
+from ember.creation import (
+    arange,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ember.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from ember.ops import *  # noqa: F403 - the op namespace is the public API
+from ember.ops import __all__ as _ops_all
+
+__version__ = "0.1.0"
+
+# Submodules load on first use (`em.layers`, `em.linalg`, ...): `import ember` stays light and
+# optional dependencies are imported only by the parts that need them.
+_SUBMODULES = {
+    "activations", "applications", "callbacks", "cli", "cuda", "data", "datasets",
+    "distributions", "explain", "initializers", "io", "layers", "linalg", "losses", "metrics",
+    "model_selection", "models", "optimizers", "regularizers", "sklearn", "tune",
+}
+# Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.
+_LAZY_NAMES = {
+    "einsum": "ember.ops.linalg", "cross": "ember.ops.linalg", "trace": "ember.ops.linalg",
+    "Sequential": "ember.models", "Model": "ember.models", "Input": "ember.layers",
+    "device": "ember.devices",
+}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _SUBMODULES:
+        return importlib.import_module(f"ember.{name}")
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
+    raise AttributeError(f"module 'ember' has no attribute {name!r}")
+
+
+__all__ = [
+    "Tensor", "as_tensor", "autograd", "backend", "enable_grad", "floatx", "grad",
+    "gradcheck", "gradgradcheck", "GradcheckError", "is_grad_enabled", "no_grad",
+    "set_floatx", "set_grad_enabled", "utils", "value_and_grad", "arange", "empty", "eye",
+    "from_numpy", "full", "full_like", "linspace", "ones", "ones_like", "rand", "rand_like",
+    "randint", "randn", "randn_like", "tensor", "zeros", "zeros_like", *_ops_all,
+]

@@ -1,0 +1,165 @@
+"""Making tensors: from data, filled with constants, ranges and random values.
+
+Floating-point results use the default float type (``em.floatx()``, float32) unless ``dtype``
+says otherwise; random draws come from the generator seeded by ``em.utils.set_random_seed``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ember import backend
+from ember.autograd.tensor import Tensor, _new
+
+
+def _shape(shape: tuple) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(int(n) for n in shape)
+
+
+def _finish(data: Any, requires_grad: bool) -> Tensor:
+    t = _new(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
+           device: str | None = None) -> Tensor:
+    """A tensor from a number, a (nested) list or an array; NumPy arrays are not copied.
+
+    Example:
+        >>> import ember as em
+        >>> em.tensor([[1, 2], [3, 4]]).shape
+        (2, 2)
+    """
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def from_numpy(array: Any) -> Tensor:
+    """A tensor sharing memory with a NumPy array (its dtype kept)."""
+    return _new(array)
+
+
+def _filled(fill: str, shape: tuple, dtype: Any, requires_grad: bool, device: Any) -> Tensor:
+    xp = backend.module_for(device)
+    data = getattr(xp, fill)(_shape(shape), dtype=dtype or backend.floatx())
+    return _finish(data, requires_grad)
+
+
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+          device: str | None = None) -> Tensor:
+    """A tensor of zeros: ``em.zeros(2, 3)`` or ``em.zeros((2, 3))``."""
+    return _filled("zeros", shape, dtype, requires_grad, device)
+
+
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+         device: str | None = None) -> Tensor:
+    """A tensor of ones."""
+    return _filled("ones", shape, dtype, requires_grad, device)
+
+
+def empty(*shape: Any, dtype: Any = None, device: str | None = None) -> Tensor:
+    """An uninitialized tensor (its values are whatever memory held)."""
+    return _filled("empty", shape, dtype, False, device)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
+         device: str | None = None) -> Tensor:
+    """A tensor filled with ``fill_value``."""
+    xp = backend.module_for(device)
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    if dtype is None:
+        dtype = backend.floatx() if isinstance(fill_value, float) else None
+    return _finish(xp.full(shape, fill_value, dtype=dtype), requires_grad)
+
+
+def _like(t: Any) -> tuple:
+    data = t.data if isinstance(t, Tensor) else t
+    return data.shape, data.dtype, backend.device_of(data)
+
+
+def zeros_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros with the shape, dtype and device of ``t``."""
+    shape, dt, dev = _like(t)
+    return zeros(shape, dtype=dtype or dt, requires_grad=requires_grad, device=dev)
+
+
+def ones_like(t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones with the shape, dtype and device of ``t``."""
+    shape, dt, dev = _like(t)
+    return ones(shape, dtype=dtype or dt, requires_grad=requires_grad, device=dev)
+
+
+def full_like(t: Any, fill_value: Any, dtype: Any = None) -> Tensor:
+    """``fill_value`` with the shape, dtype and device of ``t``."""
+    shape, dt, dev = _like(t)
+    return full(shape, fill_value, dtype=dtype or dt, device=dev)
+
+
+def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
+           device: str | None = None) -> Tensor:
+    """Evenly spaced values in [start, stop), as ``numpy.arange`` (floats get floatx)."""
+    xp = backend.module_for(device)
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None and any(isinstance(v, float) for v in (start, stop, step)):
+        dtype = backend.floatx()
+    return _new(xp.arange(start, stop, step, dtype=dtype))
+
+
+def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, dtype: Any = None,
+             device: str | None = None) -> Tensor:
+    """``num`` evenly spaced values from start to stop."""
+    xp = backend.module_for(device)
+    return _new(xp.linspace(start, stop, num, endpoint=endpoint, dtype=dtype or backend.floatx()))
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, device: str | None = None) -> Tensor:
+    """The identity matrix (n x m)."""
+    xp = backend.module_for(device)
+    return _new(xp.eye(n, m, dtype=dtype or backend.floatx()))
+
+
+def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+         device: str | None = None) -> Tensor:
+    """Uniform random values in [0, 1)."""
+    xp = backend.module_for(device)
+    dt = dtype or backend.floatx()
+    data = backend.rng(xp).random(_shape(shape), dtype=_rng_dtype(dt)).astype(dt, copy=False)
+    return _finish(data, requires_grad)
+
+
+def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
+          device: str | None = None) -> Tensor:
+    """Standard normal random values."""
+    xp = backend.module_for(device)
+    dt = dtype or backend.floatx()
+    data = backend.rng(xp).standard_normal(_shape(shape), dtype=_rng_dtype(dt))
+    return _finish(data.astype(dt, copy=False), requires_grad)
+
+
+def randint(low: int, high: int | None = None, size: Any = (), device: str | None = None
+            ) -> Tensor:
+    """Random integers in [low, high)."""
+    xp = backend.module_for(device)
+    if high is None:
+        low, high = 0, low
+    size = (size,) if isinstance(size, int) else tuple(size)
+    return _new(backend.rng(xp).integers(low, high, size=size))
+
+
+def _rng_dtype(dtype: Any) -> str:
+    name = backend.numpy_module().dtype(dtype).name
+    return name if name in ("float32", "float64") else "float32"
+
+
+def rand_like(t: Any) -> Tensor:
+    shape, dt, dev = _like(t)
+    return rand(shape, dtype=dt, device=dev)
+
+
+def randn_like(t: Any) -> Tensor:
+    shape, dt, dev = _like(t)
+    return randn(shape, dtype=dt, device=dev)

@@ -1,0 +1,398 @@
+"""Elementwise ops: each forward and its backward side by side.
+
+Backward rules are written with tensor ops, so with ``create_graph=True`` they are recorded and
+can be differentiated again (higher-order gradients). Broadcasting is undone by the engine.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ember.autograd.tensor import Tensor, as_tensor, make
+from ember.backend import xp_of
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else as_tensor(x)
+
+
+def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    """Two tensors; a Python number or array takes the other side's dtype (no float64 creep)."""
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    if not isinstance(b, Tensor):
+        b = as_tensor(b, a)
+    ka, kb = a.data.dtype.kind, b.data.dtype.kind
+    if ka != kb and (ka == "f") != (kb == "f"):  # int/bool with float: float wins, like PyTorch
+        if ka == "f":
+            b = _cast(b, a.data.dtype)
+        else:
+            a = _cast(a, b.data.dtype)
+    return a, b
+
+
+def _cast(x: Tensor, dtype: Any) -> Tensor:
+    return make(x.data.astype(dtype), (x,), lambda g: (g,), "astype")
+
+
+def _shape_error(op: str, a: Tensor, b: Tensor) -> ValueError:
+    return ValueError(
+        f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together (trailing axes must "
+        "be equal or 1)"
+    )
+
+
+# ------------------------------------------------------------------ binary arithmetic
+def add(a: Any, b: Any) -> Tensor:
+    """a + b, broadcasting."""
+    a, b = _pair(a, b)
+    try:
+        data = a.data + b.data
+    except ValueError:
+        raise _shape_error("add", a, b) from None
+    return make(data, (a, b), _add_backward, "add")
+
+
+def _add_backward(g: Tensor) -> tuple:
+    return g, g
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """a - b, broadcasting."""
+    a, b = _pair(a, b)
+    try:
+        data = a.data - b.data
+    except ValueError:
+        raise _shape_error("sub", a, b) from None
+    return make(data, (a, b), _sub_backward, "sub")
+
+
+def _sub_backward(g: Tensor) -> tuple:
+    return g, -g
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """a * b, broadcasting."""
+    a, b = _pair(a, b)
+    try:
+        data = a.data * b.data
+    except ValueError:
+        raise _shape_error("mul", a, b) from None
+    return make(data, (a, b), lambda g: (g * b, g * a), "mul", (a, b))
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """a / b, broadcasting (true division)."""
+    a, b = _pair(a, b)
+    try:
+        data = a.data / b.data
+    except ValueError:
+        raise _shape_error("div", a, b) from None
+    if data.dtype.kind != "f" and a.data.dtype.kind != "f":
+        data = data.astype(_default_float())  # int / int -> the default float type
+
+    def backward(g: Tensor) -> tuple:
+        gb = -g * a / (b * b) if b.requires_grad else None
+        return g / b, gb
+
+    return make(data, (a, b), backward, "div", (a, b))
+
+
+def _default_float() -> str:
+    from ember.backend import floatx
+
+    return floatx()
+
+
+def floordiv(a: Any, b: Any) -> Tensor:
+    """a // b (not differentiable: the result is piecewise constant)."""
+    a, b = _pair(a, b)
+    return Tensor(xp_of(a.data).floor_divide(a.data, b.data))
+
+
+def remainder(a: Any, b: Any) -> Tensor:
+    """a % b with the sign of b, as NumPy and PyTorch; d/da = 1."""
+    a, b = _pair(a, b)
+    xp = xp_of(a.data)
+    data = xp.remainder(a.data, b.data)
+
+    def backward(g: Tensor) -> tuple:
+        return g, -g * Tensor(xp.floor_divide(a.data, b.data))
+
+    return make(data, (a, b), backward, "remainder", (a, b))
+
+
+def pow(a: Any, b: Any) -> Tensor:
+    """a ** b, broadcasting; d/db uses log(a) and is 0 where a == 0."""
+    a, b = _pair(a, b)
+    try:
+        data = a.data ** b.data
+    except ValueError:
+        raise _shape_error("pow", a, b) from None
+
+    def backward(g: Tensor) -> tuple:
+        ga = g * b * a ** (b - 1) if a.requires_grad else None
+        gb = None
+        if b.requires_grad:
+            safe = where(a.data > 0, a, 1.0)
+            gb = g * where(a.data > 0, out * log(safe), 0.0)
+        return ga, gb
+
+    out = make(data, (a, b), backward, "pow", (a, b))
+    return out
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise max; at ties the gradient is split evenly (as PyTorch)."""
+    return _extremum(a, b, "maximum")
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise min; at ties the gradient is split evenly (as PyTorch)."""
+    return _extremum(a, b, "minimum")
+
+
+def _extremum(a: Any, b: Any, op: str) -> Tensor:
+    a, b = _pair(a, b)
+    xp = xp_of(a.data)
+    try:
+        data = getattr(xp, op)(a.data, b.data)
+    except ValueError:
+        raise _shape_error(op, a, b) from None
+
+    def backward(g: Tensor) -> tuple:
+        wins = (a.data > b.data) if op == "maximum" else (a.data < b.data)
+        wa = wins.astype(g.data.dtype) + 0.5 * (a.data == b.data).astype(g.data.dtype)
+        return g * wa, g * (1 - wa)
+
+    return make(data, (a, b), backward, op, (a, b))
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """x where condition is true, else y (differentiable in x and y)."""
+    cond = condition.data if isinstance(condition, Tensor) else condition
+    x, y = _pair(x, y)
+    xp = xp_of(x.data)
+    cond = xp.asarray(cond, dtype=bool)
+    data = xp.where(cond, x.data, y.data)
+
+    def backward(g: Tensor) -> tuple:
+        return where(cond, g, 0.0), where(cond, 0.0, g)
+
+    return make(data, (x, y), backward, "where")
+
+
+# ------------------------------------------------------------------ unary
+def neg(x: Any) -> Tensor:
+    """-x."""
+    x = _t(x)
+    return make(-x.data, (x,), _neg_backward, "neg")
+
+
+def _neg_backward(g: Tensor) -> tuple:
+    return (-g,)
+
+
+def abs(x: Any) -> Tensor:
+    """|x|; the gradient at 0 is 0 (as PyTorch)."""
+    x = _t(x)
+    xp = xp_of(x.data)
+    return make(xp.abs(x.data), (x,), lambda g: (g * xp.sign(x.data),), "abs", (x,))
+
+
+def sign(x: Any) -> Tensor:
+    """-1, 0 or 1; its gradient is zero everywhere."""
+    x = _t(x)
+    xp = xp_of(x.data)
+    return make(xp.sign(x.data), (x,), lambda g: (g * 0,), "sign")
+
+
+def exp(x: Any) -> Tensor:
+    """e ** x."""
+    x = _t(x)
+    out = make(xp_of(x.data).exp(x.data), (x,), lambda g: (g * out,), "exp")
+    return out
+
+
+def expm1(x: Any) -> Tensor:
+    """e ** x - 1, accurate for small x."""
+    x = _t(x)
+    out = make(xp_of(x.data).expm1(x.data), (x,), lambda g: (g * (out + 1),), "expm1")
+    return out
+
+
+def log(x: Any) -> Tensor:
+    """Natural logarithm."""
+    x = _t(x)
+    return make(xp_of(x.data).log(x.data), (x,), lambda g: (g / x,), "log", (x,))
+
+
+def log1p(x: Any) -> Tensor:
+    """log(1 + x), accurate for small x."""
+    x = _t(x)
+    return make(xp_of(x.data).log1p(x.data), (x,), lambda g: (g / (x + 1),), "log1p", (x,))
+
+
+def sqrt(x: Any) -> Tensor:
+    """Square root."""
+    x = _t(x)
+    out = make(xp_of(x.data).sqrt(x.data), (x,), lambda g: (g * 0.5 / out,), "sqrt")
+    return out
+
+
+def square(x: Any) -> Tensor:
+    """x * x."""
+    x = _t(x)
+    return make(x.data * x.data, (x,), lambda g: (g * 2 * x,), "square", (x,))
+
+
+def sin(x: Any) -> Tensor:
+    """Sine."""
+    x = _t(x)
+    return make(xp_of(x.data).sin(x.data), (x,), lambda g: (g * cos(x),), "sin", (x,))
+
+
+def cos(x: Any) -> Tensor:
+    """Cosine."""
+    x = _t(x)
+    return make(xp_of(x.data).cos(x.data), (x,), lambda g: (-g * sin(x),), "cos", (x,))
+
+
+def tan(x: Any) -> Tensor:
+    """Tangent."""
+    x = _t(x)
+    out = make(xp_of(x.data).tan(x.data), (x,), lambda g: (g * (1 + out * out),), "tan")
+    return out
+
+
+def tanh(x: Any) -> Tensor:
+    """Hyperbolic tangent."""
+    x = _t(x)
+    out = make(xp_of(x.data).tanh(x.data), (x,), lambda g: (g * (1 - out * out),), "tanh")
+    return out
+
+
+def sigmoid(x: Any) -> Tensor:
+    """1 / (1 + e ** -x), computed without overflow for large |x|."""
+    x = _t(x)
+    xp = xp_of(x.data)
+    # tanh form: no overflow warning for large negative x, one transcendental call
+    data = xp.tanh(x.data * 0.5)
+    data *= 0.5
+    data += 0.5
+    out = make(data, (x,), lambda g: (g * out * (1 - out),), "sigmoid")
+    return out
+
+
+def relu(x: Any) -> Tensor:
+    """max(x, 0); the gradient at 0 is 0."""
+    x = _t(x)
+    xp = xp_of(x.data)
+    data = xp.maximum(x.data, 0)
+    return make(data, (x,), lambda g: (g * (x.data > 0),), "relu", (x,))
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise (Keras' default slope 0.2)."""
+    x = _t(x)
+    xp = xp_of(x.data)
+    pos = x.data > 0
+    data = xp.where(pos, x.data, x.data * negative_slope)
+    return make(data, (x,), lambda g: (where(pos, g, g * negative_slope),), "leaky_relu", (x,))
+
+
+def elu(x: Any, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, alpha * (e ** x - 1) otherwise."""
+    x = _t(x)
+    xp = xp_of(x.data)
+    pos = x.data > 0
+    data = xp.where(pos, x.data, alpha * xp.expm1(xp.minimum(x.data, 0)))
+
+    def backward(g: Tensor) -> tuple:
+        return (where(pos, g, g * (out + alpha)),)
+
+    out = make(data, (x,), backward, "elu")
+    return out
+
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x: Any) -> Tensor:
+    """Scaled ELU with the self-normalizing constants of Klambauer et al. (2017)."""
+    return elu(x, SELU_ALPHA) * SELU_SCALE
+
+
+def softplus(x: Any) -> Tensor:
+    """log(1 + e ** x), stable for large |x|."""
+    x = _t(x)
+    xp = xp_of(x.data)
+    data = xp.log1p(xp.exp(-xp.abs(x.data))) + xp.maximum(x.data, 0)
+    return make(data, (x,), lambda g: (g * sigmoid(x),), "softplus", (x,))
+
+
+def silu(x: Any) -> Tensor:
+    """x * sigmoid(x) (also called swish)."""
+    x = _t(x)
+    s = sigmoid(x.detach())
+
+    def backward(g: Tensor) -> tuple:
+        sg = sigmoid(x)
+        return (g * sg * (1 + x * (1 - sg)),)
+
+    return make(x.data * s.data, (x,), backward, "silu", (x,))
+
+
+def erf(x: Any) -> Tensor:
+    """The error function (rational approximation, relative error below 1.2e-7)."""
+    x = _t(x)
+    data = _erf_array(x.data)
+    scale = 2 / math.sqrt(math.pi)
+    return make(data, (x,), lambda g: (g * scale * exp(-x * x),), "erf", (x,))
+
+
+def _erf_array(a: Any) -> Any:
+    # Numerical Recipes' erfc fit (Chebyshev-like, |relative error| < 1.2e-7): one exp, no loop
+    xp = xp_of(a)
+    z = xp.abs(a)
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = -0.82215223 + t * 0.17087277
+    for c in (1.48851587, -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196,
+              1.00002368, -1.26551223):
+        poly = c + t * poly
+    erfc = t * xp.exp(-z * z + poly)
+    return xp.where(a >= 0, 1.0 - erfc, erfc - 1.0).astype(a.dtype, copy=False)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def gelu(x: Any, approximate: bool = False) -> Tensor:
+    """x * Phi(x) (Gaussian CDF); ``approximate=True`` uses the tanh formula."""
+    x = _t(x)
+    if approximate:
+        inner = (x + 0.044715 * x * x * x) * _SQRT_2_OVER_PI
+        return 0.5 * x * (1 + tanh(inner))
+    cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
+    return x * cdf
+
+
+def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
+    """Limit values to [min, max]; the gradient passes where min <= x <= max (as PyTorch)."""
+    x = _t(x)
+    xp = xp_of(x.data)
+    data = xp.clip(x.data, min, max)
+    if data.dtype != x.data.dtype:
+        data = data.astype(x.data.dtype)
+
+    def backward(g: Tensor) -> tuple:
+        inside = xp.ones(x.shape, dtype=bool)
+        if min is not None:
+            inside &= x.data >= min
+        if max is not None:
+            inside &= x.data <= max
+        return (g * inside,)
+
+    return make(data, (x,), backward, "clip", (x,))

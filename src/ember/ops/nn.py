@@ -1,0 +1,171 @@
+"""Neural-network kernels: softmax, log_softmax, fused cross-entropies, dropout.
+
+The two cross-entropies are fused kernels: the loss and its gradient (softmax - target, or
+sigmoid - target) come from the logits directly, which is both stable (no log(0)) and fast.
+Their backward is a raw array kernel, so they refuse double backward (``fused=True``); compose
+``-(target * log_softmax(x)).sum(-1)`` when second derivatives are needed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ember import backend
+from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.backend import xp_of
+from ember.ops.reduction import sum as _sum
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else as_tensor(x)
+
+
+def _softmax_array(a: Any, axis: int) -> Any:
+    xp = xp_of(a)
+    e = xp.exp(a - a.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along ``axis``, shifted by the max for stability."""
+    x = _t(x)
+    data = _softmax_array(x.data, axis)
+
+    def backward(g: Tensor) -> tuple:
+        return (out * (g - _sum(g * out, axis=axis, keepdims=True)),)
+
+    out = make(data, (x,), backward, "softmax")
+    return out
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """x - logsumexp(x) along ``axis``: log-probabilities without overflow or log(0)."""
+    from ember.ops.elementwise import exp
+
+    x = _t(x)
+    xp = xp_of(x.data)
+    shifted = x.data - x.data.max(axis=axis, keepdims=True)
+    data = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+
+    def backward(g: Tensor) -> tuple:
+        return (g - exp(out) * _sum(g, axis=axis, keepdims=True),)
+
+    out = make(data, (x,), backward, "log_softmax")
+    return out
+
+
+def softmax_cross_entropy(logits: Any, target: Any, axis: int = -1,
+                          label_smoothing: float = 0.0) -> Tensor:
+    """Per-sample cross-entropy of softmax(logits) against ``target``.
+
+    ``target`` holds integer class labels (the logits' shape without ``axis``) or a probability
+    distribution (one-hot or soft; the logits' shape). Returns the logits' shape without
+    ``axis``. Confident wrong predictions give a large finite loss, never inf or NaN.
+
+    Example:
+        >>> import ember as em
+        >>> em.softmax_cross_entropy(em.tensor([[0.0, 0.0]]), em.tensor([1])).item()
+        0.6931...
+    """
+    logits = _t(logits)
+    z = logits.data
+    xp = xp_of(z)
+    t = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    ax = axis % z.ndim
+    shifted = z - z.max(axis=ax, keepdims=True)
+    e = xp.exp(shifted)
+    s = e.sum(axis=ax, keepdims=True)
+    logp = shifted - xp.log(s)
+    n_cls = z.shape[ax]
+    sparse = t.dtype.kind in "iu" and t.ndim == z.ndim - 1
+    if sparse:
+        expected = z.shape[:ax] + z.shape[ax + 1:]
+        if t.shape != expected:
+            raise ValueError(f"softmax_cross_entropy: labels of shape {t.shape} do not match "
+                             f"logits {z.shape} (expected labels of shape {expected})")
+        if t.size and (int(t.min()) < 0 or int(t.max()) >= n_cls):
+            raise ValueError(f"softmax_cross_entropy: labels must lie in [0, {n_cls}); got "
+                             f"values from {int(t.min())} to {int(t.max())}")
+        picked = xp.take_along_axis(logp, xp.expand_dims(t, ax), axis=ax).squeeze(ax)
+        loss = -picked
+        if label_smoothing:
+            loss = (1 - label_smoothing) * loss - label_smoothing * logp.mean(axis=ax)
+    else:
+        if t.shape != z.shape:
+            raise ValueError(f"softmax_cross_entropy: targets of shape {t.shape} do not match "
+                             f"logits {z.shape} (pass integer labels or one row per sample)")
+        t = t.astype(z.dtype, copy=False)
+        if label_smoothing:
+            t = t * (1 - label_smoothing) + label_smoothing / n_cls
+        loss = -(t * logp).sum(axis=ax)
+    loss = loss.astype(z.dtype, copy=False)
+
+    def backward(g: Tensor) -> tuple:
+        p = e / s
+        if sparse:
+            if label_smoothing:
+                p -= label_smoothing / n_cls
+                xp.put_along_axis(p, xp.expand_dims(t, ax),
+                                  xp.take_along_axis(p, xp.expand_dims(t, ax), axis=ax)
+                                  - (1 - label_smoothing), axis=ax)
+            else:
+                _subtract_one_at(p, t, ax, xp)
+        else:
+            p *= t.sum(axis=ax, keepdims=True)  # d/dz of -sum(t * logp) = p * sum(t) - t
+            p -= t
+        p *= xp.expand_dims(g.data, ax)
+        return (_new(p),)
+
+    return make(loss, (logits,), backward, "softmax_cross_entropy", fused=True)
+
+
+def _subtract_one_at(p: Any, labels: Any, axis: int, xp: Any) -> None:
+    """p[..., label, ...] -= 1 along ``axis`` in place."""
+    if p.ndim == 2 and axis == 1:
+        p[xp.arange(p.shape[0]), labels] -= 1
+        return
+    idx = xp.expand_dims(labels, axis)
+    xp.put_along_axis(p, idx, xp.take_along_axis(p, idx, axis=axis) - 1, axis=axis)
+
+
+def sigmoid_cross_entropy(logits: Any, target: Any) -> Tensor:
+    """Elementwise binary cross-entropy of sigmoid(logits) against ``target`` in [0, 1].
+
+    Computed as max(z, 0) - z * t + log(1 + exp(-|z|)): finite for any logit.
+    """
+    logits = _t(logits)
+    z = logits.data
+    xp = xp_of(z)
+    t = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    t = t.astype(z.dtype, copy=False)
+    try:
+        loss = xp.maximum(z, 0) - z * t + xp.log1p(xp.exp(-xp.abs(z)))
+    except ValueError:
+        raise ValueError(f"sigmoid_cross_entropy: targets of shape {t.shape} do not match "
+                         f"logits {z.shape}") from None
+
+    def backward(g: Tensor) -> tuple:
+        p = xp.tanh(z * 0.5)
+        p *= 0.5
+        p += 0.5
+        p -= t
+        p *= g.data
+        return (_new(p),)
+
+    return make(loss, (logits,), backward, "sigmoid_cross_entropy", fused=True)
+
+
+def dropout(x: Any, rate: float, training: bool = True) -> Tensor:
+    """Inverted dropout: zero each value with probability ``rate``, scale the rest by
+    1 / (1 - rate), so that inference needs no rescaling. Identity when not training."""
+    x = _t(x)
+    if not 0.0 <= rate < 1.0:
+        raise ValueError(f"dropout: rate must be in [0, 1); got {rate}")
+    if not training or rate == 0.0:
+        return x
+    xp = xp_of(x.data)
+    dtype = x.data.dtype if x.data.dtype.kind == "f" else backend.floatx()
+    keep = backend.rng(xp).random(x.shape, dtype="float32") >= rate
+    mask = keep.astype(dtype) * (1.0 / (1.0 - rate))
+    return make(x.data * mask, (x,), lambda g: (g * mask,), "dropout")

@@ -1,0 +1,199 @@
+"""Reductions over axes: sum, mean, var, std, max, min, prod, logsumexp, argmax, argmin.
+
+``axis`` is None (all axes), an int or a tuple; ``keepdims`` as in NumPy. Backward rules are
+tensor ops (reshape + broadcast), so higher-order gradients work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.backend import xp_of
+from ember.ops.shape import broadcast_to, reshape
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else as_tensor(x)
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+    return tuple(sorted(a % ndim for a in axes)) if ndim else ()
+
+
+def _kept_shape(shape: tuple, axes: tuple) -> tuple:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _expand(g: Tensor, in_shape: tuple, axes: tuple, keepdims: bool) -> Tensor:
+    """Bring a reduced gradient back to the input's shape."""
+    if not keepdims:
+        g = reshape(g, _kept_shape(in_shape, axes))
+    return broadcast_to(g, in_shape)
+
+
+def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Sum over ``axis`` (all axes by default)."""
+    x = _t(x)
+    axes = _axes(axis, x.ndim)
+    data = x.data.sum(axis=axes, keepdims=keepdims)
+    if data.dtype != x.data.dtype and x.data.dtype.kind == "f":
+        data = data.astype(x.data.dtype)
+    shape = x.shape
+    return make(data, (x,), lambda g: (_expand(g, shape, axes, keepdims),), "sum")
+
+
+def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Arithmetic mean over ``axis``."""
+    x = _t(x)
+    axes = _axes(axis, x.ndim)
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    if x.data.dtype.kind != "f":
+        from ember.backend import floatx
+        from ember.ops.elementwise import _cast
+
+        x = _cast(x, floatx())
+    data = x.data.mean(axis=axes, keepdims=keepdims)
+    shape = x.shape
+    scale = 1.0 / count if count else float("nan")
+    return make(data, (x,), lambda g: (_expand(g, shape, axes, keepdims) * scale,), "mean")
+
+
+def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Variance over ``axis`` with NumPy's ``ddof`` (0: population; PyTorch's default is 1)."""
+    x = _t(x)
+    axes = _axes(axis, x.ndim)
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    centered = x - mean(x, axis=axes, keepdims=True)
+    denom = count - ddof
+    scale = 1.0 / denom if denom > 0 else float("nan")
+    return sum(centered * centered, axis=axes, keepdims=keepdims) * scale
+
+
+def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+    """Standard deviation: sqrt of ``var``."""
+    from ember.ops.elementwise import sqrt
+
+    return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
+
+
+def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Largest value over ``axis``; the gradient is split evenly between tied maxima."""
+    return _extreme(x, axis, keepdims, "max")
+
+
+def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Smallest value over ``axis``; the gradient is split evenly between tied minima."""
+    return _extreme(x, axis, keepdims, "min")
+
+
+def _extreme(x: Any, axis: Any, keepdims: bool, op: str) -> Tensor:
+    x = _t(x)
+    axes = _axes(axis, x.ndim)
+    if x.size == 0:
+        raise ValueError(f"{op}: reduction of an empty tensor of shape {x.shape} has no identity")
+    data = getattr(x.data, op)(axis=axes, keepdims=keepdims)
+    shape = x.shape
+
+    def backward(g: Tensor) -> tuple:
+        kept = data if keepdims else data.reshape(_kept_shape(shape, axes))
+        hit = (x.data == kept).astype(g.data.dtype)
+        hit /= hit.sum(axis=axes, keepdims=True)
+        return (_expand(g, shape, axes, keepdims) * hit,)
+
+    return make(data, (x,), backward, op, (x,))
+
+
+def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Product over ``axis``; exact gradients also where some factors are zero."""
+    x = _t(x)
+    xp = xp_of(x.data)
+    axes = _axes(axis, x.ndim)
+    data = x.data.prod(axis=axes, keepdims=keepdims)
+    shape = x.shape
+
+    def backward(g: Tensor) -> tuple:
+        ge = _expand(g, shape, axes, keepdims)
+        if not (x.data == 0).any():
+            kept = out if keepdims else reshape(out, _kept_shape(shape, axes))
+            return (ge * kept / x,)
+        from ember.autograd.mode import STATE
+
+        if STATE.enabled:
+            raise RuntimeError("prod: second derivatives where a factor is 0 are not supported")
+        return (ge * _prod_of_others(x.data, axes, xp),)
+
+    out = make(data, (x,), backward, "prod", (x,))
+    return out
+
+
+def _prod_of_others(a: Any, axes: tuple, xp: Any) -> Any:
+    """For each element, the product of the other elements in its reduction group."""
+    moved = xp.moveaxis(a, axes, tuple(range(a.ndim - len(axes), a.ndim)))
+    lead = moved.shape[: a.ndim - len(axes)]
+    flat = moved.reshape(lead + (-1,))
+    ones = xp.ones(lead + (1,), dtype=a.dtype)
+    before = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = xp.flip(xp.cumprod(xp.flip(xp.concatenate([flat[..., 1:], ones], axis=-1), -1),
+                               axis=-1), -1)
+    others = (before * after).reshape(moved.shape)
+    return xp.moveaxis(others, tuple(range(a.ndim - len(axes), a.ndim)), axes)
+
+
+def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(x))) over ``axis``, without overflow."""
+    from ember.ops.elementwise import exp
+
+    x = _t(x)
+    xp = xp_of(x.data)
+    axes = _axes(axis, x.ndim)
+    m = x.data.max(axis=axes, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)
+    s = xp.exp(x.data - m).sum(axis=axes, keepdims=True)
+    kept = xp.log(s) + m
+    data = kept if keepdims else kept.reshape(tuple(n for i, n in enumerate(x.shape)
+                                                    if i not in axes))
+    shape = x.shape
+
+    def backward(g: Tensor) -> tuple:
+        o = out if keepdims else reshape(out, _kept_shape(shape, axes))
+        return (_expand(g, shape, axes, keepdims) * exp(x - o),)
+
+    out = make(data, (x,), backward, "logsumexp", (x,))
+    return out
+
+
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the largest value (not differentiable)."""
+    x = _t(x)
+    xp = xp_of(x.data)
+    return _new(xp.asarray(xp.argmax(x.data, axis=axis, keepdims=keepdims)))
+
+
+def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index of the smallest value (not differentiable)."""
+    x = _t(x)
+    xp = xp_of(x.data)
+    return _new(xp.asarray(xp.argmin(x.data, axis=axis, keepdims=keepdims)))
+
+
+def all(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """True where every value over ``axis`` is non-zero."""
+    x = _t(x)
+    return _new(xp_of(x.data).asarray(x.data.all(axis=axis, keepdims=keepdims)))
+
+
+def any(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """True where some value over ``axis`` is non-zero."""
+    x = _t(x)
+    return _new(xp_of(x.data).asarray(x.data.any(axis=axis, keepdims=keepdims)))

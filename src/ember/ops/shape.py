@@ -1,0 +1,279 @@
+"""Shape and indexing ops: reshape, transpose, broadcast, concatenate, pad, index, gather.
+
+Each backward moves the gradient back to where its values came from, using these same ops, so
+higher-order gradients work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.backend import floatx, xp_of
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else as_tensor(x)
+
+
+def _shape_arg(shape: tuple) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def reshape(x: Any, *shape: Any) -> Tensor:
+    """The same values in a new shape (one axis may be -1)."""
+    x = _t(x)
+    shape = _shape_arg(shape)
+    try:
+        data = x.data.reshape(shape)
+    except ValueError:
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into "
+            f"{shape}"
+        ) from None
+    in_shape = x.shape
+    return make(data, (x,), lambda g: (reshape(g, in_shape),), "reshape")
+
+
+def flatten(x: Any, start_axis: int = 0) -> Tensor:
+    """Merge the axes from ``start_axis`` on into one (``flatten(x, 1)`` keeps the batch)."""
+    x = _t(x)
+    return reshape(x, x.shape[:start_axis] + (-1,))
+
+
+def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
+    """Permute the axes (reverse them when ``axes`` is None), as ``numpy.transpose``."""
+    x = _t(x)
+    if axes is None:
+        axes = tuple(range(x.ndim - 1, -1, -1))
+    axes = tuple(a % x.ndim for a in axes) if x.ndim else ()
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of 0..{x.ndim - 1}")
+    inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
+    return make(x.data.transpose(axes), (x,), lambda g: (transpose(g, inverse),), "transpose")
+
+
+def permute(x: Any, *axes: int) -> Tensor:
+    """PyTorch's name for ``transpose`` with explicit axes."""
+    return transpose(x, _shape_arg(axes))
+
+
+def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
+    """Exchange two axes."""
+    x = _t(x)
+    axes = list(range(x.ndim))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, axes)
+
+
+def expand_dims(x: Any, axis: int) -> Tensor:
+    """Insert a size-1 axis at ``axis``."""
+    x = _t(x)
+    xp = xp_of(x.data)
+    data = xp.expand_dims(x.data, axis)
+    return make(data, (x,), lambda g: (squeeze(g, axis),), "expand_dims")
+
+
+def squeeze(x: Any, axis: int | Sequence[int] | None = None) -> Tensor:
+    """Remove size-1 axes (all of them, or the ones named)."""
+    x = _t(x)
+    if axis is not None:
+        for a in (axis,) if isinstance(axis, int) else axis:
+            if x.shape[a] != 1:
+                raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}, "
+                                 "not 1")
+    data = x.data.squeeze() if axis is None else x.data.squeeze(axis)
+    in_shape = x.shape
+    return make(data, (x,), lambda g: (reshape(g, in_shape),), "squeeze")
+
+
+def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
+    """Repeat size-1 (or missing leading) axes to reach ``shape``; backward sums them back."""
+    x = _t(x)
+    shape = tuple(shape)
+    xp = xp_of(x.data)
+    try:
+        data = xp.broadcast_to(x.data, shape)
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+    in_shape = x.shape
+    return make(data, (x,), lambda g: (sum_to(g, in_shape),), "broadcast_to")
+
+
+def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
+    """Sum a broadcast result back to ``shape`` (the reverse of ``broadcast_to``)."""
+    x = _t(x)
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    lead = x.ndim - len(shape)
+    if lead < 0:
+        raise ValueError(f"sum_to: cannot reduce shape {x.shape} to the larger {shape}")
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
+    )
+    for i, n in enumerate(shape):
+        if n != 1 and x.shape[lead + i] != n:
+            raise ValueError(f"sum_to: shape {x.shape} does not broadcast from {shape}")
+    data = x.data.sum(axis=axes, keepdims=True) if axes else x.data
+    if lead:
+        data = data.reshape(shape)
+    return make(data, (x,), lambda g: (broadcast_to(g, x.shape),), "sum_to")
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis."""
+    ts = [_t(t) for t in tensors]
+    if not ts:
+        raise ValueError("concatenate: needs at least one tensor")
+    xp = xp_of(ts[0].data)
+    try:
+        data = xp.concatenate([t.data for t in ts], axis=axis)
+    except ValueError:
+        shapes = ", ".join(str(t.shape) for t in ts)
+        raise ValueError(f"concatenate: shapes {shapes} differ outside axis {axis}") from None
+    ax = axis % data.ndim
+    bounds = [0]
+    for t in ts:
+        bounds.append(bounds[-1] + t.shape[ax])
+
+    def backward(g: Tensor) -> tuple:
+        pre = (slice(None),) * ax
+        return tuple(g[pre + (slice(bounds[i], bounds[i + 1]),)] for i in range(len(ts)))
+
+    return make(data, tuple(ts), backward, "concatenate")
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join tensors along a new axis."""
+    ts = [_t(t) for t in tensors]
+    if not ts:
+        raise ValueError("stack: needs at least one tensor")
+    shapes = {t.shape for t in ts}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all tensors need the same shape; got {sorted(shapes)}")
+    return concatenate([expand_dims(t, axis) for t in ts], axis=axis)
+
+
+def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
+    """Split into equal sections or at the given indices, as ``numpy.split``."""
+    x = _t(x)
+    n = x.shape[axis]
+    if isinstance(indices_or_sections, int):
+        if n % indices_or_sections:
+            raise ValueError(f"split: axis {axis} of size {n} does not divide into "
+                             f"{indices_or_sections} equal sections")
+        step = n // indices_or_sections
+        cuts = list(range(step, n, step))
+    else:
+        cuts = list(indices_or_sections)
+    edges = [0] + cuts + [n]
+    pre = (slice(None),) * (axis % x.ndim)
+    return [x[pre + (slice(edges[i], edges[i + 1]),)] for i in range(len(edges) - 1)]
+
+
+def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0) -> Tensor:
+    """Pad with a constant, as ``numpy.pad`` (``pad_width`` per axis: (before, after))."""
+    x = _t(x)
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported; got {mode!r}")
+    xp = xp_of(x.data)
+    widths = _pad_widths(pad_width, x.ndim)
+    data = xp.pad(x.data, widths, mode="constant", constant_values=constant_values)
+    index = tuple(slice(b, b + n) for (b, _), n in zip(widths, x.shape))
+    return make(data, (x,), lambda g: (g[index],), "pad")
+
+
+def _pad_widths(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
+    if isinstance(pad_width, int):
+        return [(pad_width, pad_width)] * ndim
+    pw = [tuple(p) if isinstance(p, (tuple, list)) else (p, p) for p in pad_width]
+    if len(pw) == 1:
+        pw = pw * ndim
+    if len(pw) != ndim or any(b < 0 or a < 0 for b, a in pw):
+        raise ValueError(f"pad: pad_width {pad_width} does not give (before, after) >= 0 for "
+                         f"each of {ndim} axes")
+    return pw
+
+
+def _index_data(index: Any) -> Any:
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return xp_of(index).asarray(index) if index and not isinstance(index[0], slice) else index
+    return index
+
+
+def _is_advanced(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return any(hasattr(i, "shape") and getattr(i, "ndim", 0) > 0 or isinstance(i, list)
+               for i in items)
+
+
+def getitem(x: Any, index: Any) -> Tensor:
+    """``x[index]`` with basic or advanced (integer / boolean array) indexing."""
+    x = _t(x)
+    index = _index_data(index)
+    try:
+        data = x.data[index]
+    except IndexError as exc:
+        raise IndexError(f"index into a tensor of shape {x.shape}: {exc}") from None
+    shape = x.shape
+    return make(data, (x,), lambda g: (index_add(g, index, shape),), "getitem")
+
+
+def index_add(values: Any, index: Any, shape: Sequence[int]) -> Tensor:
+    """A zero tensor of ``shape`` with ``values`` added at ``index`` (repeats accumulate).
+
+    This is the backward of ``getitem``; its own backward is ``getitem`` again.
+    """
+    v = _t(values)
+    xp = xp_of(v.data)
+    out = xp.zeros(tuple(shape), dtype=v.data.dtype)
+    if _is_advanced(index):
+        xp.add.at(out, index, v.data)
+    else:
+        out[index] = v.data
+    return make(out, (v,), lambda g: (getitem(g, index),), "index_add")
+
+
+def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
+    """Pick entries along ``axis`` by integer index, as ``numpy.take`` (gather)."""
+    x = _t(x)
+    idx = indices.data if isinstance(indices, Tensor) else indices
+    if axis is None:
+        return getitem(reshape(x, -1), xp_of(x.data).asarray(idx))
+    ax = axis % x.ndim
+    return getitem(x, (slice(None),) * ax + (xp_of(x.data).asarray(idx),))
+
+
+def take_along_axis(x: Any, indices: Any, axis: int) -> Tensor:
+    """Gather with an index array of the same rank, as ``numpy.take_along_axis``."""
+    x = _t(x)
+    xp = xp_of(x.data)
+    idx = xp.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    ax = axis % x.ndim
+    grids = xp.ogrid[tuple(slice(n) for n in idx.shape)]
+    full = tuple(idx if i == ax else grids[i] for i in range(x.ndim))
+    return getitem(x, full)
+
+
+def one_hot(indices: Any, num_classes: int, dtype: Any = None) -> Tensor:
+    """Integer labels -> one-hot rows (not differentiable)."""
+    idx = indices.data if isinstance(indices, Tensor) else indices
+    xp = xp_of(idx)
+    idx = xp.asarray(idx)
+    if idx.dtype.kind not in "iu":
+        if idx.size and not xp.all(idx == xp.round(idx)):
+            raise ValueError("one_hot: labels must be integers")
+        idx = idx.astype("int64")
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num_classes):
+        raise ValueError(f"one_hot: labels must lie in [0, {num_classes}); got values from "
+                         f"{int(idx.min())} to {int(idx.max())}")
+    eye = xp.eye(num_classes, dtype=dtype or floatx())
+    return _new(eye[idx])

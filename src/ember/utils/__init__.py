@@ -1,0 +1,44 @@
+"""Small helpers users expect from Keras: seeding, label encoding, normalization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ember import backend
+
+
+def set_random_seed(seed: int) -> None:
+    """Seed everything ember draws from (weights, dropout, shuffling) and Python's and NumPy's
+    global generators: two runs with the same seed give bit-identical results on the CPU.
+
+    Example:
+        >>> import ember as em
+        >>> em.utils.set_random_seed(0); a = em.randn(3)
+        >>> em.utils.set_random_seed(0); b = em.randn(3)
+        >>> bool((a == b).all())
+        True
+    """
+    backend.set_seed(seed)
+
+
+def to_categorical(y: Any, num_classes: int | None = None, dtype: str = "float32") -> Any:
+    """Integer class labels -> one-hot rows, as ``keras.utils.to_categorical`` (NumPy arrays)."""
+    np = backend.numpy_module()
+    y = np.asarray(y)
+    if y.ndim > 1 and y.shape[-1] == 1:
+        y = y.reshape(y.shape[:-1])
+    if y.size and (y.min() < 0 or not np.all(y == np.round(y))):
+        raise ValueError("to_categorical: labels must be non-negative integers")
+    y = y.astype("int64")
+    n = int(y.max()) + 1 if num_classes is None else int(num_classes)
+    if y.size and y.max() >= n:
+        raise ValueError(f"to_categorical: label {int(y.max())} does not fit num_classes={n}")
+    return np.eye(n, dtype=dtype)[y]
+
+
+def normalize(x: Any, axis: int = -1, order: int = 2) -> Any:
+    """Scale each slice along ``axis`` to unit ``order``-norm (zero slices stay zero)."""
+    np = backend.numpy_module()
+    x = np.asarray(x)
+    norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
+    return x / np.where(norm == 0, 1, norm)
