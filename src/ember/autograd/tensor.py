@@ -53,7 +53,9 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "__weakref__")
+    # `_logits` is set only by softmax / sigmoid (left unset elsewhere, which costs nothing):
+    # a cross-entropy loss then works from the logits, stably, as Keras does.
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_logits", "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray + Tensor` to Tensor.__radd__
     __array_ufunc__ = None
 

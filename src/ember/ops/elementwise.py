@@ -282,6 +282,7 @@ def sigmoid(x: Any) -> Tensor:
     data *= 0.5
     data += 0.5
     out = make(data, (x,), lambda g: (g * out * (1 - out),), "sigmoid")
+    out._logits = x  # lets a following binary cross-entropy use the stable fused path
     return out
 
 
