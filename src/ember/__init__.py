@@ -51,13 +51,14 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "activations", "applications", "callbacks", "cli", "cuda", "data", "datasets",
     "distributions", "explain", "initializers", "io", "layers", "linalg", "losses", "metrics",
-    "model_selection", "models", "optimizers", "regularizers", "sklearn", "tune",
+    "model_selection", "models", "optimizers", "regularizers", "saving", "serialization",
+    "sklearn", "tune",
 }
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.
 _LAZY_NAMES = {
     "einsum": "ember.ops.linalg", "cross": "ember.ops.linalg", "trace": "ember.ops.linalg",
     "Sequential": "ember.models", "Model": "ember.models", "Input": "ember.layers",
-    "device": "ember.devices",
+    "device": "ember.devices", "Variable": "ember.variable",
 }
 
 

@@ -54,8 +54,10 @@ class Tensor:
     """
 
     # `_logits` is set only by softmax / sigmoid (left unset elsewhere, which costs nothing):
-    # a cross-entropy loss then works from the logits, stably, as Keras does.
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_logits", "__weakref__")
+    # a cross-entropy loss then works from the logits, stably, as Keras does. `_mask` is set by
+    # layers that produce a padding mask (Embedding(mask_zero=True)) for the layers after them.
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_logits", "_mask",
+                 "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray + Tensor` to Tensor.__radd__
     __array_ufunc__ = None
 
