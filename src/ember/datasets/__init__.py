@@ -1,0 +1,19 @@
+"""Ready-made data sets as NumPy arrays in Keras' layout:
+``((x_train, y_train), (x_test, y_test))``.
+
+- ``mnist``: handwritten digits, 28x28 (downloaded once and cached, or read from a folder).
+- ``fashion_mnist``: clothing photos, 28x28, the same format as MNIST.
+- ``digits``: scikit-learn's bundled 8x8 digits, no network needed.
+
+Without internet, point ``load_data(path=...)`` or the ``EMBER_DATA_DIR`` environment variable at
+a folder holding the files; downloads are cached under ``~/.ember/datasets`` (``$EMBER_HOME``).
+
+Example::
+
+    (x_train, y_train), (x_test, y_test) = em.datasets.mnist.load_data()
+"""
+
+from ember.datasets import digits, fashion_mnist, mnist
+from ember.datasets._download import DownloadError, data_home
+
+__all__ = ["DownloadError", "data_home", "digits", "fashion_mnist", "mnist"]

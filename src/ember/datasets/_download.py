@@ -1,0 +1,95 @@
+"""Fetching data-set files: the cache folder, mirrors tried in turn with short timeouts, and
+atomic writes (a temporary file renamed into place), so a cache never holds half a file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Sequence
+from http.client import HTTPException
+from pathlib import Path
+
+# Seconds allowed to each blocking network step (name lookup, connect, each read) per mirror:
+# long enough for a slow link, short enough that a machine without internet fails at once.
+TIMEOUT = 5.0
+
+
+class DownloadError(OSError):
+    """A data set is neither on this machine nor downloadable (the message says what to do)."""
+
+
+def data_home() -> Path:
+    """The folder where downloaded data sets are cached: ``$EMBER_HOME/datasets``, where
+    ``EMBER_HOME`` defaults to ``~/.ember``."""
+    home = os.environ.get("EMBER_HOME")
+    return (Path(home).expanduser() if home else Path.home() / ".ember") / "datasets"
+
+
+def fetch(filename: str, mirrors: Sequence[str], dest: Path,
+          check: Callable[[Path, str], None], timeout: float = TIMEOUT) -> None:
+    """Download ``filename`` from the first mirror that serves it and whose bytes pass
+    ``check(temporary_path, url)`` (which raises ValueError otherwise), and move it to ``dest``.
+
+    Raises DownloadError listing why each mirror failed.
+    """
+    failures = []
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DownloadError(f"cannot create the cache folder {dest.parent}: {e}") from e
+    for base in mirrors:
+        url = base.rstrip("/") + "/" + filename
+        try:
+            _download(url, dest, check, timeout)
+            return
+        except (OSError, HTTPException, ValueError) as e:
+            failures.append(f"{url}: {str(e) or type(e).__name__}")
+    raise DownloadError("\n".join(failures) or "no mirrors to download from")
+
+
+def _download(url: str, dest: Path, check: Callable[[Path, str], None],
+              timeout: float) -> None:
+    _resolve(url, timeout)
+    fd, tmp = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
+            print(f"Downloading {url}", file=sys.stderr)
+            shutil.copyfileobj(resp, out, 1 << 20)
+        check(Path(tmp), url)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a cache file is ordinary data
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _resolve(url: str, timeout: float) -> None:
+    """Look the host name up with a deadline: urlopen's timeout does not cover the name
+    lookup, which can hang for half a minute where no DNS server answers."""
+    parts = urllib.parse.urlsplit(url)
+    if not parts.hostname or parts.scheme in urllib.request.getproxies():
+        return  # a proxy resolves names itself
+    outcome: dict[str, OSError] = {}
+
+    def lookup() -> None:
+        try:
+            socket.getaddrinfo(parts.hostname, parts.port, type=socket.SOCK_STREAM)
+        except OSError as e:
+            outcome["error"] = e
+
+    # A daemon thread: if the lookup hangs we give up on it and it never delays exit.
+    worker = threading.Thread(target=lookup, name="ember-dns-lookup", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise TimeoutError(f"looking up {parts.hostname} took over {timeout:g} s")
+    if "error" in outcome:
+        raise outcome["error"]

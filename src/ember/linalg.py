@@ -1,0 +1,26 @@
+"""Linear algebra, as ``numpy.linalg``: products, inverse, determinant, solve, norms and the
+symmetric eigen- and singular-value decompositions, all differentiable and batched.
+
+Example:
+    >>> import ember as em
+    >>> a = em.tensor([[4.0, 1.0], [1.0, 3.0]], requires_grad=True)
+    >>> x = em.linalg.solve(a, em.tensor([1.0, 2.0]))
+    >>> em.linalg.det(a).backward()          # d det(A) / dA = det(A) * A^-T
+    >>> a.grad
+    tensor([[ 3., -1.],
+            [-1.,  4.]])
+    >>> w, v = em.linalg.eigh(a.detach())    # eigenvalues ascending, eigenvectors in columns
+    >>> em.linalg.norm((v * w) @ v.T - a.detach()).item() < 1e-5
+    True
+"""
+
+from ember.ops.decompositions import det, eigh, eigvalsh, inv, pinv, slogdet, solve, svd
+from ember.ops.linalg import cross, einsum, norm, trace
+from ember.ops.linalg_common import EighResult, LinAlgError, SlogdetResult, SVDResult
+from ember.ops.matmul import dot, matmul, outer
+
+__all__ = [
+    "EighResult", "LinAlgError", "SlogdetResult", "SVDResult", "cross", "det", "dot", "eigh",
+    "eigvalsh", "einsum", "inv", "matmul", "norm", "outer", "pinv", "slogdet", "solve", "svd",
+    "trace",
+]
