@@ -1,4 +1,7 @@
-"""Shared fixtures: a fixed seed per test, and the MNIST folder when this machine has it."""
+"""Shared fixtures: the MNIST folder when this machine has it, a seeded NumPy generator.
+
+(The per-test seed and fresh layer names come from the repository's root conftest.py.)
+"""
 
 from __future__ import annotations
 
@@ -8,19 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import ember as em
-
 REPO = Path(__file__).resolve().parents[1]
 SHARED_MNIST = REPO.parent / "shared" / "data" / "mnist"
-
-
-@pytest.fixture(autouse=True)
-def _seeded():
-    """Every test starts from the same random state and the default float type."""
-    em.utils.set_random_seed(0)
-    em.set_floatx("float32")
-    yield
-    em.set_floatx("float32")
 
 
 def mnist_dir() -> Path | None:

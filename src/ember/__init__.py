@@ -57,7 +57,7 @@ _SUBMODULES = {
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.
 _LAZY_NAMES = {
     "einsum": "ember.ops.linalg", "cross": "ember.ops.linalg", "trace": "ember.ops.linalg",
-    "Sequential": "ember.models", "Model": "ember.models", "Input": "ember.layers",
+    "Sequential": "ember.models", "Model": "ember.models", "Input": "ember.models",
     "device": "ember.devices", "Variable": "ember.variable",
 }
 

@@ -16,15 +16,24 @@ from ember.autograd.tensor import Tensor, _new
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
-    """Tensors reachable from ``root`` through recorded nodes, inputs before outputs."""
+    """Tensors reachable from ``root`` through recorded nodes, inputs before outputs.
+
+    An iterative depth-first post-order: a tensor is appended only after everything it depends
+    on. It is marked visited when expanded, not when pushed: marking at push time would let a
+    tensor reached early through a short path (x in y = x * f(x)) come out before f(x), and its
+    gradient would be passed on before f(x) had added its share.
+    """
     order: list[Tensor] = []
-    seen = {id(root)}
+    visited: set[int] = set()
     stack = [(root, False)]
     while stack:
         t, expanded = stack.pop()
         if expanded:
             order.append(t)
             continue
+        if id(t) in visited:
+            continue
+        visited.add(id(t))
         stack.append((t, True))
         node = t._node
         if node is None:
@@ -35,8 +44,7 @@ def _topological_order(root: Tensor) -> list[Tensor]:
                 "first backward; pass retain_graph=True the first time if you need it again"
             )
         for p in node.parents:
-            if p.requires_grad and id(p) not in seen:
-                seen.add(id(p))
+            if p.requires_grad and id(p) not in visited:
                 stack.append((p, False))
     return order
 
@@ -74,21 +82,25 @@ def _propagate(root: Tensor, grad: Tensor, retain_graph: bool, create_graph: boo
         )
     order = _topological_order(root)
     grads: dict[int, Tensor] = {id(root): grad}
+    assigned = {id(_base(grad.data))}  # arrays already handed out: the root grad, leaf grads
     results: list[Tensor | None] | None = None if targets is None else [None] * len(targets)
+    needed = None if targets is None else _leading_to(order, targets)
     prev = STATE.enabled
     STATE.enabled = create_graph
     try:
         for t in reversed(order):
             g = grads.pop(id(t), None)
-            if g is None:
+            node = t._node
+            if g is None or (needed is not None and id(t) not in needed):
+                if node is not None and not retain_graph:
+                    node.release()  # nothing flows through it (or nowhere useful): free it
                 continue
             if targets is not None and id(t) in targets:
                 results[targets[id(t)]] = g
-            node = t._node
             if node is None:
                 if targets is None:
                     if t.grad is None:
-                        t.grad = g if create_graph else _owned(g)
+                        t.grad = g if create_graph else _owned(g, assigned)
                     else:
                         t.grad = _accumulate(t.grad, g, create_graph)
                 continue
@@ -116,11 +128,34 @@ def _propagate(root: Tensor, grad: Tensor, retain_graph: bool, create_graph: boo
     return results
 
 
-def _owned(g: Tensor) -> Tensor:
-    """A leaf's gradient must be writable (optimizers clip it in place): copy read-only views."""
-    flags = getattr(g.data, "flags", None)
-    if flags is not None and not flags.writeable:
-        return _new(g.data.copy())
+def _leading_to(order: list[Tensor], targets: dict[int, int]) -> set[int]:
+    """Ids of the tensors in ``order`` that are targets or were computed from one: only their
+    backward rules matter to ``grad()`` (d loss / d input need not compute weight gradients)."""
+    needed: set[int] = set()
+    for t in order:  # inputs come before the outputs computed from them
+        node = t._node
+        if id(t) in targets or (node is not None and any(id(p) in needed for p in node.parents)):
+            needed.add(id(t))
+    return needed
+
+
+def _base(array: Any) -> Any:
+    base = getattr(array, "base", None)
+    return array if base is None else base
+
+
+def _owned(g: Tensor, assigned: set[int]) -> Tensor:
+    """A leaf's gradient must be its own writable array (optimizers clip it in place).
+
+    Copy read-only views (from broadcast_to) and arrays already given to another leaf or
+    passed in by the caller: ``(a + b).backward(g)`` hands the same ``g`` to both inputs.
+    """
+    data = g.data
+    flags = getattr(data, "flags", None)
+    if (flags is not None and not flags.writeable) or id(_base(data)) in assigned:
+        g = _new(data.copy())
+        data = g.data
+    assigned.add(id(_base(data)))
     return g
 
 

@@ -211,9 +211,19 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("__setitem__")
+        if isinstance(value, Tensor):
+            if value.requires_grad and STATE.enabled:
+                raise RuntimeError(
+                    "__setitem__: the assigned value requires grad, but assignment is not "
+                    "recorded and its gradient would be lost; build the tensor with "
+                    "em.concatenate / em.stack / em.where / em.pad instead"
+                )
+            value = value.data
         if isinstance(index, Tensor):
             index = index.data
-        self.data[index] = value.data if isinstance(value, Tensor) else value
+        elif isinstance(index, tuple):
+            index = tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        self.data[index] = value
         self._bump()
 
     def zero_(self) -> Tensor:
@@ -261,11 +271,13 @@ def _new(data: Any) -> Tensor:
 
 
 def make(data: Any, parents: tuple, backward: Callable, op: str, saved: tuple = (),
-         fused: bool = False) -> Tensor:
+         fused: bool = False, keep_output: bool = False) -> Tensor:
     """Wrap an op's output ``data`` and record the op when a parent needs a gradient.
 
     ``backward(g)`` gets d(loss)/d(output) as a Tensor and returns one gradient per parent
     (a Tensor, or None where not needed); broadcasting is undone by the engine.
+    ``keep_output=True`` says that backward reads the output itself (exp, tanh, softmax):
+    it joins ``saved`` for the in-place version check.
     """
     if isinstance(data, numpy.generic):  # NumPy ufuncs turn 0-d arrays into scalars
         data = numpy.asarray(data)
@@ -277,7 +289,8 @@ def make(data: Any, parents: tuple, backward: Callable, op: str, saved: tuple = 
         for p in parents:
             if p.requires_grad:
                 out.requires_grad = True
-                out._node = Node(op, parents, backward, saved, fused)
+                out._node = Node(op, parents, backward, saved + (out,) if keep_output else saved,
+                                 fused)
                 return out
     out.requires_grad = False
     out._node = None

@@ -9,12 +9,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ember.autograd.tensor import Tensor, as_tensor, make
+from ember.autograd.tensor import Tensor, _new, as_tensor, make
 from ember.backend import xp_of
 
 
 def _t(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else as_tensor(x)
+
+
+def _ft(x: Any) -> Tensor:
+    """``x`` as a floating-point tensor: integers and booleans become the default float type
+    (as PyTorch's exp(int) is float32), never NumPy's float64."""
+    x = x if isinstance(x, Tensor) else as_tensor(x)
+    if x.data.dtype.kind != "f":
+        x = _new(x.data.astype(_default_float()))  # integer tensors never require grad
+    return x
 
 
 def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
@@ -65,11 +74,7 @@ def sub(a: Any, b: Any) -> Tensor:
         data = a.data - b.data
     except ValueError:
         raise _shape_error("sub", a, b) from None
-    return make(data, (a, b), _sub_backward, "sub")
-
-
-def _sub_backward(g: Tensor) -> tuple:
-    return g, -g
+    return make(data, (a, b), lambda g: (g, -g if b.requires_grad else None), "sub")
 
 
 def mul(a: Any, b: Any) -> Tensor:
@@ -79,7 +84,9 @@ def mul(a: Any, b: Any) -> Tensor:
         data = a.data * b.data
     except ValueError:
         raise _shape_error("mul", a, b) from None
-    return make(data, (a, b), lambda g: (g * b, g * a), "mul", (a, b))
+    # a gradient nobody needs (x * constant) is not computed: this is the hot path
+    return make(data, (a, b), lambda g: (g * b if a.requires_grad else None,
+                                         g * a if b.requires_grad else None), "mul", (a, b))
 
 
 def div(a: Any, b: Any) -> Tensor:
@@ -89,12 +96,12 @@ def div(a: Any, b: Any) -> Tensor:
         data = a.data / b.data
     except ValueError:
         raise _shape_error("div", a, b) from None
-    if data.dtype.kind != "f" and a.data.dtype.kind != "f":
-        data = data.astype(_default_float())  # int / int -> the default float type
+    if a.data.dtype.kind != "f":  # int / int -> the default float type (as PyTorch)
+        data = data.astype(_default_float())
 
     def backward(g: Tensor) -> tuple:
         gb = -g * a / (b * b) if b.requires_grad else None
-        return g / b, gb
+        return g / b if a.requires_grad else None, gb
 
     return make(data, (a, b), backward, "div", (a, b))
 
@@ -118,13 +125,15 @@ def remainder(a: Any, b: Any) -> Tensor:
     data = xp.remainder(a.data, b.data)
 
     def backward(g: Tensor) -> tuple:
-        return g, -g * Tensor(xp.floor_divide(a.data, b.data))
+        gb = -g * _new(xp.floor_divide(a.data, b.data)) if b.requires_grad else None
+        return g, gb
 
     return make(data, (a, b), backward, "remainder", (a, b))
 
 
 def pow(a: Any, b: Any) -> Tensor:
-    """a ** b, broadcasting; d/db uses log(a) and is 0 where a == 0."""
+    """a ** b, broadcasting. As PyTorch: d/da is 0 where b == 0 (even at a == 0); d/db is
+    a ** b * log(a), 0 where a == 0 and b >= 0, NaN where a < 0."""
     a, b = _pair(a, b)
     try:
         data = a.data ** b.data
@@ -132,15 +141,28 @@ def pow(a: Any, b: Any) -> Tensor:
         raise _shape_error("pow", a, b) from None
 
     def backward(g: Tensor) -> tuple:
-        ga = g * b * a ** (b - 1) if a.requires_grad else None
-        gb = None
-        if b.requires_grad:
-            safe = where(a.data > 0, a, 1.0)
-            gb = g * where(a.data > 0, out * log(safe), 0.0)
-        return ga, gb
+        return (_pow_grad_base(g, a, b) if a.requires_grad else None,
+                _pow_grad_exponent(g, a, b, out) if b.requires_grad else None)
 
-    out = make(data, (a, b), backward, "pow", (a, b))
+    # the output is read only for d/db (x ** 2 does not need it kept)
+    out = make(data, (a, b), backward, "pow", (a, b), keep_output=b.requires_grad)
     return out
+
+
+def _pow_grad_base(g: Tensor, a: Tensor, b: Tensor) -> Tensor:
+    zero = b.data == 0
+    if not zero.any():  # the usual case (x ** 2, x ** 0.5): one expression
+        return g * b * a ** (b - 1)
+    return where(zero, 0.0, g * b * where(zero, 1.0, a) ** (b - 1))  # no 0 ** -1 there
+
+
+def _pow_grad_exponent(g: Tensor, a: Tensor, b: Tensor, out: Tensor) -> Tensor:
+    pos = a.data > 0
+    if pos.all():
+        return g * out * log(a)
+    xp = xp_of(pos)
+    other = xp.where((a.data == 0) & (b.data >= 0), 0.0, xp.nan).astype(g.data.dtype)
+    return g * where(pos, out * log(where(pos, a, 1.0)), _new(other))
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -210,34 +232,36 @@ def sign(x: Any) -> Tensor:
 
 def exp(x: Any) -> Tensor:
     """e ** x."""
-    x = _t(x)
-    out = make(xp_of(x.data).exp(x.data), (x,), lambda g: (g * out,), "exp")
+    x = _ft(x)
+    out = make(xp_of(x.data).exp(x.data), (x,), lambda g: (g * out,), "exp", keep_output=True)
     return out
 
 
 def expm1(x: Any) -> Tensor:
     """e ** x - 1, accurate for small x."""
-    x = _t(x)
-    out = make(xp_of(x.data).expm1(x.data), (x,), lambda g: (g * (out + 1),), "expm1")
+    x = _ft(x)
+    out = make(xp_of(x.data).expm1(x.data), (x,), lambda g: (g * (out + 1),), "expm1",
+               keep_output=True)
     return out
 
 
 def log(x: Any) -> Tensor:
     """Natural logarithm."""
-    x = _t(x)
+    x = _ft(x)
     return make(xp_of(x.data).log(x.data), (x,), lambda g: (g / x,), "log", (x,))
 
 
 def log1p(x: Any) -> Tensor:
     """log(1 + x), accurate for small x."""
-    x = _t(x)
+    x = _ft(x)
     return make(xp_of(x.data).log1p(x.data), (x,), lambda g: (g / (x + 1),), "log1p", (x,))
 
 
 def sqrt(x: Any) -> Tensor:
     """Square root."""
-    x = _t(x)
-    out = make(xp_of(x.data).sqrt(x.data), (x,), lambda g: (g * 0.5 / out,), "sqrt")
+    x = _ft(x)
+    out = make(xp_of(x.data).sqrt(x.data), (x,), lambda g: (g * 0.5 / out,), "sqrt",
+               keep_output=True)
     return out
 
 
@@ -249,39 +273,41 @@ def square(x: Any) -> Tensor:
 
 def sin(x: Any) -> Tensor:
     """Sine."""
-    x = _t(x)
+    x = _ft(x)
     return make(xp_of(x.data).sin(x.data), (x,), lambda g: (g * cos(x),), "sin", (x,))
 
 
 def cos(x: Any) -> Tensor:
     """Cosine."""
-    x = _t(x)
+    x = _ft(x)
     return make(xp_of(x.data).cos(x.data), (x,), lambda g: (-g * sin(x),), "cos", (x,))
 
 
 def tan(x: Any) -> Tensor:
     """Tangent."""
-    x = _t(x)
-    out = make(xp_of(x.data).tan(x.data), (x,), lambda g: (g * (1 + out * out),), "tan")
+    x = _ft(x)
+    out = make(xp_of(x.data).tan(x.data), (x,), lambda g: (g * (1 + out * out),), "tan",
+               keep_output=True)
     return out
 
 
 def tanh(x: Any) -> Tensor:
     """Hyperbolic tangent."""
-    x = _t(x)
-    out = make(xp_of(x.data).tanh(x.data), (x,), lambda g: (g * (1 - out * out),), "tanh")
+    x = _ft(x)
+    out = make(xp_of(x.data).tanh(x.data), (x,), lambda g: (g * (1 - out * out),), "tanh",
+               keep_output=True)
     return out
 
 
 def sigmoid(x: Any) -> Tensor:
     """1 / (1 + e ** -x), computed without overflow for large |x|."""
-    x = _t(x)
+    x = _ft(x)
     xp = xp_of(x.data)
     # tanh form: no overflow warning for large negative x, one transcendental call
     data = xp.tanh(x.data * 0.5)
     data *= 0.5
     data += 0.5
-    out = make(data, (x,), lambda g: (g * out * (1 - out),), "sigmoid")
+    out = make(data, (x,), lambda g: (g * out * (1 - out),), "sigmoid", keep_output=True)
     out._logits = x  # lets a following binary cross-entropy use the stable fused path
     return out
 
@@ -296,7 +322,7 @@ def relu(x: Any) -> Tensor:
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
     """x for x > 0, negative_slope * x otherwise (Keras' default slope 0.2)."""
-    x = _t(x)
+    x = _ft(x)
     xp = xp_of(x.data)
     pos = x.data > 0
     data = xp.where(pos, x.data, x.data * negative_slope)
@@ -305,7 +331,7 @@ def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
     """x for x > 0, alpha * (e ** x - 1) otherwise."""
-    x = _t(x)
+    x = _ft(x)
     xp = xp_of(x.data)
     pos = x.data > 0
     data = xp.where(pos, x.data, alpha * xp.expm1(xp.minimum(x.data, 0)))
@@ -313,7 +339,7 @@ def elu(x: Any, alpha: float = 1.0) -> Tensor:
     def backward(g: Tensor) -> tuple:
         return (where(pos, g, g * (out + alpha)),)
 
-    out = make(data, (x,), backward, "elu")
+    out = make(data, (x,), backward, "elu", keep_output=True)
     return out
 
 
@@ -328,7 +354,7 @@ def selu(x: Any) -> Tensor:
 
 def softplus(x: Any) -> Tensor:
     """log(1 + e ** x), stable for large |x|."""
-    x = _t(x)
+    x = _ft(x)
     xp = xp_of(x.data)
     data = xp.log1p(xp.exp(-xp.abs(x.data))) + xp.maximum(x.data, 0)
     return make(data, (x,), lambda g: (g * sigmoid(x),), "softplus", (x,))
@@ -336,7 +362,7 @@ def softplus(x: Any) -> Tensor:
 
 def silu(x: Any) -> Tensor:
     """x * sigmoid(x) (also called swish)."""
-    x = _t(x)
+    x = _ft(x)
     s = sigmoid(x.detach())
 
     def backward(g: Tensor) -> tuple:
@@ -348,7 +374,7 @@ def silu(x: Any) -> Tensor:
 
 def erf(x: Any) -> Tensor:
     """The error function (rational approximation, relative error below 1.2e-7)."""
-    x = _t(x)
+    x = _ft(x)
     data = _erf_array(x.data)
     scale = 2 / math.sqrt(math.pi)
     return make(data, (x,), lambda g: (g * scale * exp(-x * x),), "erf", (x,))
@@ -370,10 +396,14 @@ def _erf_array(a: Any) -> Any:
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 
-def gelu(x: Any, approximate: bool = False) -> Tensor:
-    """x * Phi(x) (Gaussian CDF); ``approximate=True`` uses the tanh formula."""
-    x = _t(x)
-    if approximate:
+def gelu(x: Any, approximate: bool | str = False) -> Tensor:
+    """x * Phi(x) (Gaussian CDF). ``approximate=True`` (Keras) or ``'tanh'`` (PyTorch) uses
+    0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x ** 3))); False or ``'none'`` is exact."""
+    x = _ft(x)
+    if approximate not in (True, False, "tanh", "none"):
+        raise ValueError(f"gelu: approximate must be True/False, 'tanh' or 'none'; got "
+                         f"{approximate!r}")
+    if approximate is True or approximate == "tanh":
         inner = (x + 0.044715 * x * x * x) * _SQRT_2_OVER_PI
         return 0.5 * x * (1 + tanh(inner))
     cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
@@ -384,6 +414,8 @@ def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
     """Limit values to [min, max]; the gradient passes where min <= x <= max (as PyTorch)."""
     x = _t(x)
     xp = xp_of(x.data)
+    min = min.data if isinstance(min, Tensor) else min  # bounds are constants (no gradient)
+    max = max.data if isinstance(max, Tensor) else max
     data = xp.clip(x.data, min, max)
     if data.dtype != x.data.dtype:
         data = data.astype(x.data.dtype)

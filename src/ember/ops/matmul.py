@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember.autograd.tensor import Tensor, as_tensor, make
+from ember.autograd.tensor import Tensor, make
 from ember.ops.elementwise import _pair
 from ember.ops.shape import reshape, swapaxes
 
@@ -63,7 +63,7 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
 
 def dot(a: Any, b: Any) -> Tensor:
     """``numpy.dot`` for vectors and matrices (inner product, matrix-vector, matrix-matrix)."""
-    a, b = as_tensor(a), as_tensor(b)
+    a, b = _pair(a, b)
     if a.ndim > 2 or b.ndim > 2:
         raise ValueError(f"dot: supports 1-D and 2-D operands; got {a.shape} and {b.shape} "
                          "(use matmul or einsum)")

@@ -11,13 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.autograd.tensor import Tensor, _new, make
 from ember.backend import xp_of
+from ember.ops.elementwise import _ft
 from ember.ops.reduction import sum as _sum
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
 
 
 def _softmax_array(a: Any, axis: int) -> Any:
@@ -29,13 +26,13 @@ def _softmax_array(a: Any, axis: int) -> Any:
 
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along ``axis``, shifted by the max for stability."""
-    x = _t(x)
+    x = _ft(x)
     data = _softmax_array(x.data, axis)
 
     def backward(g: Tensor) -> tuple:
         return (out * (g - _sum(g * out, axis=axis, keepdims=True)),)
 
-    out = make(data, (x,), backward, "softmax")
+    out = make(data, (x,), backward, "softmax", keep_output=True)
     if axis in (-1, x.ndim - 1):
         out._logits = x  # lets a following cross-entropy use the stable fused path
     return out
@@ -45,7 +42,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """x - logsumexp(x) along ``axis``: log-probabilities without overflow or log(0)."""
     from ember.ops.elementwise import exp
 
-    x = _t(x)
+    x = _ft(x)
     xp = xp_of(x.data)
     shifted = x.data - x.data.max(axis=axis, keepdims=True)
     data = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
@@ -53,7 +50,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     def backward(g: Tensor) -> tuple:
         return (g - exp(out) * _sum(g, axis=axis, keepdims=True),)
 
-    out = make(data, (x,), backward, "log_softmax")
+    out = make(data, (x,), backward, "log_softmax", keep_output=True)
     return out
 
 
@@ -61,16 +58,18 @@ def softmax_cross_entropy(logits: Any, target: Any, axis: int = -1,
                           label_smoothing: float = 0.0) -> Tensor:
     """Per-sample cross-entropy of softmax(logits) against ``target``.
 
-    ``target`` holds integer class labels (the logits' shape without ``axis``) or a probability
-    distribution (one-hot or soft; the logits' shape). Returns the logits' shape without
+    ``target`` holds integer class labels (the logits' shape without ``axis``; whole-valued
+    floats are accepted) or a probability distribution (one-hot or soft; the logits' shape, and
+    differentiable when it requires grad, as in PyTorch). Returns the logits' shape without
     ``axis``. Confident wrong predictions give a large finite loss, never inf or NaN.
+    ``label_smoothing`` mixes the target with the uniform distribution, as PyTorch and Keras.
 
     Example:
         >>> import ember as em
         >>> em.softmax_cross_entropy(em.tensor([[0.0, 0.0]]), em.tensor([1])).item()
         0.6931...
     """
-    logits = _t(logits)
+    logits = _ft(logits)
     z = logits.data
     xp = xp_of(z)
     t = target.data if isinstance(target, Tensor) else xp.asarray(target)
@@ -80,7 +79,15 @@ def softmax_cross_entropy(logits: Any, target: Any, axis: int = -1,
     s = e.sum(axis=ax, keepdims=True)
     logp = shifted - xp.log(s)
     n_cls = z.shape[ax]
-    sparse = t.dtype.kind in "iu" and t.ndim == z.ndim - 1
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"softmax_cross_entropy: label_smoothing must be in [0, 1]; got "
+                         f"{label_smoothing}")
+    sparse = t.ndim == z.ndim - 1 and t.dtype.kind in "iuf"
+    if sparse and t.dtype.kind == "f":  # labels read from a CSV or DataFrame arrive as floats
+        if t.size and not bool((t == xp.floor(t)).all()):
+            raise ValueError("softmax_cross_entropy: integer class labels expected; got "
+                             "non-integer floats")
+        t = t.astype("int64")
     if sparse:
         expected = z.shape[:ax] + z.shape[ax + 1:]
         if t.shape != expected:
@@ -108,35 +115,40 @@ def softmax_cross_entropy(logits: Any, target: Any, axis: int = -1,
         if sparse:
             if label_smoothing:
                 p -= label_smoothing / n_cls
-                xp.put_along_axis(p, xp.expand_dims(t, ax),
-                                  xp.take_along_axis(p, xp.expand_dims(t, ax), axis=ax)
-                                  - (1 - label_smoothing), axis=ax)
-            else:
-                _subtract_one_at(p, t, ax, xp)
+            _subtract_at(p, t, ax, xp, 1.0 - label_smoothing)
         else:
             p *= t.sum(axis=ax, keepdims=True)  # d/dz of -sum(t * logp) = p * sum(t) - t
             p -= t
-        p *= xp.expand_dims(g.data, ax)
-        return (_new(p),)
+        gz = xp.expand_dims(g.data, ax)
+        p *= gz
+        if not soft_grad:
+            return (_new(p),)
+        return _new(p), _new(logp * gz * (label_smoothing - 1))  # d/dt of -sum(t' * logp)
 
-    return make(loss, (logits,), backward, "softmax_cross_entropy", fused=True)
+    # soft targets that require grad (distillation) get a gradient too, as in PyTorch
+    soft_grad = not sparse and isinstance(target, Tensor) and target.requires_grad
+    parents = (logits, target) if soft_grad else (logits,)
+    # backward reads only arrays computed here (e, s, logp), so nothing joins the version check
+    return make(loss, parents, backward, "softmax_cross_entropy", fused=True)
 
 
-def _subtract_one_at(p: Any, labels: Any, axis: int, xp: Any) -> None:
-    """p[..., label, ...] -= 1 along ``axis`` in place."""
+def _subtract_at(p: Any, labels: Any, axis: int, xp: Any, amount: float) -> None:
+    """p[..., label, ...] -= amount along ``axis``, in place (NumPy and CuPy alike)."""
     if p.ndim == 2 and axis == 1:
-        p[xp.arange(p.shape[0]), labels] -= 1
+        p[xp.arange(p.shape[0]), labels] -= amount
         return
-    idx = xp.expand_dims(labels, axis)
-    xp.put_along_axis(p, idx, xp.take_along_axis(p, idx, axis=axis) - 1, axis=axis)
+    shape = [1] * p.ndim
+    shape[axis] = p.shape[axis]
+    p[xp.expand_dims(labels, axis) == xp.arange(p.shape[axis]).reshape(shape)] -= amount
 
 
 def sigmoid_cross_entropy(logits: Any, target: Any) -> Tensor:
     """Elementwise binary cross-entropy of sigmoid(logits) against ``target`` in [0, 1].
 
-    Computed as max(z, 0) - z * t + log(1 + exp(-|z|)): finite for any logit.
+    Computed as max(z, 0) - z * t + log(1 + exp(-|z|)): finite for any logit. A target that
+    requires grad gets one (-z), as in PyTorch.
     """
-    logits = _t(logits)
+    logits = _ft(logits)
     z = logits.data
     xp = xp_of(z)
     t = target.data if isinstance(target, Tensor) else xp.asarray(target)
@@ -151,23 +163,26 @@ def sigmoid_cross_entropy(logits: Any, target: Any) -> Tensor:
         p = xp.tanh(z * 0.5)
         p *= 0.5
         p += 0.5
-        p -= t
+        p = p - t  # not in place: t may broadcast p to a larger shape
         p *= g.data
-        return (_new(p),)
+        if not t_grad:
+            return (_new(p),)
+        return _new(p), _new(-z * g.data)
 
-    return make(loss, (logits,), backward, "sigmoid_cross_entropy", fused=True)
+    t_grad = isinstance(target, Tensor) and target.requires_grad
+    parents = (logits, target) if t_grad else (logits,)
+    return make(loss, parents, backward, "sigmoid_cross_entropy", (logits,), fused=True)
 
 
 def dropout(x: Any, rate: float, training: bool = True) -> Tensor:
     """Inverted dropout: zero each value with probability ``rate``, scale the rest by
     1 / (1 - rate), so that inference needs no rescaling. Identity when not training."""
-    x = _t(x)
+    x = _ft(x)
     if not 0.0 <= rate < 1.0:
         raise ValueError(f"dropout: rate must be in [0, 1); got {rate}")
     if not training or rate == 0.0:
         return x
     xp = xp_of(x.data)
-    dtype = x.data.dtype if x.data.dtype.kind == "f" else backend.floatx()
     keep = backend.rng(xp).random(x.shape, dtype="float32") >= rate
-    mask = keep.astype(dtype) * (1.0 / (1.0 - rate))
+    mask = keep.astype(x.data.dtype) * (1.0 / (1.0 - rate))
     return make(x.data * mask, (x,), lambda g: (g * mask,), "dropout")

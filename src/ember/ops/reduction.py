@@ -6,6 +6,7 @@ tensor ops (reshape + broadcast), so higher-order gradients work.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from ember.autograd.tensor import Tensor, _new, as_tensor, make
@@ -22,9 +23,14 @@ def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
         return tuple(range(ndim))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     for a in axes:
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < builtins.max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
-    return tuple(sorted(a % ndim for a in axes)) if ndim else ()
+    if not ndim:
+        return ()
+    out = tuple(sorted(a % ndim for a in axes))
+    if len(set(out)) != len(out):
+        raise ValueError(f"axis {axis} names the same axis twice")
+    return out
 
 
 def _kept_shape(shape: tuple, axes: tuple) -> tuple:
@@ -50,7 +56,7 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Arithmetic mean over ``axis``."""
+    """Arithmetic mean over ``axis`` (NaN over an empty axis, as PyTorch)."""
     x = _t(x)
     axes = _axes(axis, x.ndim)
     count = 1
@@ -61,9 +67,13 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         from ember.ops.elementwise import _cast
 
         x = _cast(x, floatx())
-    data = x.data.mean(axis=axes, keepdims=keepdims)
+    if count:
+        data = x.data.mean(axis=axes, keepdims=keepdims)
+        scale = 1.0 / count
+    else:  # NumPy would warn "mean of empty slice"; the answer is NaN either way
+        data = x.data.sum(axis=axes, keepdims=keepdims) * float("nan")
+        scale = float("nan")
     shape = x.shape
-    scale = 1.0 / count if count else float("nan")
     return make(data, (x,), lambda g: (_expand(g, shape, axes, keepdims) * scale,), "mean")
 
 
@@ -81,10 +91,20 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
 
 
 def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Standard deviation: sqrt of ``var``."""
-    from ember.ops.elementwise import sqrt
+    """Standard deviation: sqrt of ``var``; its gradient is 0 where the deviation is 0 (as
+    PyTorch), not the NaN that sqrt'(0) * 0 would give."""
+    v = var(x, axis=axis, keepdims=keepdims, ddof=ddof)
+    xp = xp_of(v.data)
+    data = xp.sqrt(v.data)
 
-    return sqrt(var(x, axis=axis, keepdims=keepdims, ddof=ddof))
+    def backward(g: Tensor) -> tuple:
+        from ember.ops.elementwise import where
+
+        pos = data > 0
+        return (where(pos, g * 0.5 / where(pos, out, 1.0), 0.0),)
+
+    out = make(data, (v,), backward, "std", keep_output=True)
+    return out
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -100,8 +120,9 @@ def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def _extreme(x: Any, axis: Any, keepdims: bool, op: str) -> Tensor:
     x = _t(x)
     axes = _axes(axis, x.ndim)
-    if x.size == 0:
-        raise ValueError(f"{op}: reduction of an empty tensor of shape {x.shape} has no identity")
+    if x.size == 0 and builtins.any(x.shape[a] == 0 for a in axes):
+        raise ValueError(f"{op}: reduction over an empty axis of a tensor of shape {x.shape} "
+                         "has no identity")
     data = getattr(x.data, op)(axis=axes, keepdims=keepdims)
     shape = x.shape
 
@@ -127,14 +148,19 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         if not (x.data == 0).any():
             kept = out if keepdims else reshape(out, _kept_shape(shape, axes))
             return (ge * kept / x,)
-        from ember.autograd.mode import STATE
+        # The products of the other factors come from an array kernel: exact first
+        # derivatives; a second derivative through them refuses clearly instead of being 0.
+        others = make(_prod_of_others(x.data, axes, xp), (x,), _refuse_prod_grad, "prod")
+        return (ge * others,)
 
-        if STATE.enabled:
-            raise RuntimeError("prod: second derivatives where a factor is 0 are not supported")
-        return (ge * _prod_of_others(x.data, axes, xp),)
-
-    out = make(data, (x,), backward, "prod", (x,))
+    out = make(data, (x,), backward, "prod", (x,), keep_output=True)
     return out
+
+
+def _refuse_prod_grad(g: Tensor) -> tuple:
+    raise RuntimeError("prod: second derivatives where a factor is 0 are not supported; "
+                       "compute the product with exp(sum(log(abs(x)))) and signs, or avoid "
+                       "exact zeros")
 
 
 def _prod_of_others(a: Any, axes: tuple, xp: Any) -> Any:
@@ -151,16 +177,22 @@ def _prod_of_others(a: Any, axes: tuple, xp: Any) -> Any:
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """log(sum(exp(x))) over ``axis``, without overflow."""
-    from ember.ops.elementwise import exp
+    """log(sum(exp(x))) over ``axis``, without overflow (-inf over an empty axis)."""
+    from ember.ops.elementwise import _ft, exp
 
-    x = _t(x)
+    x = _ft(x)
     xp = xp_of(x.data)
     axes = _axes(axis, x.ndim)
-    m = x.data.max(axis=axes, keepdims=True)
-    m = xp.where(xp.isfinite(m), m, 0)
-    s = xp.exp(x.data - m).sum(axis=axes, keepdims=True)
-    kept = xp.log(s) + m
+    if x.size:
+        m = x.data.max(axis=axes, keepdims=True)
+        m = xp.where(xp.isfinite(m), m, 0)
+        s = xp.exp(x.data - m).sum(axis=axes, keepdims=True)
+    else:
+        m = s = xp.zeros(_kept_shape(x.shape, axes), dtype=x.data.dtype)
+    if (s > 0).all():
+        kept = xp.log(s) + m
+    else:  # all terms exp(-inf) = 0: log(0) = -inf, without NumPy's divide-by-zero warning
+        kept = xp.where(s > 0, xp.log(xp.where(s > 0, s, 1)) + m, -xp.inf).astype(s.dtype)
     data = kept if keepdims else kept.reshape(tuple(n for i, n in enumerate(x.shape)
                                                     if i not in axes))
     shape = x.shape
@@ -169,7 +201,7 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         o = out if keepdims else reshape(out, _kept_shape(shape, axes))
         return (_expand(g, shape, axes, keepdims) * exp(x - o),)
 
-    out = make(data, (x,), backward, "logsumexp", (x,))
+    out = make(data, (x,), backward, "logsumexp", (x,), keep_output=True)
     return out
 
 

@@ -6,6 +6,7 @@ higher-order gradients work.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,13 @@ def _shape_arg(shape: tuple) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
     return tuple(shape)
+
+
+def _axis(op: str, axis: int, ndim: int) -> int:
+    """``axis`` in [0, ndim), or an error naming the op (NumPy's would not)."""
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"{op}: axis {axis} is out of range for a tensor with {ndim} dimensions")
+    return axis % ndim
 
 
 def reshape(x: Any, *shape: Any) -> Tensor:
@@ -64,6 +72,7 @@ def permute(x: Any, *axes: int) -> Tensor:
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes."""
     x = _t(x)
+    axis1, axis2 = _axis("swapaxes", axis1, x.ndim), _axis("swapaxes", axis2, x.ndim)
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, axes)
@@ -73,6 +82,8 @@ def expand_dims(x: Any, axis: int) -> Tensor:
     """Insert a size-1 axis at ``axis``."""
     x = _t(x)
     xp = xp_of(x.data)
+    if isinstance(axis, int):
+        axis = _axis("expand_dims", axis, x.ndim + 1)
     data = xp.expand_dims(x.data, axis)
     return make(data, (x,), lambda g: (squeeze(g, axis),), "expand_dims")
 
@@ -81,6 +92,7 @@ def squeeze(x: Any, axis: int | Sequence[int] | None = None) -> Tensor:
     """Remove size-1 axes (all of them, or the ones named)."""
     x = _t(x)
     if axis is not None:
+        axis = axis if isinstance(axis, int) else tuple(axis)
         for a in (axis,) if isinstance(axis, int) else axis:
             if x.shape[a] != 1:
                 raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}, "
@@ -130,6 +142,7 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     if not ts:
         raise ValueError("concatenate: needs at least one tensor")
     xp = xp_of(ts[0].data)
+    axis = _axis("concatenate", axis, ts[0].ndim)
     try:
         data = xp.concatenate([t.data for t in ts], axis=axis)
     except ValueError:
@@ -155,12 +168,14 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     shapes = {t.shape for t in ts}
     if len(shapes) > 1:
         raise ValueError(f"stack: all tensors need the same shape; got {sorted(shapes)}")
+    axis = _axis("stack", axis, ts[0].ndim + 1)
     return concatenate([expand_dims(t, axis) for t in ts], axis=axis)
 
 
 def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
     """Split into equal sections or at the given indices, as ``numpy.split``."""
     x = _t(x)
+    axis = _axis("split", axis, x.ndim)
     n = x.shape[axis]
     if isinstance(indices_or_sections, int):
         if n % indices_or_sections:
@@ -171,7 +186,7 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> li
     else:
         cuts = list(indices_or_sections)
     edges = [0] + cuts + [n]
-    pre = (slice(None),) * (axis % x.ndim)
+    pre = (slice(None),) * axis
     return [x[pre + (slice(edges[i], edges[i + 1]),)] for i in range(len(edges) - 1)]
 
 
@@ -253,12 +268,27 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
 
 
 def take_along_axis(x: Any, indices: Any, axis: int) -> Tensor:
-    """Gather with an index array of the same rank, as ``numpy.take_along_axis``."""
+    """Gather with an index array of the same rank, as ``numpy.take_along_axis`` (PyTorch's
+    ``gather`` when the index has x's shape off ``axis``); the other axes broadcast."""
     x = _t(x)
     xp = xp_of(x.data)
     idx = xp.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if idx.ndim != x.ndim or idx.dtype.kind not in "iu":
+        raise ValueError(f"take_along_axis: indices must be integers with as many axes as x; "
+                         f"got {idx.dtype.name} of shape {idx.shape} for x of shape {x.shape}")
     ax = axis % x.ndim
-    grids = xp.ogrid[tuple(slice(n) for n in idx.shape)]
+    target = []
+    for i, (n, m) in enumerate(zip(x.shape, idx.shape)):
+        if i != ax and n != m and 1 not in (n, m):
+            raise ValueError(f"take_along_axis: indices of shape {idx.shape} do not broadcast "
+                             f"against x of shape {x.shape} off axis {ax}")
+        target.append(m if i == ax else builtins.max(n, m) if 0 not in (n, m) else 0)
+    if idx.shape != tuple(target):
+        idx = xp.broadcast_to(idx, tuple(target))
+    x_shape = tuple(x.shape[ax] if i == ax else n for i, n in enumerate(target))
+    if x.shape != x_shape:
+        x = broadcast_to(x, x_shape)
+    grids = xp.ogrid[tuple(slice(n) for n in target)]
     full = tuple(idx if i == ax else grids[i] for i in range(x.ndim))
     return getitem(x, full)
 

@@ -1,0 +1,24 @@
+"""``TerminateOnNaN``: stop as soon as the loss becomes NaN or infinite."""
+
+from __future__ import annotations
+
+import math
+
+from ember.callbacks.base import Callback
+from ember.serialization import register
+
+
+@register()
+class TerminateOnNaN(Callback):
+    """Stops training at the first batch whose running loss is NaN or infinite.
+
+    Example:
+        >>> import ember as em
+        >>> cb = em.callbacks.TerminateOnNaN()
+    """
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            print(f"Batch {batch}: invalid loss, terminating training")
+            self.model.stop_training = True

@@ -1,0 +1,72 @@
+"""Keras-style layers: ``em.layers.Dense``, ``em.layers.Dropout``, ... and the ``Layer`` base
+for writing your own (see docs/custom_layers.md).
+
+Example:
+    >>> import ember as em
+    >>> em.utils.set_random_seed(0)
+    >>> layer = em.layers.Dense(3)
+    >>> layer(em.ones((2, 4))).shape, layer.count_params()
+    ((2, 3), 15)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ember.layers.augmentation import (
+    GaussianNoise,
+    RandomBrightness,
+    RandomContrast,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
+from ember.layers.base import Layer
+from ember.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Permute, Reshape
+from ember.layers.merge import (
+    Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract,
+)
+from ember.layers.naming import clear_session
+from ember.layers.normalization import BatchNormalization, LayerNormalization
+from ember.layers.preprocessing import Normalization, Rescaling
+
+
+def serialize(layer: Layer) -> dict:
+    """``{"class_name": ..., "config": layer.get_config()}``."""
+    from ember import serialization
+
+    return serialization.serialize(layer)
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """The layer ``serialize`` described (classes looked up by name, never code)."""
+    from ember import serialization
+
+    return serialization.deserialize(config, custom_objects)
+
+
+def get(identifier: Any) -> Any:
+    """A layer from a layer, or from a serialized ``{"class_name", "config"}`` dict."""
+    if isinstance(identifier, Layer):
+        return identifier
+    return deserialize(identifier)
+
+
+__all__ = [
+    "Layer", "Dense", "Activation", "Flatten", "Reshape", "Permute", "Dropout", "Lambda",
+    "BatchNormalization", "LayerNormalization", "clear_session", "serialize", "deserialize",
+    "get", "Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract",
+    "Input", "InputLayer", "Normalization", "Rescaling", "RandomFlip", "RandomRotation",
+    "RandomTranslation", "RandomZoom", "RandomContrast", "RandomBrightness", "GaussianNoise",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Input / InputLayer live with the functional API (ember.models), which imports this
+    # package: resolve them on first use to avoid an import cycle.
+    if name in ("Input", "InputLayer"):
+        from ember.models import functional
+
+        return getattr(functional, name)
+    raise AttributeError(f"module 'ember.layers' has no attribute {name!r}")

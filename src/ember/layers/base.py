@@ -1,0 +1,597 @@
+"""``Layer``: the Keras layer lifecycle on ember tensors.
+
+A layer validates its configuration in ``__init__``, creates its weights in
+``build(input_shape)`` with ``add_weight`` (called once, lazily, with the full shape of the
+first input, batch axis included) and computes in ``call(inputs, training=None)``. Weights and
+sublayers assigned as attributes are tracked, so ``weights``, ``trainable_weights``,
+``losses`` and freezing (``layer.trainable = False``) reach everything inside.
+
+Example:
+    >>> import ember as em
+    >>> class Scale(em.layers.Layer):
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight("w", (input_shape[-1],), initializer="ones")
+    ...     def call(self, inputs):
+    ...         return inputs * self.w
+    >>> layer = Scale()
+    >>> layer(em.ones((2, 3))).shape, [w.path for w in layer.weights]
+    ((2, 3), ['scale/w'])
+
+Calling ``layer(x)``: NumPy input becomes a Tensor (float input in the layer's dtype), the
+layer is built on the first call, ``training`` and ``mask`` are passed to ``call`` only when
+its signature names them (checked once per class), an outer ``training=`` reaches inner layers
+called with ``training=None``, a padding mask (``x._mask``) follows through layers that
+``supports_masking``, and activity-regularizer losses are recorded. Inputs that define
+``__ember_layer_call__(layer, inputs, *args, **kwargs)`` (the functional API's symbolic
+tensors) take over the call instead.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+from typing import Any
+
+from ember import backend
+from ember.autograd.tensor import Tensor, _new
+from ember.layers import _config
+from ember.layers.naming import to_snake_case, unique_name
+from ember.serialization import register
+from ember.variable import Variable
+
+_BASE_KWARGS = ("trainable", "name", "dtype", "input_shape", "batch_input_shape", "input_dim",
+                "activity_regularizer", "batch_size", "autocast")
+
+
+class _CallContext:
+    """The ``training`` flag of the outermost call that set one (reaches nested layers)."""
+
+    __slots__ = ("training",)
+
+    def __init__(self) -> None:
+        self.training = None
+
+
+_CTX = _CallContext()
+_CALL_FLAGS: dict[type, int] = {}  # per class: 1 = call() takes training, 2 = takes mask
+
+
+def _call_flags(cls: type) -> int:
+    flags = _CALL_FLAGS.get(cls)
+    if flags is None:
+        params = inspect.signature(cls.call).parameters
+        flags = (1 if "training" in params else 0) | (2 if "mask" in params else 0)
+        _CALL_FLAGS[cls] = flags
+    return flags
+
+
+@register()
+class Layer:
+    """Base class of every layer: weights, lazy build, call, config, freezing.
+
+    ``input_shape`` (batch axis excluded, as Keras) is kept for ``Sequential`` to build from;
+    ``input_dim=n`` means ``input_shape=(n,)``.
+    """
+
+    supports_masking = False
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
+        obj = super().__new__(cls)
+        # The constructor arguments, for get_config() of custom layers that do not write one.
+        object.__setattr__(obj, "_init_args", (args, kwargs))
+        return obj
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_ember_wrapped", False):
+            cls.build = _wrap_build(build)
+
+    def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
+                 input_shape: Any = None, batch_input_shape: Any = None,
+                 input_dim: int | None = None, **kwargs: Any) -> None:
+        activity_regularizer = kwargs.pop("activity_regularizer", None)
+        batch_size = kwargs.pop("batch_size", None)
+        kwargs.pop("autocast", None)
+        if kwargs:
+            raise _unknown_kwargs(self, kwargs)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"{type(self).__name__}: name must be a string; got {name!r}")
+        if batch_input_shape is not None:
+            batch_size = batch_input_shape[0]
+            input_shape = tuple(batch_input_shape)[1:]
+        elif input_shape is None and input_dim is not None:
+            input_shape = (int(input_dim),)
+        np_dtype = backend.numpy_module().dtype(dtype or backend.floatx())
+        if np_dtype.kind not in "fiub":
+            raise ValueError(f"{type(self).__name__}: unsupported dtype {dtype!r}")
+        for key, value in (
+            ("_tracked", {}), ("_extra_layers", []), ("_own_trainable", []),
+            ("_own_non_trainable", []), ("_call_losses", []), ("_trainable", bool(trainable)),
+            ("built", False), ("_in_build", False), ("_feature_spec", None),
+            ("_build_input_shape", None), ("_build_output_shape", None),
+            ("_flags", _call_flags(type(self))), ("_np_dtype", np_dtype),
+            ("name", name or unique_name(to_snake_case(type(self).__name__))),
+            ("dtype", np_dtype.name),
+            ("_input_shape_arg", None if input_shape is None else _as_shape(input_shape)),
+            ("_batch_size_arg", batch_size),
+            ("activity_regularizer", _config.get_regularizer(activity_regularizer)),
+        ):
+            object.__setattr__(self, key, value)
+
+    # ------------------------------------------------------------------ attribute tracking
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, (Layer, Variable, list, tuple, dict)):
+            self._track(name, value)
+        else:
+            tracked = self.__dict__.get("_tracked")
+            if tracked and name in tracked:
+                del tracked[name]
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        tracked = self.__dict__.get("_tracked")
+        if tracked and name in tracked:
+            del tracked[name]
+        value = self.__dict__.get(name)
+        if isinstance(value, Variable):
+            self._own_trainable[:] = [v for v in self._own_trainable if v is not value]
+            self._own_non_trainable[:] = [v for v in self._own_non_trainable if v is not value]
+        object.__delattr__(self, name)
+
+    def _track(self, name: str, value: Any) -> None:
+        tracked = self.__dict__.get("_tracked")
+        if tracked is None:
+            if isinstance(value, (Layer, Variable)):
+                raise RuntimeError(f"{type(self).__name__}: call super().__init__() before "
+                                   f"assigning layers or weights (self.{name} = ...)")
+            return
+        if isinstance(value, Variable):
+            tracked.pop(name, None)
+            self._add_own_variable(value)
+        elif isinstance(value, Layer):
+            if value is not self:
+                tracked[name] = value
+        elif _holds_trackables(value):
+            tracked[name] = value
+            for v in _flatten(value):
+                if isinstance(v, Variable):
+                    self._add_own_variable(v)
+        else:
+            tracked.pop(name, None)
+
+    def _add_own_variable(self, v: Variable) -> None:
+        for w in self._own_trainable + self._own_non_trainable:
+            if w is v:
+                return
+        (self._own_trainable if v.trainable else self._own_non_trainable).append(v)
+
+    def _track_layer(self, layer: Layer) -> None:
+        """Track ``layer`` as a sublayer without an attribute (models' layer lists)."""
+        if not any(existing is layer for existing in self._extra_layers):
+            self._extra_layers.append(layer)
+
+    def _untrack_layer(self, layer: Layer) -> None:
+        self._extra_layers[:] = [x for x in self._extra_layers if x is not layer]
+
+    def _sublayers(self) -> list[Layer]:
+        """Direct sublayers, in the order they were assigned, each once."""
+        out, seen = [], {id(self)}
+        for value in list(self._tracked.values()) + self._extra_layers:
+            for item in _flatten(value):
+                if isinstance(item, Layer) and id(item) not in seen:
+                    seen.add(id(item))
+                    out.append(item)
+        return out
+
+    def _walk(self) -> list[Layer]:
+        """This layer and every layer inside it, each once (depth first)."""
+        out, seen, stack = [], set(), [self]
+        while stack:
+            layer = stack.pop()
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            out.append(layer)
+            stack.extend(reversed(layer._sublayers()))
+        return out
+
+    def _own_variables(self) -> list[Variable]:
+        own = self._own_trainable + self._own_non_trainable
+        for value in self._tracked.values():
+            if not isinstance(value, Layer):
+                own.extend(v for v in _flatten(value) if isinstance(v, Variable)
+                           and not any(v is w for w in own))
+        return own
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(self, name: str | None = None, shape: Any = None,
+                   initializer: Any = "glorot_uniform", regularizer: Any = None,
+                   trainable: bool = True, dtype: Any = None, constraint: Any = None,
+                   **kwargs: Any) -> Variable:
+        """Create a weight ``Variable`` owned by this layer (call it from ``build``).
+
+        ``initializer`` is a name ("zeros", "he_normal", ...), a callable
+        ``init(shape, dtype) -> array`` or an array. Keras 3's ``add_weight(shape, ...)``
+        with the shape first works too.
+        """
+        for key in ("autocast", "aggregation", "overwrite_with_gradient"):
+            kwargs.pop(key, None)
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.add_weight: unexpected keyword argument(s) "
+                            f"{sorted(kwargs)}")
+        if name is not None and not isinstance(name, str):
+            name, shape = (shape if isinstance(shape, str) else None), name
+        if shape is None:
+            raise ValueError(f"{type(self).__name__}.add_weight: pass the weight's shape")
+        shape = _as_shape(shape)
+        if any(d is None or d < 0 for d in shape):
+            raise ValueError(f"{type(self).__name__} '{self.name}'.add_weight({name!r}): the "
+                             f"shape {shape} must be fully known (got None or a negative size)")
+        name = name or f"variable_{len(self._own_trainable) + len(self._own_non_trainable)}"
+        dt = backend.numpy_module().dtype(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if dt.kind == "f" else "zeros"
+        v = Variable(initializer, shape=shape, dtype=dt, trainable=trainable and self._trainable,
+                     name=name, regularizer=_config.get_regularizer(regularizer),
+                     constraint=_config.get_constraint(constraint), path=f"{self.name}/{name}")
+        (self._own_trainable if trainable else self._own_non_trainable).append(v)
+        return v
+
+    @property
+    def weights(self) -> list[Variable]:
+        """Every weight of this layer and its sublayers, each once, in a stable order."""
+        return self._collect(0)
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        """The weights an optimizer updates (none when the layer is frozen)."""
+        return self._collect(1)
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        """Frozen weights and state such as batch-norm moving statistics."""
+        return self._collect(2)
+
+    # Keras names.
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    def _collect(self, mode: int) -> list[Variable]:
+        out: list[Variable] = []
+        seen: set[int] = set()
+        self._collect_into(out, seen, set(), mode, True)
+        return out
+
+    def _collect_into(self, out: list, seen: set, visited: set, mode: int,
+                      parent_trainable: bool) -> None:
+        visited.add(id(self))
+        trainable = parent_trainable and self._trainable
+        for v in self._own_variables():
+            if id(v) in seen:
+                continue
+            if mode == 0 or (mode == 1) == (trainable and v._trainable):
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._sublayers():
+            if id(layer) not in visited:
+                layer._collect_into(out, seen, visited, mode, trainable)
+
+    @property
+    def trainable(self) -> bool:
+        """Set False to freeze the layer and everything inside it (transfer learning)."""
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        value = bool(value)
+        for layer in self._walk():
+            object.__setattr__(layer, "_trainable", value)
+            for v in layer._own_trainable:
+                v.trainable = value
+
+    def get_weights(self) -> list:
+        """The weights as NumPy arrays (copies), in the order of ``weights``."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights: Any) -> None:
+        """Load NumPy arrays (as ``get_weights`` returns them); every shape is checked first."""
+        params = self.weights
+        weights = list(weights)
+        where = f"{type(self).__name__} '{self.name}'.set_weights"
+        if len(weights) != len(params):
+            hint = "" if self.built else " (the layer is not built yet: call it on a batch or " \
+                                         "build(input_shape) first)"
+            raise ValueError(f"{where}: expected {len(params)} arrays "
+                             f"({[v.path for v in params]}); got {len(weights)}{hint}")
+        arrays = []
+        for v, w in zip(params, weights):
+            arr = w.data if isinstance(w, Tensor) else w
+            shape = tuple(getattr(arr, "shape", None) or backend.numpy_module().shape(arr))
+            if shape != v.shape:
+                raise ValueError(f"{where}: weight '{v.path}' has shape {v.shape}; the array "
+                                 f"given for it has shape {shape}")
+            arrays.append(arr)
+        for v, arr in zip(params, arrays):
+            v.assign(arr)
+
+    def count_params(self) -> int:
+        """The number of scalars in all weights (the layer must be built)."""
+        if not self.built:
+            raise ValueError(f"{type(self).__name__} '{self.name}'.count_params: the layer is "
+                             "not built yet, so its weights do not exist; call it on a batch or "
+                             "build(input_shape) first")
+        return int(sum(v.size for v in self.weights))
+
+    # ------------------------------------------------------------------ losses
+    @property
+    def losses(self) -> list[Tensor]:
+        """Scalar penalties: each weight regularizer applied to its weight now, plus the
+        activity-regularizer (and ``add_loss``) losses of the last call, for all sublayers."""
+        out = []
+        for layer in self._walk():
+            for v in layer._own_variables():
+                if v.regularizer is not None:
+                    out.append(v.regularizer(v))
+            out.extend(layer._call_losses)
+        return out
+
+    def add_loss(self, loss: Tensor) -> None:
+        """Record an extra loss during ``call`` (cleared at the next call of this layer)."""
+        self._call_losses.append(loss)
+
+    # ------------------------------------------------------------------ build and call
+    def build(self, input_shape: Any) -> None:
+        """Create the weights for inputs of ``input_shape`` (override; call add_weight)."""
+        object.__setattr__(self, "built", True)
+        object.__setattr__(self, "_build_input_shape", input_shape)
+
+    def _build_from_shape(self, input_shape: Any) -> None:
+        """Build once for ``input_shape`` (a tuple with the batch axis, or a list of them)."""
+        if not self.built:
+            self.build(_as_shape(input_shape) if isinstance(input_shape, tuple)
+                       else input_shape)
+
+    def get_build_config(self) -> dict:
+        return {"input_shape": _config.jsonable_shape(self._build_input_shape)}
+
+    def build_from_config(self, config: dict) -> None:
+        shape = config.get("input_shape")
+        if shape is not None:
+            self._build_from_shape(_config.shape_from_json(shape))
+
+    def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """The layer's computation (override)."""
+        raise NotImplementedError(f"{type(self).__name__} must define call(self, inputs)")
+
+    def __call__(self, inputs: Any, *args: Any, training: Any = None, mask: Any = None,
+                 **kwargs: Any) -> Any:
+        if not isinstance(inputs, Tensor):
+            hook = _symbolic_hook(inputs)
+            if hook is not None:
+                return hook(self, inputs, *args, training=training, mask=mask, **kwargs)
+            inputs = self._convert_inputs(inputs)
+        first = not self.built
+        if first and not self._in_build:
+            self._build_from_shape(_shape_of(inputs))
+        spec = self._feature_spec
+        if spec is not None:
+            shape = inputs.data.shape
+            if len(shape) < spec[3] or shape[spec[0]] != spec[1]:
+                self._raise_feature_error(inputs)
+        flags = self._flags
+        if mask is None and (flags & 2 or self.supports_masking):
+            mask = getattr(inputs, "_mask", None)
+        if self._call_losses:
+            self._call_losses.clear()
+        if training is None:
+            if flags == 0:
+                out = self.call(inputs, *args, **kwargs)
+            else:
+                out = self._invoke(inputs, args, kwargs, _CTX.training, mask, flags)
+        else:
+            ctx = _CTX
+            prev = ctx.training
+            ctx.training = training
+            try:
+                out = self._invoke(inputs, args, kwargs, training, mask, flags)
+            finally:
+                ctx.training = prev
+        if self.activity_regularizer is not None:
+            self._add_activity_losses(out)
+        if mask is not None and isinstance(out, Tensor) and out is not inputs:
+            out_mask = self.compute_mask(inputs, mask)
+            if out_mask is not None and getattr(out, "_mask", None) is None:
+                out._mask = out_mask
+        if first and isinstance(out, Tensor):
+            object.__setattr__(self, "_build_output_shape", (None,) + tuple(out.shape[1:]))
+        return out
+
+    def _invoke(self, inputs: Any, args: tuple, kwargs: dict, training: Any, mask: Any,
+                flags: int) -> Any:
+        if flags == 0:
+            return self.call(inputs, *args, **kwargs)
+        if flags == 1:
+            return self.call(inputs, *args, training=training, **kwargs)
+        if flags == 2:
+            return self.call(inputs, *args, mask=mask, **kwargs)
+        return self.call(inputs, *args, training=training, mask=mask, **kwargs)
+
+    def _convert_inputs(self, inputs: Any) -> Any:
+        if isinstance(inputs, (list, tuple)):
+            return [self._convert_inputs(x) for x in inputs]
+        if isinstance(inputs, dict):
+            return {k: self._convert_inputs(v) for k, v in inputs.items()}
+        if inputs is None or isinstance(inputs, Tensor):
+            return inputs
+        arr = inputs if hasattr(inputs, "dtype") and hasattr(inputs, "shape") \
+            else backend.numpy_module().asarray(inputs)
+        if arr.dtype.kind == "f" and arr.dtype != self._np_dtype and self._np_dtype.kind == "f":
+            arr = arr.astype(self._np_dtype)
+        return _new(backend.get_array_module(arr).asarray(arr))
+
+    def _add_activity_losses(self, out: Any) -> None:
+        for t in _flatten(out):
+            if isinstance(t, Tensor):
+                loss = self.activity_regularizer(t)
+                if t.ndim > 0 and t.shape[0] > 0:
+                    loss = loss / t.shape[0]  # per sample, as Keras
+                self._call_losses.append(loss)
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        """The padding mask of the output: the input's when the layer supports masking."""
+        return previous_mask if self.supports_masking else None
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """The output shape for ``input_shape`` (None for unknown axes).
+
+        This default runs the layer once on zeros (unknown axes taken as 1) and reports the
+        batch axis as None; layers override it with the arithmetic.
+        """
+        from ember.autograd.mode import no_grad
+
+        shape = _as_shape(input_shape)
+        self._build_from_shape(shape)
+        probe = _new(backend.numpy_module().zeros(tuple(1 if d is None else d for d in shape),
+                                                  dtype=self._np_dtype))
+        with no_grad():
+            out = self._invoke(probe, (), {}, False, None, self._flags)
+        return (shape[0],) + tuple(out.shape[1:])
+
+    # ------------------------------------------------------------------ input checks
+    def _expect_features(self, axis: int, size: int, word: str = "features",
+                         min_ndim: int = 1) -> None:
+        """After build: every call checks that ``inputs.shape[axis] == size`` (and the rank)."""
+        object.__setattr__(self, "_feature_spec", (axis, int(size), word, min_ndim))
+
+    def _raise_feature_error(self, inputs: Tensor) -> None:
+        axis, size, word, min_ndim = self._feature_spec
+        shape = tuple(inputs.shape)
+        if len(shape) < min_ndim or not -len(shape) <= axis < len(shape):
+            self._check_rank(inputs, min_ndim, None, at_least=True)
+        raise ValueError(f"{type(self).__name__} '{self.name}' was built for inputs with {size} "
+                         f"{word}; got {shape[axis]} (input shape {shape})")
+
+    def _check_rank(self, inputs: Any, expected_ndim: int, layout_hint: Any,
+                    at_least: bool = False) -> None:
+        """Raise a clear error unless ``inputs`` has ``expected_ndim`` axes (or more, with
+        ``at_least``). ``layout_hint`` names the axes: "(batch, height, width, channels)"."""
+        ndim = len(inputs.shape)
+        if ndim == expected_ndim or at_least and ndim > expected_ndim:
+            return
+        names = _axis_names(layout_hint, expected_ndim)
+        layout = "(" + ", ".join(names) + ")"
+        if at_least:
+            layout = f"at least {expected_ndim} axes {layout}"
+        fix = ""
+        if ndim == expected_ndim - 1:
+            fix = (f" — add a {names[-1]} axis, e.g. x[..., None]" if ndim > 1
+                   else " — add a batch axis, e.g. x[None] for one sample")
+        elif ndim > expected_ndim and not at_least:
+            fix = " — merge or remove the extra axes (e.g. a Reshape or Flatten layer)"
+        raise ValueError(f"{type(self).__name__} '{self.name}' expects {layout}; got "
+                         f"{tuple(inputs.shape)}{fix}")
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        """The constructor arguments as JSON-able values (``from_config`` rebuilds)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if type(self).get_config is Layer.get_config and type(self).__init__ is not \
+                Layer.__init__:
+            config = {**_config.auto_config(self), **config}
+        if self._input_shape_arg is not None:
+            config["batch_input_shape"] = [self._batch_size_arg, *self._input_shape_arg]
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = _config.serialize(self.activity_regularizer)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        """A new layer from ``get_config()``'s dictionary (nested objects rebuilt by name)."""
+        return cls(**_config.deserialize_values(config))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _wrap_build(build: Any) -> Any:
+    """Make a subclass's build mark the layer built and guard against re-entrant builds."""
+
+    @functools.wraps(build)
+    def wrapped(self: Layer, *args: Any, **kwargs: Any) -> None:
+        prev = self._in_build
+        object.__setattr__(self, "_in_build", True)
+        try:
+            build(self, *args, **kwargs)
+        finally:
+            object.__setattr__(self, "_in_build", prev)
+        shape = args[0] if args else next(iter(kwargs.values()), None)
+        object.__setattr__(self, "built", True)
+        object.__setattr__(self, "_build_input_shape", shape)
+
+    wrapped._ember_wrapped = True
+    return wrapped
+
+
+def _as_shape(shape: Any) -> tuple:
+    if isinstance(shape, int):
+        return (shape,)
+    return tuple(None if d is None else int(d) for d in shape)
+
+
+def _shape_of(inputs: Any) -> Any:
+    if isinstance(inputs, Tensor):
+        return tuple(inputs.shape)
+    if isinstance(inputs, (list, tuple)):
+        return [_shape_of(x) for x in inputs]
+    if isinstance(inputs, dict):
+        return {k: _shape_of(v) for k, v in inputs.items()}
+    return None
+
+
+def _flatten(value: Any) -> list:
+    if isinstance(value, (list, tuple)):
+        return [y for x in value for y in _flatten(x)]
+    if isinstance(value, dict):
+        return [y for x in value.values() for y in _flatten(x)]
+    return [value]
+
+
+def _holds_trackables(value: Any) -> bool:
+    """Containers worth watching: empty lists/dicts (filled later) or ones holding layers."""
+    if isinstance(value, (list, dict)) and not value:
+        return True
+    return any(isinstance(v, (Layer, Variable)) for v in _flatten(value))
+
+
+def _symbolic_hook(inputs: Any) -> Any:
+    first = inputs
+    if isinstance(inputs, (list, tuple)) and inputs:
+        first = inputs[0]
+    elif isinstance(inputs, dict) and inputs:
+        first = next(iter(inputs.values()))
+    return getattr(first, "__ember_layer_call__", None)
+
+
+def _axis_names(layout_hint: Any, ndim: int) -> list[str]:
+    if layout_hint is None:
+        return ["batch"] + ["..."] * max(ndim - 2, 0) + ["features"]
+    if isinstance(layout_hint, str):
+        return [s.strip() for s in layout_hint.strip("() ").split(",")]
+    return [str(s) for s in layout_hint]
+
+
+def _unknown_kwargs(layer: Layer, kwargs: dict) -> TypeError:
+    cls = type(layer)
+    known = set(_BASE_KWARGS)
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is not None:
+            known.update(p for p in inspect.signature(init).parameters if p != "self")
+    parts = []
+    for key in kwargs:
+        close = difflib.get_close_matches(key, sorted(known), n=1)
+        parts.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return TypeError(f"{cls.__name__}: unexpected keyword argument(s) {', '.join(parts)}")

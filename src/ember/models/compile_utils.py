@@ -1,0 +1,132 @@
+"""What ``compile`` resolves: losses and metrics per output, loss weights, and 'accuracy'.
+
+One model output -> one loss; several outputs take a list (in output order) or a dict keyed by
+output name, for losses, loss_weights and metrics alike, as in Keras.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ember.autograd.tensor import Tensor
+
+
+def per_output(value: Any, names: Sequence[str], what: str, allow_single: bool = True) -> list:
+    """Spread a compile argument over the outputs: one value for all, a list, or a dict."""
+    n = len(names)
+    if isinstance(value, dict):
+        unknown = set(value) - set(names)
+        if unknown:
+            raise ValueError(f"compile: {what} names unknown output(s) {sorted(unknown)}; the "
+                             f"outputs are {list(names)}")
+        return [value.get(k) for k in names]
+    if isinstance(value, (list, tuple)) and n > 1 and len(value) == n and what != "metrics":
+        return list(value)
+    if isinstance(value, (list, tuple)) and what == "metrics" and n > 1 and len(value) == n \
+            and all(isinstance(v, (list, tuple)) or v is None for v in value):
+        return list(value)
+    if allow_single:
+        return [value] * n
+    raise ValueError(f"compile: {what} must be one value, a list of {n} or a dict by output name")
+
+
+class LossContainer:
+    """Sum of the per-output losses times their weights; remembers each term for the logs."""
+
+    def __init__(self, losses: list, weights: list[float], names: Sequence[str]) -> None:
+        from ember import losses as losses_mod
+
+        self.names = list(names)
+        self.fns = [None if loss is None else losses_mod.get(loss) for loss in losses]
+        self.weights = [1.0 if w is None else float(w) for w in weights]
+        if all(f is None for f in self.fns):
+            raise ValueError("compile: a loss is needed to train (e.g. loss='mse')")
+        self.last_terms: list[float] = []
+
+    def __call__(self, ys: list, outs: list[Tensor], sws: list | None) -> Tensor:
+        total = None
+        terms = []
+        for i, fn in enumerate(self.fns):
+            if fn is None:
+                continue
+            sw = None if sws is None else sws[i if len(sws) > 1 else 0]
+            term = fn(ys[i], outs[i], sample_weight=sw)
+            terms.append(term)  # reported unweighted, as each output's own loss
+            if self.weights[i] != 1.0:
+                term = term * self.weights[i]
+            total = term if total is None else total + term
+        self.last_terms = terms
+        return total
+
+
+class MetricsContainer:
+    """The compiled metrics of every output, resolved on the first batch (shapes are needed to
+    pick between binary, categorical and sparse accuracy, as Keras does)."""
+
+    def __init__(self, metrics: list, losses: list, names: Sequence[str]) -> None:
+        self.specs = [[] if m is None else (list(m) if isinstance(m, (list, tuple)) else [m])
+                      for m in metrics]
+        self.losses = losses
+        self.names = list(names)
+        self.metrics: list[list] | None = None
+        self.any = any(self.specs)
+
+    def _build(self, ys: list, outs: list) -> None:
+        from ember import metrics as metrics_mod
+
+        built = []
+        multi = len(self.names) > 1
+        for i, specs in enumerate(self.specs):
+            row = []
+            for spec in specs:
+                m = resolve_metric(spec, ys[i], outs[i], self.losses[i], metrics_mod)
+                if multi:
+                    m.name = f"{self.names[i]}_{m.name}"
+                row.append(m)
+            built.append(row)
+        self.metrics = built
+
+    def update(self, ys: list, outs: list, sws: list | None) -> None:
+        if not self.any:
+            return
+        if self.metrics is None:
+            self._build(ys, outs)
+        for i, row in enumerate(self.metrics):
+            if not row:
+                continue
+            y_pred = outs[i].data if isinstance(outs[i], Tensor) else outs[i]
+            sw = None if sws is None else sws[i if len(sws) > 1 else 0]
+            for m in row:
+                m.update_state(ys[i], y_pred, sample_weight=sw)
+
+    def results(self) -> dict[str, float]:
+        if self.metrics is None:
+            return {}
+        return {m.name: float(m.result()) for row in self.metrics for m in row}
+
+    def reset(self) -> None:
+        for row in self.metrics or []:
+            for m in row:
+                m.reset_state()
+
+    def all(self) -> list:
+        return [m for row in self.metrics or [] for m in row]
+
+
+def resolve_metric(spec: Any, y_true: Any, y_pred: Any, loss: Any, metrics_mod: Any) -> Any:
+    """A metric object from a name, function or object; 'accuracy' chosen from the shapes."""
+    if isinstance(spec, str) and spec in ("accuracy", "acc"):
+        yt = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
+        yp_shape = tuple(y_pred.shape)
+        t_last = yt.shape[-1] if yt.ndim else 1
+        p_last = yp_shape[-1] if yp_shape else 1
+        if p_last == 1:
+            cls = metrics_mod.BinaryAccuracy
+        elif yt.ndim < len(yp_shape) or (t_last == 1 and p_last > 1):
+            cls = metrics_mod.SparseCategoricalAccuracy
+        else:
+            cls = metrics_mod.CategoricalAccuracy
+        return cls(name=spec)
+    return metrics_mod.get(spec)

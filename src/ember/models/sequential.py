@@ -1,0 +1,145 @@
+"""``Sequential``: a stack of layers, each feeding the next.
+
+Example:
+    >>> import ember as em
+    >>> model = em.Sequential([
+    ...     em.layers.Dense(8, activation="relu", input_shape=(4,)),
+    ...     em.layers.Dense(1),
+    ... ])
+    >>> model.count_params()
+    49
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ember.models.model import Model
+from ember.serialization import register
+
+
+@register()
+class Sequential(Model):
+    """Layers applied in order; built as soon as the input shape is known.
+
+    The input shape comes from ``input_shape=`` on the first layer, an ``em.Input`` /
+    ``em.layers.InputLayer`` as the first entry, ``model.build(shape)``, or the first batch.
+    """
+
+    def __init__(self, layers: Iterable[Any] | None = None, name: str | None = None,
+                 trainable: bool = True) -> None:
+        super().__init__(name=name, trainable=trainable)
+        self._layers: list = []
+        self._input_shape_known: tuple | None = None
+        for layer in layers or []:
+            self.add(layer)
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def layers(self) -> list:
+        return list(self._layers)
+
+    def add(self, layer: Any) -> None:
+        """Append a layer (or an ``em.Input``, which only sets the input shape)."""
+        from ember.layers.base import Layer
+        from ember.models.functional import InputLayer, SymbolicTensor
+
+        if isinstance(layer, SymbolicTensor):
+            layer = layer.layer
+        if isinstance(layer, InputLayer):
+            if self._layers:
+                raise ValueError("Sequential: an Input can only be the first entry")
+            self._input_shape_known = tuple(layer.batch_shape)
+            self._maybe_build()
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add: expected a layer; got {type(layer).__name__}")
+        if any(existing is layer for existing in self._layers):
+            raise ValueError(f"Sequential.add: layer '{layer.name}' is already in the model")
+        if not self._layers and self._input_shape_known is None:
+            shape = getattr(layer, "_input_shape_arg", None)
+            if shape is not None:
+                self._input_shape_known = (None,) + tuple(shape)
+        self._layers.append(layer)  # the list is a tracked attribute: weights follow
+        self.built = False
+        self._maybe_build()
+
+    def pop(self) -> Any:
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise ValueError("Sequential.pop: the model has no layers")
+        layer = self._layers.pop()
+        self.built = False
+        self._maybe_build()
+        return layer
+
+    def _maybe_build(self) -> None:
+        if self._input_shape_known is not None and self._layers:
+            self.build(self._input_shape_known)
+
+    # ------------------------------------------------------------------ build and call
+    def build(self, input_shape: Any = None) -> None:
+        if input_shape is None:
+            input_shape = self._input_shape_known
+        if input_shape is None:
+            raise ValueError("Sequential.build: the input shape is unknown; pass it, or give "
+                             "input_shape= to the first layer")
+        shape = tuple(input_shape)
+        self._input_shape_known = shape
+        layer_shapes: list = []
+        for layer in self._layers:
+            if not layer.built:
+                layer._build_from_shape(shape)
+            out_shape = layer.compute_output_shape(shape)
+            layer_shapes.append(out_shape)
+            shape = out_shape
+        object.__setattr__(self, "_layer_shapes", layer_shapes)  # plain data, not tracked
+        self.built = True
+
+    def call(self, inputs: Any, training: Any = None) -> Any:
+        x = inputs
+        for layer in self._layers:
+            x = layer(x, training=training)
+        return x
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    @property
+    def input_shape(self) -> tuple | None:
+        return self._input_shape_known
+
+    @property
+    def output_names(self) -> list[str]:
+        return [self._layers[-1].name] if self._layers else ["output"]
+
+    def summary_rows(self) -> list[tuple]:
+        """(name, class, output shape, params) per layer, for ``summary()``."""
+        shapes = getattr(self, "_layer_shapes", None) or [None] * len(self._layers)
+        return [(layer.name, type(layer).__name__, shape,
+                 layer.count_params() if layer.built else 0, "")
+                for layer, shape in zip(self._layers, shapes)]
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict:
+        from ember.serialization import serialize
+
+        return {
+            "name": self.name,
+            "input_shape": list(self._input_shape_known) if self._input_shape_known else None,
+            "layers": [serialize(layer) for layer in self._layers],
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Sequential:
+        from ember.serialization import deserialize
+
+        model = cls(name=config.get("name"))
+        for layer_cfg in config["layers"]:
+            model.add(deserialize(layer_cfg, custom_objects))
+        if config.get("input_shape") and not model.built:
+            model.build(tuple(config["input_shape"]))
+        return model
