@@ -104,7 +104,13 @@ class MetricsContainer:
     def results(self) -> dict[str, float]:
         if self.metrics is None:
             return {}
-        return {m.name: float(m.result()) for row in self.metrics for m in row}
+        out = {}
+        for row in self.metrics:
+            for m in row:
+                r = np.asarray(m.result())
+                # per-class metrics (F1Score(average=None), ...) report a list, as Keras' arrays
+                out[m.name] = float(r) if r.size == 1 else r.tolist()
+        return out
 
     def reset(self) -> None:
         for row in self.metrics or []:
