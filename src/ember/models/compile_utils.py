@@ -6,7 +6,8 @@ output name, for losses, loss_weights and metrics alike, as in Keras.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
