@@ -4,28 +4,27 @@ layers (RandomRotation, RandomTranslation, RandomZoom) and ``ember.data.augment`
 Each image ``b`` has a 2x3 matrix ``A[b]`` that maps an *output* pixel (x, y) to the *input*
 point it is read from: ``(x_in, y_in) = A[b] @ (x, y, 1)``, in pixel coordinates with pixel
 centres on integers, x along the width and y down the height. The source coordinates of the
-whole batch are computed at once by broadcasting, then sampled with one gather (integer index
-arrays) and a weighted sum over the 1 (nearest) or 4 (bilinear) neighbouring pixels. Points
-outside the image follow ``fill_mode``:
+whole batch are computed at once by broadcasting, then sampled with a gather (``take`` with
+integer index arrays) per neighbouring pixel — 1 for nearest, 4 for bilinear interpolation —
+and a weighted sum. Points outside the image follow ``fill_mode``:
 
 - ``"reflect"``: ``(d c b a | a b c d | d c b a)``, reflected about the edge of the last pixel;
 - ``"constant"``: ``(k k k k | a b c d | k k k k)`` with ``k = fill_value``;
 - ``"wrap"``: ``(a b c d | a b c d | a b c d)``;
 - ``"nearest"``: ``(a a a a | a b c d | d d d d)``.
 
-The sampling is built from differentiable ops (a gather and a weighted sum), so gradients flow
-back to the images (a scatter-add of the weights).
+The sampling is one graph node whose backward (a scatter-add of the weighted gradient) is
+written in ops, so gradients flow back to the images and can be differentiated again.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, _new, make
 from ember.backend import xp_of
 from ember.ops.elementwise import add, mul
-from ember.ops.reduction import sum as _sum
-from ember.ops.shape import getitem, reshape
+from ember.ops.shape import index_add, reshape
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 INTERPOLATIONS = ("nearest", "bilinear")
@@ -46,6 +45,8 @@ def affine_transform(images: Any, matrices: Any, interpolation: str = "bilinear"
         raise ValueError(f"affine_transform: expected a float batch (N, H, W, C); got shape "
                          f"{tuple(x.shape)} dtype {x.data.dtype}")
     n, h, w, c = x.shape
+    if x.data.size == 0:
+        return x
     xp = xp_of(x.data)
     dt = x.data.dtype
     coord_dt = "float64" if dt.name == "float64" else "float32"
@@ -59,54 +60,91 @@ def affine_transform(images: Any, matrices: Any, interpolation: str = "bilinear"
     src_x = col[:, 0, 0] * xs + col[:, 0, 1] * ys + col[:, 0, 2]  # (N, H, W)
     src_y = col[:, 1, 0] * xs + col[:, 1, 1] * ys + col[:, 1, 2]
 
-    if interpolation == "nearest":
-        iy = [xp.floor(src_y + 0.5).astype(xp.int64)]
-        ix = [xp.floor(src_x + 0.5).astype(xp.int64)]
-        weights = [xp.ones(src_x.shape, dtype=dt)]
-    else:
-        x0, y0 = xp.floor(src_x), xp.floor(src_y)
-        fx, fy = (src_x - x0).astype(dt), (src_y - y0).astype(dt)
-        x0, y0 = x0.astype(xp.int64), y0.astype(xp.int64)
-        iy = [y0, y0, y0 + 1, y0 + 1]
-        ix = [x0, x0 + 1, x0, x0 + 1]
-        weights = [(1 - fy) * (1 - fx), (1 - fy) * fx, fy * (1 - fx), fy * fx]
-
-    batch = xp.arange(n, dtype=xp.int64).reshape(n, 1, 1)
-    flat, wts, fill_w = [], [], None
-    for ty, tx, wt in zip(iy, ix, weights):
-        ty, valid_y = _fill_index(xp, ty, h, fill_mode)
-        tx, valid_x = _fill_index(xp, tx, w, fill_mode)
-        if valid_y is not None:
-            valid = valid_y & valid_x
-            outside = wt * (~valid)
-            fill_w = outside if fill_w is None else fill_w + outside
-            wt = wt * valid
-        flat.append((batch * h + ty) * w + tx)
-        wts.append(wt)
-
-    src = reshape(x, (n * h * w, c))
-    index = xp.stack(flat)  # (taps, N, H, W)
-    taps = getitem(src, index)  # (taps, N, H, W, C): one gather for every tap
-    if len(flat) == 1 and fill_w is None:
-        out = reshape(taps, (n, h, w, c))
-    else:
-        out = _sum(mul(taps, _new(xp.stack(wts)[..., None])), axis=0)
-    if fill_w is not None and fill_value != 0:
-        out = add(out, _new((fill_w * dt.type(fill_value))[..., None]))
+    # Per axis: the neighbouring pixels' flat offsets (mapped by fill_mode) and weights.
+    bilinear = interpolation == "bilinear"
+    cols, wx = _axis_taps(xp, src_x, w, 1, fill_mode, bilinear, dt)
+    rows, wy = _axis_taps(xp, src_y, h, w, fill_mode, bilinear, dt)
+    first_pixel = xp.arange(n, dtype=xp.int64).reshape(n, 1, 1) * (h * w)
+    rows = [r + first_pixel for r in rows]
+    taps = [(r, cx, _times(a, b)) for r, a in zip(rows, wy) for cx, b in zip(cols, wx)]
+    out = _sample(x, taps)
+    if fill_mode == "constant" and fill_value != 0:
+        # Whatever weight fell outside the image goes to the fill value.
+        inside = _times(_total(wy), _total(wx))
+        if inside is not None:  # None: every tap inside the image
+            out = add(out, _new(((1 - inside) * dt.type(fill_value))[..., None]))
     return out
 
 
-def _fill_index(xp: Any, i: Any, size: int, mode: str) -> tuple[Any, Any]:
-    """Map integer pixel indices into [0, size); for "constant", also the in-range mask."""
-    if mode == "constant":
-        return xp.clip(i, 0, size - 1), (i >= 0) & (i < size)
-    if mode == "nearest":
-        return xp.clip(i, 0, size - 1), None
-    if mode == "wrap":
-        return xp.mod(i, size), None
-    period = 2 * size  # reflect: ... d c b a | a b c d | d c b a ...
-    r = xp.mod(i, period)
-    return xp.where(r >= size, period - 1 - r, r), None
+def _total(wts: list) -> Any:
+    return wts[0] if len(wts) == 1 else sum(wts)
+
+
+def _times(a: Any, b: Any) -> Any:
+    """a * b where None stands for a weight of exactly 1."""
+    return b if a is None else a if b is None else a * b
+
+
+def _axis_taps(xp: Any, coord: Any, size: int, stride: int, mode: str, bilinear: bool,
+               dt: Any) -> tuple[list, list]:
+    """Along one axis: the neighbouring pixels' offsets (index * stride; 1 pixel for nearest,
+    2 for bilinear) and their weights (None: exactly 1).
+
+    Indices are mapped through a small lookup table over the range of indices in use
+    (cheaper than applying clip / mod / reflection to every pixel's index)."""
+    base = xp.floor(coord) if bilinear else xp.floor(coord + 0.5)
+    wts: list = [None]
+    if bilinear:
+        frac = (coord - base).astype(dt)
+        wts = [1 - frac, frac]
+    lo, hi = int(base.min()), int(base.max()) + (1 if bilinear else 0)
+    rel = (base - lo).astype(xp.int64)
+    raw = xp.arange(lo, hi + 1, dtype=xp.int64)
+    if mode in ("constant", "nearest"):
+        mapped = xp.clip(raw, 0, size - 1)
+    elif mode == "wrap":
+        mapped = xp.mod(raw, size)
+    else:  # reflect: ... d c b a | a b c d | d c b a ...
+        mapped = xp.mod(raw, 2 * size)
+        mapped = xp.where(mapped >= size, 2 * size - 1 - mapped, mapped)
+    table = mapped * stride
+    offsets = [xp.take(table[k:], rel) for k in range(len(wts))]  # table[1:]: the index + 1
+    if mode == "constant" and (lo < 0 or hi >= size):
+        inside = ((raw >= 0) & (raw < size)).astype(dt)  # out-of-range neighbours weigh 0
+        wts = [_times(wt, xp.take(inside[k:], rel)) for k, wt in enumerate(wts)]
+    return offsets, wts
+
+
+def _sample(x: Tensor, taps: list) -> Tensor:
+    """``sum over taps (row, col, weight) of weight * x_flat[row + col]``: a gather per tap
+    (``take``, much faster than fancy indexing) and a weighted sum. The backward scatters
+    ``g * weight`` back with ``index_add``, written in ops so it is differentiable again."""
+    n, h, w, c = x.shape
+    xp = xp_of(x.data)
+    src = x.data.reshape(n * h * w, c)
+    out = None
+    indices = []
+    for row, col, wt in taps:
+        index = row + col
+        indices.append(index)
+        v = xp.take(src, index, axis=0)
+        if wt is not None:
+            v *= wt[..., None]
+        out = v if out is None else out.__iadd__(v)
+
+    def backward(g: Tensor) -> tuple:
+        ones = None
+        weights = []
+        for _, _, wt in taps:
+            if wt is None:
+                ones = xp.ones(g.shape[:3], dtype=g.data.dtype) if ones is None else ones
+                wt = ones
+            weights.append(wt)
+        vals = mul(reshape(g, (1, n, h, w, c)), _new(xp.stack(weights)[..., None]))
+        flat = index_add(reshape(vals, (-1, c)), xp.stack(indices).reshape(-1), (n * h * w, c))
+        return (reshape(flat, (n, h, w, c)),)
+
+    return make(out, (x,), backward, "affine_sample")
 
 
 # ---------------------------------------------------------------------- matrices

@@ -121,13 +121,16 @@ class Normalization(Layer):
     def adapt(self, data: Any, batch_size: int | None = None, steps: int | None = None) -> None:
         """Compute the mean and variance of ``data`` and store them in the layer's weights.
 
-        ``data`` is an array (NumPy, Tensor, DataFrame) or an iterable of batches (a list of
-        arrays, a generator, an ``em.data.Dataset``; ``(x, y)`` batches use ``x``), combined
+        ``data`` is an array (NumPy, Tensor, DataFrame, nested lists) or an iterable of
+        batches (a list of arrays, a generator, an ``em.data.Dataset``; ``(x, y)`` batches
+        use ``x``), combined
         exactly in float64 (Chan et al.'s parallel mean/variance update); ``steps`` limits
         the number of batches read.
         """
         who = f"Normalization '{self.name}'.adapt"
-        if isinstance(data, (np.ndarray, Tensor)) or hasattr(data, "to_numpy") or \
+        nested = isinstance(data, (list, tuple)) and all(
+            isinstance(v, (int, float, list, tuple)) for v in data)  # rows, not batches
+        if nested or isinstance(data, (np.ndarray, Tensor)) or hasattr(data, "to_numpy") or \
                 hasattr(data, "shape") and hasattr(data, "dtype"):
             batches: Any = [_to_numpy(data)]
         elif hasattr(data, "__iter__") and not isinstance(data, (str, bytes, dict)):

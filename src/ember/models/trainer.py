@@ -82,8 +82,8 @@ class Trainer:
         return loss, outs
 
     def train_step(self, xb: list, yb: list, sb: list | None) -> Any:
-        params = self.trainable_params()
         loss, outs = self._forward_loss(xb, yb, sb, training=True)
+        params = self.trainable_params()  # after the forward: a lazily built model has weights
         for p in params:
             p.grad = None
         loss.backward()

@@ -1,0 +1,30 @@
+"""Getting data into models: DataFrames and CSV files, batched (memory-mapped) datasets, and
+augmentation helpers for image batches.
+
+- ``from_dataframe(df, target=...)`` / ``read_csv(path, target=...)``: tabular data as arrays,
+  categorical columns one-hot encoded, missing values reported (needs pandas).
+- ``Dataset``: mini-batches over arrays or memory-mapped ``.npy`` files, for ``Model.fit``.
+- ``augment``: functional image augmentation on NumPy/CuPy batches (the same kernels as the
+  ``RandomFlip`` / ``RandomRotation`` / ... layers in ``ember.layers``).
+
+Example:
+    >>> import numpy as np, ember as em
+    >>> ds = em.data.Dataset.from_arrays(np.zeros((100, 3)), np.zeros(100), batch_size=32)
+    >>> len(ds)
+    4
+"""
+
+from ember.data.dataset import Dataset
+from ember.data.tabular import TabularData, from_dataframe, read_csv
+
+
+def __getattr__(name: str):
+    # ``augment`` imports the layers package; load it only when asked for.
+    if name == "augment":
+        import importlib
+
+        return importlib.import_module("ember.data.augment")
+    raise AttributeError(f"module 'ember.data' has no attribute {name!r}")
+
+
+__all__ = ["Dataset", "TabularData", "augment", "from_dataframe", "read_csv"]
