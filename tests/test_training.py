@@ -175,3 +175,19 @@ def test_verbose_1_draws_a_tqdm_bar():
     model.fit(x, y, epochs=1, verbose=0, callbacks=[ProgbarLogger(1, stream=stream)])
     text = stream.getvalue()
     assert "Epoch 1/1" in text and "3/3" in text
+
+
+def test_regularization_penalties_are_added_to_the_reported_loss():
+    x, y = _data()
+    em.utils.set_random_seed(0)
+    model = em.Sequential([L.Dense(8, activation="relu", input_shape=(4,),
+                                   kernel_regularizer=em.regularizers.L2(0.1)),
+                           L.Dense(2, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    total = model.evaluate(x, y, verbose=0, batch_size=len(x))
+    kernel = model.layers[0].kernel.numpy()
+    probs = model.predict(x, verbose=0)
+    data_loss = -np.log(probs[np.arange(len(y)), y]).mean()
+    assert total == pytest.approx(data_loss + 0.1 * (kernel ** 2).sum(), rel=1e-5)
+    hist = model.fit(x, y, epochs=3, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]

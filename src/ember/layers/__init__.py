@@ -23,13 +23,44 @@ from ember.layers.augmentation import (
     RandomZoom,
 )
 from ember.layers.base import Layer
+from ember.layers.bidirectional import Bidirectional
+from ember.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Permute, Reshape
+from ember.layers.embedding import Embedding
 from ember.layers.merge import (
-    Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract,
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
 )
 from ember.layers.naming import clear_session
 from ember.layers.normalization import BatchNormalization, LayerNormalization
+from ember.layers.pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPooling1D,
+    MaxPooling2D,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
 from ember.layers.preprocessing import Normalization, Rescaling
+from ember.layers.recurrent import GRU, LSTM, SimpleRNN
 
 
 def serialize(layer: Layer) -> dict:
@@ -56,9 +87,14 @@ def get(identifier: Any) -> Any:
 __all__ = [
     "Layer", "Dense", "Activation", "Flatten", "Reshape", "Permute", "Dropout", "Lambda",
     "BatchNormalization", "LayerNormalization", "clear_session", "serialize", "deserialize",
-    "get", "Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract",
-    "Input", "InputLayer", "Normalization", "Rescaling", "RandomFlip", "RandomRotation",
+    "get", "Add", "Average", "add", "average", "concatenate", "maximum", "minimum", "multiply",
+    "subtract", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract",
+    "Input", "InputLayer", "Conv1D", "Conv2D", "Conv2DTranspose", "AveragePooling1D",
+    "AveragePooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D", "MaxPooling1D", "MaxPooling2D", "UpSampling1D", "UpSampling2D",
+    "ZeroPadding1D", "ZeroPadding2D", "Normalization", "Rescaling", "RandomFlip", "RandomRotation",
     "RandomTranslation", "RandomZoom", "RandomContrast", "RandomBrightness", "GaussianNoise",
+    "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
 ]
 
 

@@ -79,7 +79,7 @@ def jsonable_shape(shape: Any) -> Any:
         return None
     if isinstance(shape, dict):
         return {k: jsonable_shape(v) for k, v in shape.items()}
-    if isinstance(shape, list) or shape and isinstance(shape[0], (tuple, list)):
+    if any(isinstance(s, (tuple, list, dict)) for s in shape):  # one shape per input
         return [jsonable_shape(s) for s in shape]
     return [None if d is None else int(d) for d in shape]
 
@@ -87,7 +87,7 @@ def jsonable_shape(shape: Any) -> Any:
 def shape_from_json(shape: Any) -> Any:
     if isinstance(shape, dict):
         return {k: shape_from_json(v) for k, v in shape.items()}
-    if shape and isinstance(shape[0], list):
+    if any(isinstance(s, (list, dict)) for s in shape):
         return [shape_from_json(s) for s in shape]
     return tuple(shape)
 
@@ -113,9 +113,11 @@ def auto_config(layer: Any) -> dict:
         bound = inspect.signature(cls.__init__).bind(layer, *args, **kwargs)
     except TypeError:
         return {}
+    bound.apply_defaults()
+    params = inspect.signature(cls.__init__).parameters
     config: dict = {}
     for name, value in list(bound.arguments.items())[1:]:
-        param = inspect.signature(cls.__init__).parameters[name]
+        param = params[name]
         if param.kind is param.VAR_KEYWORD:
             config.update(value)
         elif param.kind is not param.VAR_POSITIONAL:

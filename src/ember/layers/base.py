@@ -37,6 +37,7 @@ from ember import backend
 from ember.autograd.tensor import Tensor, _new
 from ember.layers import _config
 from ember.layers.naming import to_snake_case, unique_name
+from ember.layers.tracking import Trackable, flatten_nested
 from ember.serialization import register
 from ember.variable import Variable
 
@@ -67,7 +68,7 @@ def _call_flags(cls: type) -> int:
 
 
 @register()
-class Layer:
+class Layer(Trackable):
     """Base class of every layer: weights, lazy build, call, config, freezing.
 
     ``input_shape`` (batch axis excluded, as Keras) is kept for ``Sequential`` to build from;
@@ -120,91 +121,6 @@ class Layer:
         ):
             object.__setattr__(self, key, value)
 
-    # ------------------------------------------------------------------ attribute tracking
-    def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, (Layer, Variable, list, tuple, dict)):
-            self._track(name, value)
-        else:
-            tracked = self.__dict__.get("_tracked")
-            if tracked and name in tracked:
-                del tracked[name]
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        tracked = self.__dict__.get("_tracked")
-        if tracked and name in tracked:
-            del tracked[name]
-        value = self.__dict__.get(name)
-        if isinstance(value, Variable):
-            self._own_trainable[:] = [v for v in self._own_trainable if v is not value]
-            self._own_non_trainable[:] = [v for v in self._own_non_trainable if v is not value]
-        object.__delattr__(self, name)
-
-    def _track(self, name: str, value: Any) -> None:
-        tracked = self.__dict__.get("_tracked")
-        if tracked is None:
-            if isinstance(value, (Layer, Variable)):
-                raise RuntimeError(f"{type(self).__name__}: call super().__init__() before "
-                                   f"assigning layers or weights (self.{name} = ...)")
-            return
-        if isinstance(value, Variable):
-            tracked.pop(name, None)
-            self._add_own_variable(value)
-        elif isinstance(value, Layer):
-            if value is not self:
-                tracked[name] = value
-        elif _holds_trackables(value):
-            tracked[name] = value
-            for v in _flatten(value):
-                if isinstance(v, Variable):
-                    self._add_own_variable(v)
-        else:
-            tracked.pop(name, None)
-
-    def _add_own_variable(self, v: Variable) -> None:
-        for w in self._own_trainable + self._own_non_trainable:
-            if w is v:
-                return
-        (self._own_trainable if v.trainable else self._own_non_trainable).append(v)
-
-    def _track_layer(self, layer: Layer) -> None:
-        """Track ``layer`` as a sublayer without an attribute (models' layer lists)."""
-        if not any(existing is layer for existing in self._extra_layers):
-            self._extra_layers.append(layer)
-
-    def _untrack_layer(self, layer: Layer) -> None:
-        self._extra_layers[:] = [x for x in self._extra_layers if x is not layer]
-
-    def _sublayers(self) -> list[Layer]:
-        """Direct sublayers, in the order they were assigned, each once."""
-        out, seen = [], {id(self)}
-        for value in list(self._tracked.values()) + self._extra_layers:
-            for item in _flatten(value):
-                if isinstance(item, Layer) and id(item) not in seen:
-                    seen.add(id(item))
-                    out.append(item)
-        return out
-
-    def _walk(self) -> list[Layer]:
-        """This layer and every layer inside it, each once (depth first)."""
-        out, seen, stack = [], set(), [self]
-        while stack:
-            layer = stack.pop()
-            if id(layer) in seen:
-                continue
-            seen.add(id(layer))
-            out.append(layer)
-            stack.extend(reversed(layer._sublayers()))
-        return out
-
-    def _own_variables(self) -> list[Variable]:
-        own = self._own_trainable + self._own_non_trainable
-        for value in self._tracked.values():
-            if not isinstance(value, Layer):
-                own.extend(v for v in _flatten(value) if isinstance(v, Variable)
-                           and not any(v is w for w in own))
-        return own
-
     # ------------------------------------------------------------------ weights
     def add_weight(self, name: str | None = None, shape: Any = None,
                    initializer: Any = "glorot_uniform", regularizer: Any = None,
@@ -238,109 +154,6 @@ class Layer:
                      constraint=_config.get_constraint(constraint), path=f"{self.name}/{name}")
         (self._own_trainable if trainable else self._own_non_trainable).append(v)
         return v
-
-    @property
-    def weights(self) -> list[Variable]:
-        """Every weight of this layer and its sublayers, each once, in a stable order."""
-        return self._collect(0)
-
-    @property
-    def trainable_weights(self) -> list[Variable]:
-        """The weights an optimizer updates (none when the layer is frozen)."""
-        return self._collect(1)
-
-    @property
-    def non_trainable_weights(self) -> list[Variable]:
-        """Frozen weights and state such as batch-norm moving statistics."""
-        return self._collect(2)
-
-    # Keras names.
-    variables = weights
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
-
-    def _collect(self, mode: int) -> list[Variable]:
-        out: list[Variable] = []
-        seen: set[int] = set()
-        self._collect_into(out, seen, set(), mode, True)
-        return out
-
-    def _collect_into(self, out: list, seen: set, visited: set, mode: int,
-                      parent_trainable: bool) -> None:
-        visited.add(id(self))
-        trainable = parent_trainable and self._trainable
-        for v in self._own_variables():
-            if id(v) in seen:
-                continue
-            if mode == 0 or (mode == 1) == (trainable and v._trainable):
-                seen.add(id(v))
-                out.append(v)
-        for layer in self._sublayers():
-            if id(layer) not in visited:
-                layer._collect_into(out, seen, visited, mode, trainable)
-
-    @property
-    def trainable(self) -> bool:
-        """Set False to freeze the layer and everything inside it (transfer learning)."""
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        value = bool(value)
-        for layer in self._walk():
-            object.__setattr__(layer, "_trainable", value)
-            for v in layer._own_trainable:
-                v.trainable = value
-
-    def get_weights(self) -> list:
-        """The weights as NumPy arrays (copies), in the order of ``weights``."""
-        return [v.numpy() for v in self.weights]
-
-    def set_weights(self, weights: Any) -> None:
-        """Load NumPy arrays (as ``get_weights`` returns them); every shape is checked first."""
-        params = self.weights
-        weights = list(weights)
-        where = f"{type(self).__name__} '{self.name}'.set_weights"
-        if len(weights) != len(params):
-            hint = "" if self.built else " (the layer is not built yet: call it on a batch or " \
-                                         "build(input_shape) first)"
-            raise ValueError(f"{where}: expected {len(params)} arrays "
-                             f"({[v.path for v in params]}); got {len(weights)}{hint}")
-        arrays = []
-        for v, w in zip(params, weights):
-            arr = w.data if isinstance(w, Tensor) else w
-            shape = tuple(getattr(arr, "shape", None) or backend.numpy_module().shape(arr))
-            if shape != v.shape:
-                raise ValueError(f"{where}: weight '{v.path}' has shape {v.shape}; the array "
-                                 f"given for it has shape {shape}")
-            arrays.append(arr)
-        for v, arr in zip(params, arrays):
-            v.assign(arr)
-
-    def count_params(self) -> int:
-        """The number of scalars in all weights (the layer must be built)."""
-        if not self.built:
-            raise ValueError(f"{type(self).__name__} '{self.name}'.count_params: the layer is "
-                             "not built yet, so its weights do not exist; call it on a batch or "
-                             "build(input_shape) first")
-        return int(sum(v.size for v in self.weights))
-
-    # ------------------------------------------------------------------ losses
-    @property
-    def losses(self) -> list[Tensor]:
-        """Scalar penalties: each weight regularizer applied to its weight now, plus the
-        activity-regularizer (and ``add_loss``) losses of the last call, for all sublayers."""
-        out = []
-        for layer in self._walk():
-            for v in layer._own_variables():
-                if v.regularizer is not None:
-                    out.append(v.regularizer(v))
-            out.extend(layer._call_losses)
-        return out
-
-    def add_loss(self, loss: Tensor) -> None:
-        """Record an extra loss during ``call`` (cleared at the next call of this layer)."""
-        self._call_losses.append(loss)
 
     # ------------------------------------------------------------------ build and call
     def build(self, input_shape: Any) -> None:
@@ -433,7 +246,7 @@ class Layer:
         return _new(backend.get_array_module(arr).asarray(arr))
 
     def _add_activity_losses(self, out: Any) -> None:
-        for t in _flatten(out):
+        for t in flatten_nested(out):
             if isinstance(t, Tensor):
                 loss = self.activity_regularizer(t)
                 if t.ndim > 0 and t.shape[0] > 0:
@@ -549,21 +362,6 @@ def _shape_of(inputs: Any) -> Any:
     if isinstance(inputs, dict):
         return {k: _shape_of(v) for k, v in inputs.items()}
     return None
-
-
-def _flatten(value: Any) -> list:
-    if isinstance(value, (list, tuple)):
-        return [y for x in value for y in _flatten(x)]
-    if isinstance(value, dict):
-        return [y for x in value.values() for y in _flatten(x)]
-    return [value]
-
-
-def _holds_trackables(value: Any) -> bool:
-    """Containers worth watching: empty lists/dicts (filled later) or ones holding layers."""
-    if isinstance(value, (list, dict)) and not value:
-        return True
-    return any(isinstance(v, (Layer, Variable)) for v in _flatten(value))
 
 
 def _symbolic_hook(inputs: Any) -> Any:

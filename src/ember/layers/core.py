@@ -276,6 +276,7 @@ class Lambda(Layer):
         self.output_shape = output_shape
         self.mask = mask
         self.arguments = dict(arguments or {})
+        self.supports_masking = mask is not None
 
     def call(self, inputs: Any) -> Any:
         return self.function(inputs, **self.arguments)

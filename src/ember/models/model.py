@@ -92,6 +92,13 @@ class Model(Layer):
             return self._graph.output_names
         return ["output"]
 
+    @property
+    def input_names(self) -> list[str] | None:
+        """The names of a functional model's inputs (dict inputs are matched to them)."""
+        if self._graph is not None:
+            return [t.node.layer.name for t in self._graph.inputs]
+        return None
+
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by name or by position in ``model.layers``."""
         if index is not None:
@@ -183,11 +190,12 @@ class Model(Layer):
                        class_weight: dict | None = None, return_dict: bool = False) -> Any:
         """One optimizer step on one batch; returns the loss and metrics of that batch."""
         trainer = self._require_compiled("train_on_batch")
-        xs, ys, sws = _trainer._prepare(x, y, sample_weight, class_weight)
+        xs, ys, sws = _trainer._prepare(x, y, sample_weight, class_weight, self)
         if not self.built:
             self.build([(None,) + a.shape[1:] for a in xs] if len(xs) > 1
                        else (None,) + xs[0].shape[1:])
         trainer.reset()
+        trainer.invalidate()  # a GAN loop may have frozen or unfrozen layers since the last call
         trainer.train_step(xs, ys, sws)
         return _result(trainer.logs(), return_dict)
 
@@ -195,7 +203,7 @@ class Model(Layer):
                       return_dict: bool = False) -> Any:
         """Loss and metrics on one batch, without updating anything."""
         trainer = self._require_compiled("test_on_batch")
-        xs, ys, sws = _trainer._prepare(x, y, sample_weight, None)
+        xs, ys, sws = _trainer._prepare(x, y, sample_weight, None, self)
         trainer.reset()
         trainer.test_step(xs, ys, sws)
         return _result(trainer.logs(), return_dict)

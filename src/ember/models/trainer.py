@@ -51,6 +51,7 @@ class Trainer:
         self._loss_sum = 0.0
         self._loss_count = 0
         self._params: list | None = None
+        self._penalties: tuple | None = None
         # with several outputs, Keras also reports each output's loss ("<output>_loss")
         self._term_names = [f"{n}_loss" for n, f in zip(names, self.loss.fns) if f is not None] \
             if len(names) > 1 else []
@@ -63,8 +64,24 @@ class Trainer:
         return self._params
 
     def invalidate(self) -> None:
-        """Forget the cached parameter list (after freezing or unfreezing layers)."""
+        """Forget the cached structure (parameters, regularized weights, layers), e.g. after
+        freezing or unfreezing layers; fit calls this once at its start."""
         self._params = None
+        self._penalties = None
+
+    def _extra_losses(self) -> list:
+        """``model.losses``, from a per-fit cache of the layers and regularized weights (walking
+        the layer tree on every step would cost more than a small step's arithmetic)."""
+        if self._penalties is None:
+            layers = self.model._walk()
+            reg = [v for v in self.model.weights if v.regularizer is not None]
+            self._penalties = (layers, reg)
+        layers, reg = self._penalties
+        out = [v.regularizer(v) for v in reg]
+        for layer in layers:
+            if layer._call_losses:
+                out.extend(layer._call_losses)
+        return out
 
     def _forward_loss(self, xb: list, yb: list, sb: list | None, training: bool) -> tuple:
         model = self.model
@@ -75,7 +92,7 @@ class Trainer:
             raise ValueError(f"the model has {len(outs)} output(s) but {got} target array(s) "
                              "were given")
         loss = self.loss(yb, outs, sb)
-        reg = model.losses
+        reg = self._extra_losses()
         if reg:
             for r in reg:
                 loss = loss + r
@@ -128,7 +145,24 @@ def da_per_output(value: Any, names: list, what: str) -> list:
 
 
 # ---------------------------------------------------------------------- data
-def _prepare(x: Any, y: Any, sample_weight: Any, class_weight: Any) -> tuple:
+def _by_name(value: Any, names: list[str] | None, what: str) -> Any:
+    """A dict of arrays keyed by the model's input (or output) names, in the model's order."""
+    if not isinstance(value, dict) or not names:
+        return value
+    missing = [n for n in names if n not in value]
+    extra = [k for k in value if k not in names]
+    if missing or extra:
+        raise ValueError(f"{what}: the dict keys {list(value)} do not match the model's names "
+                         f"{names}")
+    return [value[n] for n in names]
+
+
+def _prepare(x: Any, y: Any, sample_weight: Any, class_weight: Any, model: Any = None
+             ) -> tuple:
+    if model is not None:
+        x = _by_name(x, getattr(model, "input_names", None), "x")
+        if getattr(model, "_graph", None) is not None:
+            y = _by_name(y, model.output_names, "y")
     xs = da.flatten_structure(x, "x")
     ys = da.flatten_structure(y, "y")
     sws = da.flatten_structure(sample_weight, "sample_weight")
@@ -144,13 +178,13 @@ def _prepare(x: Any, y: Any, sample_weight: Any, class_weight: Any) -> tuple:
 
 
 def _batches(x: Any, y: Any, sample_weight: Any, class_weight: Any, batch_size: int | None,
-             shuffle: Any, steps: int | None) -> Any:
+             shuffle: Any, steps: int | None, model: Any = None) -> Any:
     if da.is_batch_iterable(x):
         if y is not None:
             raise ValueError("when x is a generator or Dataset, it must yield the targets too; "
                              "do not pass y")
         return da.IterableBatches(x, steps)
-    xs, ys, sws = _prepare(x, y, sample_weight, class_weight)
+    xs, ys, sws = _prepare(x, y, sample_weight, class_weight, model)
     return da.ArrayBatches(xs, ys, sws, batch_size or 32, shuffle)
 
 
@@ -169,7 +203,7 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
         if da.is_batch_iterable(x):
             raise ValueError("validation_split needs arrays; with a generator pass "
                              "validation_data")
-        xs, ys, sws = _prepare(x, y, sample_weight, class_weight)
+        xs, ys, sws = _prepare(x, y, sample_weight, class_weight, model)
         (xs, ys, sws), (vx, vy, vs) = da.split_validation([xs, ys, sws], validation_split)
         if ys:
             da.warn_missing_classes(ys[0], vy[0])
@@ -177,11 +211,11 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
         val = da.ArrayBatches(vx, vy, vs, validation_batch_size or batch_size or 32, False)
     else:
         train = _batches(x, y, sample_weight, class_weight, batch_size, shuffle,
-                         steps_per_epoch)
+                         steps_per_epoch, model)
         val = None
         if validation_data is not None:
             val = _validation_batches(validation_data, validation_batch_size or batch_size,
-                                      validation_steps)
+                                      validation_steps, model)
     if steps_per_epoch is not None and isinstance(train, da.IterableBatches):
         train.steps = steps_per_epoch
     _ensure_built(model, train)
@@ -222,7 +256,8 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
     return history
 
 
-def _validation_batches(data: Any, batch_size: int | None, steps: int | None) -> Any:
+def _validation_batches(data: Any, batch_size: int | None, steps: int | None,
+                        model: Any = None) -> Any:
     if da.is_batch_iterable(data):
         return da.IterableBatches(data, steps)
     if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
@@ -230,7 +265,7 @@ def _validation_batches(data: Any, batch_size: int | None, steps: int | None) ->
                          "sample_weight)")
     vx, vy = data[0], data[1]
     vs = data[2] if len(data) == 3 else None
-    xs, ys, sws = _prepare(vx, vy, vs, None)
+    xs, ys, sws = _prepare(vx, vy, vs, None, model)
     return da.ArrayBatches(xs, ys, sws, batch_size or 32, False)
 
 
@@ -272,7 +307,8 @@ def evaluate(model: Any, x: Any = None, y: Any = None, batch_size: int | None = 
              callbacks: Any = None, return_dict: bool = False) -> Any:
     """See ``Model.evaluate``."""
     trainer = model._require_compiled("evaluate")
-    batches = _batches(x, y, sample_weight, None, batch_size, False, steps)
+    trainer.invalidate()
+    batches = _batches(x, y, sample_weight, None, batch_size, False, steps, model)
     _ensure_built(model, batches)
     verbose = resolve_verbose(verbose)
     cbs = CallbackList(list(callbacks or []), model=model, params={"steps": len(batches)})
@@ -297,7 +333,7 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
     if da.is_batch_iterable(x):
         batches = da.IterableBatches(x, steps)
     else:
-        xs = da.flatten_structure(x, "x")
+        xs = da.flatten_structure(_by_name(x, getattr(model, "input_names", None), "x"), "x")
         batches = da.ArrayBatches(xs, None, None, batch_size or 32, False)
     _ensure_built(model, batches)
     cbs = CallbackList(list(callbacks or []), model=model, params={"steps": len(batches)})

@@ -1,0 +1,179 @@
+"""The LSTM's whole-sequence forward and BPTT backward on raw arrays (see ``rnn_kernels``).
+
+Everything inside runs feature-major: a state is (units, batch), so each gate of a step is a
+contiguous block of rows and every elementwise op runs on contiguous memory (NumPy's strided
+loops over column slices of (batch, 4 units) rows were 3-4 times slower). Each step is ONE
+product of the stacked weights ``M = [kernel^T | bias | recurrent_kernel^T]`` (4U, F+1+U) with
+the stacked input ``[x[t]; 1; h[t-1]]`` (F+1+U, B): the input projection, the bias and the
+recurrent product in a single call. The backward pass does one product per step for the
+gradient reaching h[t-1] and ONE product at the end for every weight: ``dM = dZ [X; 1; H]^T``.
+
+The gate order is Keras' i, f, c (called g here), o. For the default activations,
+sigmoid(a) = 0.5 tanh(a / 2) + 0.5 with the sigmoid rows of M halved once, so ONE tanh call
+activates all four gates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ember.backend import xp_of
+from ember.ops.rnn_kernels import Seq, activate_, derivative_into, scratch
+
+
+def _keep_mask(mask: Any, reverse: bool, xp: Any) -> Any:
+    """(T, 1, B) bool, True where step t keeps the old state of a row; None if never."""
+    if mask is None:
+        return None
+    m = mask.T[::-1] if reverse else mask.T
+    keep = ~m[:, None, :]
+    steps = [bool(v) for v in keep.any(axis=(1, 2)).tolist()]
+    return (keep, steps) if any(steps) else None
+
+
+def lstm_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, c0: Any, mask: Any, rmask: Any,
+                 reverse: bool, act: str, ract: str) -> Seq:
+    """i, f, o = ract(.), g = act(.); c[t] = f c[t-1] + i g; h[t] = o act(c[t]).
+
+    Arrays: x (B, T, F), W (F, 4U), R (U, 4U), b (4U,) or None, h0 and c0 (B, U), mask
+    (B, T) bool or None, rmask (B, U) or None (recurrent dropout).
+    """
+    xp = xp_of(x)
+    B, T, F = x.shape
+    U = R.shape[0]
+    G, u2, u3, K = 4 * U, 2 * U, 3 * U, F + 1 + U
+    dt = W.dtype
+    M = xp.empty((G, K), dtype=dt)
+    M[:, :F] = W.T
+    M[:, F] = 0 if b is None else b
+    M[:, F + 1:] = R.T
+    fast = act == "tanh" and ract == "sigmoid"
+    if fast:
+        M[:u2] *= 0.5
+        M[u3:] *= 0.5
+    # XH[:, t] = [x[t]; 1; h[t-1]] (recurrent dropout applied to h), one column per sample.
+    XH = scratch((K, T + 1, B), dt, xp)
+    xs = x.transpose(2, 1, 0)
+    XH[:F, :T] = xs[:, ::-1] if reverse else xs
+    XH[F] = 1
+    rmT = None if rmask is None else xp.ascontiguousarray(rmask.T)
+    HT = scratch((T + 1, U, B), dt, xp)
+    CT = scratch((T + 1, U, B), dt, xp)
+    HT[0] = h0.T
+    CT[0] = c0.T
+    XH[F + 1:, 0] = HT[0] if rmT is None else HT[0] * rmT
+    ZT = scratch((T, G, B), dt, xp)  # the activated gates
+    TCT = scratch((T, U, B), dt, xp)  # act(c)
+    ig = scratch((U, B), dt, xp)
+    keep = _keep_mask(mask, reverse, xp)
+    for t in range(T):
+        z = ZT[t]
+        xp.matmul(M, XH[:, t], out=z)
+        i, f, g, o = z[:U], z[U:u2], z[u2:u3], z[u3:]
+        if fast:
+            xp.tanh(z, out=z)
+            for sig in (z[:u2], o):
+                sig *= 0.5
+                sig += 0.5
+        else:
+            activate_(ract, z[:u2], xp)
+            activate_(ract, o, xp)
+            activate_(act, g, xp)
+        c = CT[t + 1]
+        xp.multiply(f, CT[t], out=c)
+        xp.multiply(i, g, out=ig)
+        c += ig
+        tc = TCT[t]
+        if act == "tanh":
+            xp.tanh(c, out=tc)
+        else:
+            tc[...] = c
+            activate_(act, tc, xp)
+        h = HT[t + 1]
+        xp.multiply(o, tc, out=h)
+        if keep is not None and keep[1][t]:
+            xp.copyto(h, HT[t], where=keep[0][t])
+            xp.copyto(c, CT[t], where=keep[0][t])
+        if t + 1 < T:
+            if rmT is None:
+                XH[F + 1:, t + 1] = h
+            else:
+                xp.multiply(h, rmT, out=XH[F + 1:, t + 1])
+    return Seq(XH=XH, ZT=ZT, HT=HT, CT=CT, TCT=TCT, R=R, W=W, rmT=rmT, keep=keep, act=act,
+               ract=ract, reverse=reverse, seq=HT[1:].transpose(0, 2, 1),
+               last=[HT[T].T, CT[T].T])
+
+
+def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
+    """Gradients (Keras layouts) for the keys of ``need`` that are True: x, W, R, b, h0, c0.
+
+    ``dseq`` (T, B, U) in processing order or None; ``dstates`` [dh_T, dc_T], each (B, U).
+    The weight gradient ``dM = sum_t dz[t] [x[t]; 1; h[t-1]]^T`` is accumulated step by step
+    (as fast as one big product here, without storing every step's dz).
+    """
+    xp = xp_of(s.HT)
+    ZT, CT, TCT, XH, keep, rmT = s.ZT, s.CT, s.TCT, s.XH, s.keep, s.rmT
+    T, G, B = ZT.shape
+    U = G // 4
+    u2, u3 = 2 * U, 3 * U
+    K = XH.shape[0]
+    F = K - 1 - U
+    dt = ZT.dtype
+    dh = dstates[0].T.copy()
+    dc = dstates[1].T.copy()
+    dseqT = None if dseq is None else dseq.transpose(0, 2, 1)
+    want_w = bool(need.get("W") or need.get("R") or need.get("b"))
+    dM = xp.zeros((G, K), dtype=dt) if want_w else None
+    tmpM = scratch((G, K), dt, xp) if want_w else None
+    dXT = scratch((T, F, B), dt, xp) if need.get("x") else None
+    dz = scratch((G, B), dt, xp)
+    dD = scratch((G, B), dt, xp)
+    tmp = scratch((U, B), dt, xp)
+    R, W = s.R, s.W
+    for t in range(T - 1, -1, -1):
+        if dseqT is not None:
+            dh += dseqT[t]
+        masked = keep is not None and keep[1][t]
+        if masked:  # rows that kept the old state pass their gradient straight through
+            k = keep[0][t]
+            h_pass = xp.where(k, dh, 0)
+            c_pass = xp.where(k, dc, 0)
+            xp.copyto(dh, 0, where=k)
+            xp.copyto(dc, 0, where=k)
+        z = ZT[t]
+        i, f, g, o = z[:U], z[U:u2], z[u2:u3], z[u3:]
+        tc = TCT[t]
+        derivative_into(s.act, tc, tmp, xp)           # dc += dh * o * act'(c)
+        tmp *= o
+        tmp *= dh
+        dc += tmp
+        xp.multiply(dc, g, out=dz[:U])                # d i
+        xp.multiply(dc, CT[t], out=dz[U:u2])          # d f
+        xp.multiply(dc, i, out=dz[u2:u3])             # d g
+        xp.multiply(dh, tc, out=dz[u3:])              # d o
+        # the gates' derivatives: ract' for i, f, o, act' for g (written over its rows)
+        derivative_into(s.ract, z, dD, xp)
+        derivative_into(s.act, g, dD[u2:u3], xp)
+        dz *= dD
+        dc *= f
+        xp.matmul(R, dz, out=dh)
+        if rmT is not None:
+            dh *= rmT
+        if masked:
+            dh += h_pass
+            dc += c_pass
+        if want_w:
+            xp.matmul(dz, XH[:, t].T, out=tmpM)
+            dM += tmpM
+        if dXT is not None:
+            xp.matmul(W, dz, out=dXT[t])
+    out: dict = {}
+    if want_w:
+        out["W"] = xp.ascontiguousarray(dM[:, :F].T)
+        out["b"] = dM[:, F].copy()
+        out["R"] = xp.ascontiguousarray(dM[:, F + 1:].T)
+    if dXT is not None:
+        out["x"] = xp.ascontiguousarray((dXT[::-1] if s.reverse else dXT).transpose(2, 0, 1))
+    out["h0"] = xp.ascontiguousarray(dh.T)
+    out["c0"] = xp.ascontiguousarray(dc.T)
+    return out
