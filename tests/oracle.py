@@ -4,6 +4,10 @@ and check ember's gradient against central finite differences in float64.
     check_op(lambda x, y: x * y, shapes=[(3, 4), (4,)])
 
 The same lambda serves both frameworks when the API matches; otherwise pass ``torch_fn``.
+Inside an ``em.device("cuda")`` scope (the "cuda" variant that tests/conftest.py adds to the op
+and layer tests) ember's inputs live on the GPU, its outputs and gradients must stay there, and
+they are compared with PyTorch on the CPU; the finite differences, which check the same
+device-independent gradient rule, run only in the CPU variant.
 Tolerances follow tinygrad's and Chainer's: float32 values atol 1e-5 / rtol 1e-4 against
 PyTorch, float64 finite differences atol 1e-5 / rtol 1e-4.
 
@@ -64,11 +68,21 @@ def check_op(fn: Callable, shapes: Sequence[tuple] | None = None,
     arrays = [np.asarray(a) for a in arrays]
     floats = [i for i, a in enumerate(arrays) if _is_float(a)]
     grad_idx = floats if differentiable is None else list(differentiable)
-    if fd and grad_idx:
+    device = em.devices.default_device()
+    if fd and grad_idx and device == "cpu":
         _check_fd(fn, arrays, grad_idx, noncontig, fd_atol, fd_rtol)
     torch = pytest.importorskip("torch")
     _compare_torch(fn, torch_fn or fn, arrays, grad_idx, torch, atol, rtol, grad_atol,
-                   grad_rtol, noncontig)
+                   grad_rtol, noncontig, device)
+
+
+def _on_device(a: np.ndarray, device: str, noncontig: bool) -> Any:
+    """``a`` on ``device``; a non-contiguous layout is made there (a copy would be compact)."""
+    if device == "cpu":
+        return non_contiguous(a) if noncontig else a
+    if not noncontig or a.ndim == 0:
+        return em.backend.to_device(a, device)
+    return em.backend.to_device(np.repeat(a, 2, axis=-1), device)[..., ::2]
 
 
 def _check_fd(fn: Callable, arrays: list[np.ndarray], grad_idx: list[int], noncontig: bool,
@@ -92,17 +106,19 @@ def _outputs(out: Any) -> list:
 
 def _compare_torch(fn: Callable, torch_fn: Callable, arrays: list[np.ndarray],
                    grad_idx: list[int], torch: Any, atol: float, rtol: float,
-                   grad_atol: float, grad_rtol: float, noncontig: bool) -> None:
+                   grad_atol: float, grad_rtol: float, noncontig: bool,
+                   device: str = "cpu") -> None:
     xs, ts = [], []
     for i, a in enumerate(arrays):
         a32 = a.astype(np.float32) if _is_float(a) else a
-        ember_data = non_contiguous(a32) if noncontig else a32
-        xs.append(em.tensor(ember_data, requires_grad=i in grad_idx))
+        ember_data = _on_device(a32, device, noncontig)
+        xs.append(em.tensor(ember_data, requires_grad=i in grad_idx, device=device))
         ts.append(torch.tensor(a32, requires_grad=i in grad_idx))
     outs, touts = _outputs(fn(*xs)), _outputs(torch_fn(*ts))
     assert len(outs) == len(touts), f"{len(outs)} outputs vs torch {len(touts)}"
     for out, tout in zip(outs, touts):
         assert tuple(out.shape) == tuple(tout.shape), f"shape {out.shape} vs torch {tout.shape}"
+        assert out.device == device, f"the output is on {out.device}, its inputs on {device}"
         if tout.dtype.is_floating_point:
             assert out.dtype == np.float32, f"ember returned {out.dtype} for float32 inputs"
         else:
@@ -119,7 +135,7 @@ def _compare_torch(fn: Callable, torch_fn: Callable, arrays: list[np.ndarray],
     total, ttotal = None, None
     for out, tout in pairs:
         w = rng.standard_normal(tuple(out.shape)).astype(np.float32)
-        term, tterm = (out * em.tensor(w)).sum(), (tout * torch.tensor(w)).sum()
+        term, tterm = (out * em.tensor(w, device=device)).sum(), (tout * torch.tensor(w)).sum()
         total = term if total is None else total + term
         ttotal = tterm if ttotal is None else ttotal + tterm
     total.backward()
@@ -127,6 +143,7 @@ def _compare_torch(fn: Callable, torch_fn: Callable, arrays: list[np.ndarray],
     for i in grad_idx:
         g = xs[i].grad.numpy() if xs[i].grad is not None else np.zeros(arrays[i].shape)
         tg = ts[i].grad.numpy() if ts[i].grad is not None else np.zeros(arrays[i].shape)
+        assert xs[i].grad is None or xs[i].grad.device == device, f"grad {i} left {device}"
         assert g.shape == tuple(arrays[i].shape), f"grad {i} has shape {g.shape}"
         assert g.dtype == np.float32, f"grad {i} has dtype {g.dtype}"
         np.testing.assert_allclose(g, tg, atol=grad_atol, rtol=grad_rtol,

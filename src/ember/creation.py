@@ -2,6 +2,7 @@
 
 Floating-point results use the default float type (``em.floatx()``, float32) unless ``dtype``
 says otherwise; random draws come from the generator seeded by ``em.utils.set_random_seed``.
+With ``device=None`` a tensor goes to the ``em.device`` scope's device (the CPU outside any).
 """
 
 from __future__ import annotations
@@ -10,6 +11,12 @@ from typing import Any
 
 from ember import backend
 from ember.autograd.tensor import Tensor, _new
+from ember.devices import scoped_device
+
+
+def _device(device: Any) -> Any:
+    """``device``, or the ``em.device`` scope's when it is None (None outside every scope)."""
+    return device if device is not None else scoped_device()
 
 
 def _shape(shape: tuple) -> tuple:
@@ -34,7 +41,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
         >>> em.tensor([[1, 2], [3, 4]]).shape
         (2, 2)
     """
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, device=_device(device))
 
 
 def from_numpy(array: Any) -> Tensor:
@@ -43,7 +50,7 @@ def from_numpy(array: Any) -> Tensor:
 
 
 def _filled(fill: str, shape: tuple, dtype: Any, requires_grad: bool, device: Any) -> Tensor:
-    xp = backend.module_for(device)
+    xp = backend.module_for(_device(device))
     data = getattr(xp, fill)(_shape(shape), dtype=dtype or backend.floatx())
     return _finish(data, requires_grad)
 
@@ -68,7 +75,7 @@ def empty(*shape: Any, dtype: Any = None, device: str | None = None) -> Tensor:
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False,
          device: str | None = None) -> Tensor:
     """A tensor filled with ``fill_value``."""
-    xp = backend.module_for(device)
+    xp = backend.module_for(_device(device))
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     if dtype is None:
         dtype = backend.floatx() if isinstance(fill_value, float) else None
@@ -101,7 +108,7 @@ def full_like(t: Any, fill_value: Any, dtype: Any = None) -> Tensor:
 def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any = None,
            device: str | None = None) -> Tensor:
     """Evenly spaced values in [start, stop), as ``numpy.arange`` (floats get floatx)."""
-    xp = backend.module_for(device)
+    xp = backend.module_for(_device(device))
     if stop is None:
         start, stop = 0, start
     if dtype is None and any(isinstance(v, float) for v in (start, stop, step)):
@@ -112,20 +119,20 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
 def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, dtype: Any = None,
              device: str | None = None) -> Tensor:
     """``num`` evenly spaced values from start to stop."""
-    xp = backend.module_for(device)
+    xp = backend.module_for(_device(device))
     return _new(xp.linspace(start, stop, num, endpoint=endpoint, dtype=dtype or backend.floatx()))
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: str | None = None) -> Tensor:
     """The identity matrix (n x m)."""
-    xp = backend.module_for(device)
+    xp = backend.module_for(_device(device))
     return _new(xp.eye(n, m, dtype=dtype or backend.floatx()))
 
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
          device: str | None = None) -> Tensor:
     """Uniform random values in [0, 1)."""
-    xp = backend.module_for(device)
+    xp = backend.module_for(_device(device))
     dt = dtype or backend.floatx()
     data = backend.rng(xp).random(_shape(shape), dtype=_rng_dtype(dt)).astype(dt, copy=False)
     return _finish(data, requires_grad)
@@ -134,7 +141,7 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
           device: str | None = None) -> Tensor:
     """Standard normal random values."""
-    xp = backend.module_for(device)
+    xp = backend.module_for(_device(device))
     dt = dtype or backend.floatx()
     data = backend.rng(xp).standard_normal(_shape(shape), dtype=_rng_dtype(dt))
     return _finish(data.astype(dt, copy=False), requires_grad)
@@ -143,7 +150,7 @@ def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False,
 def randint(low: int, high: int | None = None, size: Any = (), device: str | None = None
             ) -> Tensor:
     """Random integers in [low, high)."""
-    xp = backend.module_for(device)
+    xp = backend.module_for(_device(device))
     if high is None:
         low, high = 0, low
     size = (size,) if isinstance(size, int) else tuple(size)

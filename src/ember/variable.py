@@ -24,6 +24,7 @@ from typing import Any
 
 from ember import backend
 from ember.autograd.tensor import Tensor
+from ember.devices import place
 
 
 class Variable(Tensor):
@@ -39,7 +40,9 @@ class Variable(Tensor):
     def __init__(self, initializer: Any, shape: Any = None, dtype: Any = None,
                  trainable: bool = True, name: str | None = None, regularizer: Any = None,
                  constraint: Any = None, path: str | None = None) -> None:
-        self.data = _initial_array(initializer, shape, dtype)
+        # initializers draw on the CPU (the same values on every device for a given seed);
+        # inside an `em.device` scope the weight then moves to that device
+        self.data = place(_initial_array(initializer, shape, dtype))
         self.grad = None
         self._node = None
         self._version = 0

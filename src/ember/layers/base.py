@@ -35,6 +35,7 @@ from typing import Any
 
 from ember import backend
 from ember.autograd.tensor import Tensor, _new
+from ember.devices import Device, scoped_device
 from ember.layers import _config
 from ember.layers.naming import to_snake_case, unique_name
 from ember.layers.tracking import Trackable, flatten_nested
@@ -243,7 +244,9 @@ class Layer(Trackable):
             else backend.numpy_module().asarray(inputs)
         if arr.dtype.kind == "f" and arr.dtype != self._np_dtype and self._np_dtype.kind == "f":
             arr = arr.astype(self._np_dtype)
-        return _new(backend.get_array_module(arr).asarray(arr))
+        arr = backend.get_array_module(arr).asarray(arr)
+        dev = self.__dict__.get("_device") or scoped_device()  # `to(...)`'s, else the scope's
+        return _new(arr if dev is None else backend.to_device(arr, dev))
 
     def _add_activity_losses(self, out: Any) -> None:
         for t in flatten_nested(out):
@@ -337,7 +340,12 @@ def _wrap_build(build: Any) -> Any:
         prev = self._in_build
         object.__setattr__(self, "_in_build", True)
         try:
-            build(self, *args, **kwargs)
+            dev = self.__dict__.get("_device")
+            if dev is None:
+                build(self, *args, **kwargs)
+            else:  # `layer.to(device)` came before the build: make the weights there
+                with Device(dev):
+                    build(self, *args, **kwargs)
         finally:
             object.__setattr__(self, "_in_build", prev)
         shape = args[0] if args else next(iter(kwargs.values()), None)

@@ -160,9 +160,10 @@ class RNNBase(Layer):
         return result
 
     def _dropout_mask(self, shape: tuple, rate: float, xp: Any) -> Any:
-        gen = self._seed_rng if xp is backend.numpy_module() and self._seed_rng is not None \
-            else backend.rng(xp)
-        keep = gen.random(shape, dtype="float32") >= rate
+        if self._seed_rng is not None:  # a seeded layer draws the same masks on any device
+            keep = xp.asarray(self._seed_rng.random(shape, dtype="float32") >= rate)
+        else:
+            keep = backend.rng(xp).random(shape, dtype="float32") >= rate
         return keep.astype(self.kernel.data.dtype) * (1.0 / (1.0 - rate))
 
     def _initial_states(self, initial_state: Any, B: int, xp: Any) -> list | None:

@@ -15,6 +15,19 @@ from ember.autograd.tensor import Tensor
 from ember.variable import Variable
 
 
+class _DeviceOf:
+    """``layer.device``: where the layer computes, its first weight's device ("cpu" or "cuda");
+    before it has weights, the device ``to`` chose, else the default device. Read-only in
+    effect, but a non-data descriptor, so a layer that sets its own ``self.device`` keeps it."""
+
+    def __get__(self, layer: Any, owner: Any = None) -> Any:
+        if layer is None:
+            return self
+        from ember.devices import model_device
+
+        return model_device(layer)
+
+
 class Trackable:
     """Weights and sublayers assigned as attributes; ``weights``, ``trainable``, I/O, losses.
 
@@ -194,6 +207,44 @@ class Trackable:
                              "not built yet, so its weights do not exist; call it on a batch or "
                              "build(input_shape) first")
         return int(sum(v.size for v in self.weights))
+
+    # ------------------------------------------------------------------ devices
+    def to(self, device: Any) -> Trackable:
+        """Move every weight to ``device`` ("cpu", "cuda"), in place, and return self.
+
+        The Variables stay the same objects (an optimizer or a saved reference keeps working);
+        a compiled model's optimizer state moves too, and weights built later (a lazily built
+        layer) are created on ``device``. As PyTorch's ``Module.to``::
+
+            model = em.Sequential([em.layers.Dense(10)]).to("cuda")
+        """
+        dev = backend.normalize_device(device)
+        if dev == "cuda":
+            from ember.devices import require_cuda
+
+            require_cuda(f"{type(self).__name__}.to('cuda')")  # before any weight has moved
+        for layer in self._walk():
+            object.__setattr__(layer, "_device", dev)  # where a later build makes its weights
+        for v in self.weights:
+            if backend.device_of(v.data) != dev:
+                v.data = backend.to_device(v.data, dev)
+                v._version += 1  # a graph recorded on the old arrays must not backpropagate
+                if v.grad is not None:
+                    v.grad = v.grad.to(dev)
+        optimizer = getattr(self, "optimizer", None)  # a compiled model's
+        if callable(getattr(optimizer, "to", None)):
+            optimizer.to(dev)
+        return self
+
+    def cpu(self) -> Trackable:
+        """``to("cpu")``."""
+        return self.to("cpu")
+
+    def cuda(self) -> Trackable:
+        """``to("cuda")``."""
+        return self.to("cuda")
+
+    device = _DeviceOf()
 
     # ------------------------------------------------------------------ losses
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ember import backend
 from ember.autograd.tensor import Tensor, _new, as_tensor, make
 from ember.backend import xp_of
 
@@ -26,12 +27,15 @@ def _ft(x: Any) -> Tensor:
     return x
 
 
-def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
-    """Two tensors; a Python number or array takes the other side's dtype (no float64 creep)."""
+def _pair(a: Any, b: Any, op: str = "binary op") -> tuple[Tensor, Tensor]:
+    """Two tensors; a Python number or array takes the other side's dtype (no float64 creep).
+    Tensors on different devices are refused with an error naming ``op``."""
     if not isinstance(a, Tensor):
         a = as_tensor(a, b if isinstance(b, Tensor) else None)
     if not isinstance(b, Tensor):
         b = as_tensor(b, a)
+    if type(a.data) is not type(b.data):  # the one cheap test on the hot path
+        _check_same_device(op, a, b)
     ka, kb = a.data.dtype.kind, b.data.dtype.kind
     if ka != kb and (ka == "f") != (kb == "f"):  # int/bool with float: float wins, like PyTorch
         if ka == "f":
@@ -39,6 +43,13 @@ def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
         else:
             a = _cast(a, b.data.dtype)
     return a, b
+
+
+def _check_same_device(op: str, a: Tensor, b: Tensor) -> None:
+    da, db = backend.device_of(a.data), backend.device_of(b.data)
+    if da != db:
+        raise RuntimeError(f"{op}: operands are on different devices ({da} and {db}): move one "
+                           f"with .to('{db}') / .to('{da}')")
 
 
 def _cast(x: Tensor, dtype: Any) -> Tensor:
@@ -55,7 +66,7 @@ def _shape_error(op: str, a: Tensor, b: Tensor) -> ValueError:
 # ------------------------------------------------------------------ binary arithmetic
 def add(a: Any, b: Any) -> Tensor:
     """a + b, broadcasting."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "add")
     try:
         data = a.data + b.data
     except ValueError:
@@ -69,7 +80,7 @@ def _add_backward(g: Tensor) -> tuple:
 
 def sub(a: Any, b: Any) -> Tensor:
     """a - b, broadcasting."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "sub")
     try:
         data = a.data - b.data
     except ValueError:
@@ -79,7 +90,7 @@ def sub(a: Any, b: Any) -> Tensor:
 
 def mul(a: Any, b: Any) -> Tensor:
     """a * b, broadcasting."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "mul")
     try:
         data = a.data * b.data
     except ValueError:
@@ -91,7 +102,7 @@ def mul(a: Any, b: Any) -> Tensor:
 
 def div(a: Any, b: Any) -> Tensor:
     """a / b, broadcasting (true division)."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "div")
     try:
         data = a.data / b.data
     except ValueError:
@@ -114,13 +125,13 @@ def _default_float() -> str:
 
 def floordiv(a: Any, b: Any) -> Tensor:
     """a // b (not differentiable: the result is piecewise constant)."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "floordiv")
     return Tensor(xp_of(a.data).floor_divide(a.data, b.data))
 
 
 def remainder(a: Any, b: Any) -> Tensor:
     """a % b with the sign of b, as NumPy and PyTorch; d/da = 1."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "remainder")
     xp = xp_of(a.data)
     data = xp.remainder(a.data, b.data)
 
@@ -134,7 +145,7 @@ def remainder(a: Any, b: Any) -> Tensor:
 def pow(a: Any, b: Any) -> Tensor:
     """a ** b, broadcasting. As PyTorch: d/da is 0 where b == 0 (even at a == 0); d/db is
     a ** b * log(a), 0 where a == 0 and b >= 0, NaN where a < 0."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "pow")
     try:
         data = a.data ** b.data
     except ValueError:
@@ -176,7 +187,7 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 
 def _extremum(a: Any, b: Any, op: str) -> Tensor:
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, op)
     xp = xp_of(a.data)
     try:
         data = getattr(xp, op)(a.data, b.data)
@@ -194,7 +205,7 @@ def _extremum(a: Any, b: Any, op: str) -> Tensor:
 def where(condition: Any, x: Any, y: Any) -> Tensor:
     """x where condition is true, else y (differentiable in x and y)."""
     cond = condition.data if isinstance(condition, Tensor) else condition
-    x, y = _pair(x, y)
+    x, y = _pair(x, y, "where")
     xp = xp_of(x.data)
     cond = xp.asarray(cond, dtype=bool)
     data = xp.where(cond, x.data, y.data)

@@ -57,11 +57,14 @@ def lstm_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, c0: Any, mask: Any, rm
     XH[:F, :T] = xs[:, ::-1] if reverse else xs
     XH[F] = 1
     rmT = None if rmask is None else xp.ascontiguousarray(rmask.T)
-    HT = scratch((T + 1, U, B), dt, xp)
+    # Without recurrent dropout the states live in XH's h rows (HT is a view: no copies);
+    # with it, XH holds the dropped states and HT the real ones.
+    HT = XH[F + 1:].transpose(1, 0, 2) if rmT is None else scratch((T + 1, U, B), dt, xp)
     CT = scratch((T + 1, U, B), dt, xp)
     HT[0] = h0.T
     CT[0] = c0.T
-    XH[F + 1:, 0] = HT[0] if rmT is None else HT[0] * rmT
+    if rmT is not None:
+        XH[F + 1:, 0] = HT[0] * rmT
     ZT = scratch((T, G, B), dt, xp)  # the activated gates
     TCT = scratch((T, U, B), dt, xp)  # act(c)
     ig = scratch((U, B), dt, xp)
@@ -94,11 +97,8 @@ def lstm_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, c0: Any, mask: Any, rm
         if keep is not None and keep[1][t]:
             xp.copyto(h, HT[t], where=keep[0][t])
             xp.copyto(c, CT[t], where=keep[0][t])
-        if t + 1 < T:
-            if rmT is None:
-                XH[F + 1:, t + 1] = h
-            else:
-                xp.multiply(h, rmT, out=XH[F + 1:, t + 1])
+        if rmT is not None and t + 1 < T:
+            xp.multiply(h, rmT, out=XH[F + 1:, t + 1])
     return Seq(XH=XH, ZT=ZT, HT=HT, CT=CT, TCT=TCT, R=R, W=W, rmT=rmT, keep=keep, act=act,
                ract=ract, reverse=reverse, seq=HT[1:].transpose(0, 2, 1),
                last=[HT[T].T, CT[T].T])
@@ -108,8 +108,9 @@ def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
     """Gradients (Keras layouts) for the keys of ``need`` that are True: x, W, R, b, h0, c0.
 
     ``dseq`` (T, B, U) in processing order or None; ``dstates`` [dh_T, dc_T], each (B, U).
-    The weight gradient ``dM = sum_t dz[t] [x[t]; 1; h[t-1]]^T`` is accumulated step by step
-    (as fast as one big product here, without storing every step's dz).
+    Every step's dz is kept so that the weight gradient ``dM = dZ [X; 1; H]^T`` and the input
+    gradient ``dX = kernel dZ`` are one product each over all steps (large products use the
+    BLAS threads far better than one small product per step).
     """
     xp = xp_of(s.HT)
     ZT, CT, TCT, XH, keep, rmT = s.ZT, s.CT, s.TCT, s.XH, s.keep, s.rmT
@@ -122,14 +123,11 @@ def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
     dh = dstates[0].T.copy()
     dc = dstates[1].T.copy()
     dseqT = None if dseq is None else dseq.transpose(0, 2, 1)
-    want_w = bool(need.get("W") or need.get("R") or need.get("b"))
-    dM = xp.zeros((G, K), dtype=dt) if want_w else None
-    tmpM = scratch((G, K), dt, xp) if want_w else None
-    dXT = scratch((T, F, B), dt, xp) if need.get("x") else None
+    dZ = scratch((G, T, B), dt, xp)
     dz = scratch((G, B), dt, xp)
     dD = scratch((G, B), dt, xp)
     tmp = scratch((U, B), dt, xp)
-    R, W = s.R, s.W
+    R = s.R
     for t in range(T - 1, -1, -1):
         if dseqT is not None:
             dh += dseqT[t]
@@ -162,18 +160,17 @@ def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
         if masked:
             dh += h_pass
             dc += c_pass
-        if want_w:
-            xp.matmul(dz, XH[:, t].T, out=tmpM)
-            dM += tmpM
-        if dXT is not None:
-            xp.matmul(W, dz, out=dXT[t])
+        dZ[:, t] = dz
     out: dict = {}
-    if want_w:
+    dZ2 = dZ.reshape(G, T * B)
+    if need.get("W") or need.get("R") or need.get("b"):
+        dM = dZ2 @ XH.reshape(K, (T + 1) * B)[:, :T * B].T  # (4U, F + 1 + U)
         out["W"] = xp.ascontiguousarray(dM[:, :F].T)
         out["b"] = dM[:, F].copy()
         out["R"] = xp.ascontiguousarray(dM[:, F + 1:].T)
-    if dXT is not None:
-        out["x"] = xp.ascontiguousarray((dXT[::-1] if s.reverse else dXT).transpose(2, 0, 1))
+    if need.get("x"):
+        dX = (s.W @ dZ2).reshape(F, T, B)
+        out["x"] = xp.ascontiguousarray((dX[:, ::-1] if s.reverse else dX).transpose(2, 1, 0))
     out["h0"] = xp.ascontiguousarray(dh.T)
     out["c0"] = xp.ascontiguousarray(dc.T)
     return out

@@ -21,7 +21,7 @@ def matmul(a: Any, b: Any) -> Tensor:
         >>> em.matmul(em.ones((2, 3)), em.ones((3, 4))).shape
         (2, 4)
     """
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "matmul")
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must have at least one axis; got {a.shape} @ "
                          f"{b.shape} (use * for scalars)")
@@ -63,7 +63,7 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
 
 def dot(a: Any, b: Any) -> Tensor:
     """``numpy.dot`` for vectors and matrices (inner product, matrix-vector, matrix-matrix)."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "dot")
     if a.ndim > 2 or b.ndim > 2:
         raise ValueError(f"dot: supports 1-D and 2-D operands; got {a.shape} and {b.shape} "
                          "(use matmul or einsum)")
@@ -74,5 +74,5 @@ def dot(a: Any, b: Any) -> Tensor:
 
 def outer(a: Any, b: Any) -> Tensor:
     """Outer product of two vectors: out[i, j] = a[i] * b[j]."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "outer")
     return reshape(a, -1, 1) * reshape(b, 1, -1)

@@ -1,8 +1,9 @@
 """Fused recurrent sequence ops: a whole SimpleRNN / LSTM / GRU pass as ONE recorded op.
 
 ``lstm(x, kernel, recurrent_kernel, bias)`` runs every timestep in a single op whose backward
-is hand-written backpropagation through time (``ember.ops.rnn_kernels``); recording one node
-per step would cost several small ops and Python calls per step in both directions. Weights
+is hand-written backpropagation through time (the array kernels in ``ember.ops.rnn_kernels``,
+``lstm_kernel`` and ``gru_kernel``); recording one node per step would cost several small ops
+and Python calls per step in both directions. Weights
 use Keras' layouts, so they can be exchanged with Keras:
 
 - SimpleRNN: kernel (F, U), recurrent_kernel (U, U), bias (U,)
@@ -134,7 +135,8 @@ def _run(who: str, s: Any, mask: Any, parents: list, backward_kernel: Any,
     if return_state:
         data = xp.concatenate([first] + [a[:, None] for a in states], axis=1)
     else:
-        data = xp.ascontiguousarray(first if return_sequences else states[0])
+        # a copy: the kernels' state buffers are recycled once the graph is freed
+        data = xp.ascontiguousarray(first) if return_sequences else states[0].copy()
 
     def backward(g: Tensor) -> tuple:
         gd = g.data

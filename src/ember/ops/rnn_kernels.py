@@ -1,7 +1,10 @@
 """Array kernels for whole-sequence recurrent layers: forward and hand-written BPTT backward.
 
-These work on raw arrays (NumPy or CuPy through ``xp``), time-major and in processing order;
-``ember.ops.recurrent`` wraps them as recorded ops. The layout that makes them fast:
+These work on raw arrays (NumPy or CuPy through ``xp``), in processing order (reversed for
+``go_backwards``); ``ember.ops.recurrent`` wraps them as recorded ops. This module holds what
+the kernels share (recycled scratch buffers, activations and their derivatives, masks) and
+the SimpleRNN kernel; ``lstm_kernel`` and ``gru_kernel`` hold the others. The SimpleRNN and
+GRU kernels run batch-major (time, batch, units):
 
 - the input projection of every timestep is ONE matrix product, ``(T*B, F) @ kernel``, done
   before the loop into a preallocated ``(T, B, gates*U)`` array that the loop then fills with
@@ -11,8 +14,8 @@ These work on raw arrays (NumPy or CuPy through ``xp``), time-major and in proce
   reaching ``h[t-1]``) and stores every step's gate gradients, so that the weight gradients
   are ONE product over all steps at the end: ``dW = X^T dZ``, ``dR = H^T dZ``, ``db = sum dZ``.
 
-A padding mask (``keep[t]`` True where a row is masked) carries the previous state through a
-masked step; its gradient then passes straight to the previous state.
+A padding mask carries the previous state through a masked step (for the rows it masks); the
+gradient of such a row then passes straight to the previous state.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
 # recycled across calls, but only once nothing refers to them any more (the reference count
 # says so, views included): a pending backward pass keeps its buffers alive and untouched.
 _NP = numpy_module()
-_POOL: dict[tuple, list] = {}
+_POOL: dict[tuple, list] = {}  # (shape, dtype) -> buffers; least recently used key first
 _POOL_PER_SHAPE = 8
+_POOL_LIMIT = 256 * 2**20  # bytes kept for reuse (sequence lengths vary: shapes come and go)
+_pool_bytes = 0
 
 
 def _free_refcount() -> int:
@@ -46,24 +51,32 @@ _FREE = _free_refcount()
 
 def scratch(shape: tuple, dtype: Any, xp: Any) -> Any:
     """An uninitialized array of ``shape``, reused from an earlier call when no one holds it."""
+    global _pool_bytes
     if xp is not _NP:  # CuPy has its own memory pool
         return xp.empty(shape, dtype=dtype)
     key = (tuple(shape), _NP.dtype(dtype).str)
-    entries = _POOL.get(key)
+    entries = _POOL.pop(key, None)
     if entries is None:
-        entries = _POOL[key] = []
+        entries = []
+    _POOL[key] = entries  # now the most recently used
     for a in entries:
         if sys.getrefcount(a) <= _FREE:
             return a
     a = _NP.empty(shape, dtype=dtype)
     if len(entries) < _POOL_PER_SHAPE:
         entries.append(a)
+        _pool_bytes += a.nbytes
+        while _pool_bytes > _POOL_LIMIT and len(_POOL) > 1:
+            old = next(iter(_POOL))  # forget the least recently used shape
+            _pool_bytes -= sum(b.nbytes for b in _POOL.pop(old))
     return a
 
 
 def clear_scratch() -> None:
     """Forget the recycled buffers (each is freed once no pending backward pass holds it)."""
+    global _pool_bytes
     _POOL.clear()
+    _pool_bytes = 0
 
 
 # ---------------------------------------------------------------------------- activations

@@ -358,6 +358,18 @@ class Optimizer:
         for p in (self._params if params is None else params):
             p.grad = None
 
+    def to(self, device: Any) -> Optimizer:
+        """Move the per-parameter state (slots) to ``device``; returns self. ``model.to``
+        calls it for a compiled model; call it yourself after moving parameters by hand."""
+        dev = backend.normalize_device(device)
+        for s in self._slots:
+            if s:
+                for name, arr in s.items():
+                    s[name] = backend.to_device(arr, dev)
+        self._work_buffers.clear()  # keyed by array type: rebuilt on the new device
+        self._work_views.clear()
+        return self
+
     # ------------------------------------------------------------------ state
     def variables(self) -> list:
         """The optimizer's arrays: ``iterations`` (a 0-d array copy) and every slot array (the

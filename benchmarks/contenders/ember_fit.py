@@ -1,0 +1,74 @@
+"""ember through its public API, exactly as a user writes it: ``Sequential``, ``compile``,
+``fit(verbose=0)``, ``predict``."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+import ember as em
+from benchmarks.contenders import Unavailable, accuracy, train_subset
+
+
+def _need(*names: str) -> None:
+    missing = [n for n in names if not hasattr(em.layers, n)]
+    if missing:
+        raise Unavailable(f"em.layers has no {', '.join(missing)} yet")
+
+
+def build(arch: str) -> em.Sequential:
+    """The benchmark's network ``arch`` ('dense', 'convnet' or 'lstm'), softmax output."""
+    L = em.layers
+    if arch == "dense":
+        layers = [L.Input(shape=(28, 28)), L.Flatten(), L.Dense(128, activation="relu"),
+                  L.Dense(10, activation="softmax")]
+    elif arch == "convnet":
+        _need("Conv2D", "MaxPooling2D")
+        layers = [L.Input(shape=(28, 28, 1)),
+                  L.Conv2D(32, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)),
+                  L.Conv2D(64, (3, 3), activation="relu"), L.MaxPooling2D((2, 2)),
+                  L.Flatten(), L.Dense(128, activation="relu"),
+                  L.Dense(10, activation="softmax")]
+    elif arch == "lstm":
+        _need("LSTM")
+        layers = [L.Input(shape=(28, 28)), L.LSTM(128), L.Dense(10, activation="softmax")]
+    else:
+        raise Unavailable(f"ember: no network {arch!r}")
+    return em.Sequential(layers)
+
+
+def _images(arch: str, x: np.ndarray) -> np.ndarray:
+    # channels-last view with one channel for the convnet; no copy
+    return x[..., None] if arch == "convnet" else x
+
+
+def run(spec: dict, data: tuple, timed) -> dict:
+    x, y, xt, yt = data
+    workload = spec["workload"]
+    em.utils.set_random_seed(spec["seed"])
+    if workload.startswith("predict_"):
+        arch = workload.removeprefix("predict_")
+        model = build(arch)
+        xt = _images(arch, xt)
+        with timed():
+            probs = model.predict(xt, batch_size=spec["predict_batch"], verbose=0)
+        return {"images": int(len(xt)), "outputs": list(probs.shape)}
+    arch = workload
+    model = build(arch)
+    model.compile(optimizer=em.optimizers.Adam(learning_rate=1e-3),
+                  loss="sparse_categorical_crossentropy")
+    x, y = train_subset(spec, _images(arch, x), y)
+    marks: list[float] = []
+    # only the epoch-end hook: fit skips per-batch hooks that no callback overrides
+    callbacks = [em.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: marks.append(time.perf_counter()))]
+    with timed() as t:
+        history = model.fit(x, y, batch_size=spec["batch"], epochs=spec["epochs"], verbose=0,
+                            shuffle=True, callbacks=callbacks)
+    starts = [t.start] + marks[:-1]
+    probs = model.predict(_images(arch, xt), batch_size=256, verbose=0)
+    return {"images": int(len(x)) * spec["epochs"],
+            "epoch_times": [b - a for a, b in zip(starts, marks)],
+            "final_loss": float(history.history["loss"][-1]),
+            "accuracy": accuracy(probs, yt)}

@@ -1,0 +1,48 @@
+"""The example scripts run end to end (``main(small=True)``: seconds, not minutes)."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_tabular_cv(capsys):
+    pytest.importorskip("pandas")
+    pytest.importorskip("sklearn")
+    out = load("tabular_cv").main(small=True)
+    assert 0.5 <= out["cv_accuracy"] <= 1.0 and 0.5 <= out["test_accuracy"] <= 1.0
+    printed = capsys.readouterr().out
+    assert "3-fold stratified cross-validation" in printed
+    assert "malignant" in printed and "clinic=north" in printed  # report rows, one-hot column
+
+
+def test_grid_search(capsys):
+    pytest.importorskip("sklearn")
+    out = load("grid_search").main(small=True)
+    assert set(out["best_params"]) == {"net__model__units", "net__learning_rate"}
+    assert "best:" in capsys.readouterr().out
+
+
+def test_augmentation(capsys):
+    pytest.importorskip("sklearn")
+    out = load("augmentation").main(small=True)  # at small size: only that it runs
+    assert set(out) == {"with augmentation", "without augmentation"}
+    assert "validation accuracy" in capsys.readouterr().out
+
+
+def test_optuna_search(tmp_path, capsys):
+    pytest.importorskip("optuna")
+    pytest.importorskip("sklearn")
+    out = load("optuna_search").main(small=True, storage_dir=str(tmp_path))
+    assert (tmp_path / "ember_optuna.db").exists()
+    assert len(out["space"].trials) == 2 and len(out["custom"].trials) == 2
+    assert "test accuracy of the best MLP" in capsys.readouterr().out
