@@ -216,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                                                   if k != "data"}, "_spec": spec})
         runs = _execute(schedule, args.jobs, args.timeout)
     meta["load_end"] = machine.load()
+    meta["ops_failures"] = [{k: r.get(k) for k in ("threads", "status", "reason")}
+                            for r in runs if r["workload"] == "ops" and r["status"] != "ok"]
     meta["elapsed_s"] = time.perf_counter() - t0
     rows = report.summarize(runs)
     ops = report.ops_tables(runs)

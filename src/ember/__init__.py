@@ -49,7 +49,7 @@ __version__ = "0.1.0"
 # Submodules load on first use (`em.layers`, `em.linalg`, ...): `import ember` stays light and
 # optional dependencies are imported only by the parts that need them.
 _SUBMODULES = {
-    "activations", "applications", "callbacks", "cli", "cuda", "data", "datasets",
+    "activations", "applications", "callbacks", "cli", "cuda", "data", "datasets", "devices",
     "distributions", "explain", "initializers", "io", "layers", "linalg", "losses", "metrics",
     "model_selection", "models", "optimizers", "regularizers", "saving", "serialization",
     "sklearn", "tune",

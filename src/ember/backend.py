@@ -158,3 +158,10 @@ def set_rng_state(state: dict) -> None:
     global _seed
     _seed = state["seed"]
     rng(numpy).bit_generator.state = state["numpy"]
+
+
+def clear_session() -> None:
+    """Keras' ``backend.clear_session``: reset layer-name counters."""
+    from ember.utils import clear_session as _clear
+
+    _clear()

@@ -125,13 +125,13 @@ class MetricsContainer:
 def resolve_metric(spec: Any, y_true: Any, y_pred: Any, loss: Any, metrics_mod: Any) -> Any:
     """A metric object from a name, function or object; 'accuracy' chosen from the shapes."""
     if isinstance(spec, str) and spec in ("accuracy", "acc"):
-        yt = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true)
-        yp_shape = tuple(y_pred.shape)
-        t_last = yt.shape[-1] if yt.ndim else 1
+        yt_shape = tuple((y_true.data if isinstance(y_true, Tensor) else y_true).shape)
+        yp_shape = tuple(y_pred.shape)  # only the shapes matter (and they cost no GPU sync)
+        t_last = yt_shape[-1] if yt_shape else 1
         p_last = yp_shape[-1] if yp_shape else 1
         if p_last == 1:
             cls = metrics_mod.BinaryAccuracy
-        elif yt.ndim < len(yp_shape) or (t_last == 1 and p_last > 1):
+        elif len(yt_shape) < len(yp_shape) or (t_last == 1 and p_last > 1):
             cls = metrics_mod.SparseCategoricalAccuracy
         else:
             cls = metrics_mod.CategoricalAccuracy

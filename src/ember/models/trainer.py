@@ -19,6 +19,7 @@ from ember.autograd.tensor import Tensor
 from ember.callbacks.base import CallbackList
 from ember.callbacks.history import History
 from ember.callbacks.progbar import ProgbarLogger, resolve_verbose
+from ember.devices import model_device, move_batch
 from ember.models import data_adapter as da
 
 
@@ -52,6 +53,7 @@ class Trainer:
         self._loss_count = 0
         self._params: list | None = None
         self._penalties: tuple | None = None
+        self._anchor: Any = None  # the model's first weight: its device is the model's
         # with several outputs, Keras also reports each output's loss ("<output>_loss")
         self._term_names = [f"{n}_loss" for n, f in zip(names, self.loss.fns) if f is not None] \
             if len(names) > 1 else []
@@ -68,6 +70,24 @@ class Trainer:
         freezing or unfreezing layers; fit calls this once at its start."""
         self._params = None
         self._penalties = None
+        self._anchor = None
+
+    def _to_model_device(self, xb: list, yb: list | None, sb: list | None) -> tuple:
+        """The batch on the model's device (its first weight's): a model moved to a GPU gets
+        its NumPy batches there, one copy each. On the CPU this costs one type test."""
+        w = self._anchor
+        if w is None:
+            weights = self.model.weights
+            if not weights:  # built by this first call, on the device `to` or a scope chose
+                dev = model_device(self.model)
+                if dev == "cpu":
+                    return xb, yb, sb
+                return move_batch(xb, dev), move_batch(yb, dev), move_batch(sb, dev)
+            w = self._anchor = weights[0]
+        if type(w.data) is np.ndarray:
+            return xb, yb, sb
+        dev = backend.device_of(w.data)
+        return move_batch(xb, dev), move_batch(yb, dev), move_batch(sb, dev)
 
     def _extra_losses(self) -> list:
         """``model.losses``, from a per-fit cache of the layers and regularized weights (walking
@@ -99,6 +119,7 @@ class Trainer:
         return loss, outs
 
     def train_step(self, xb: list, yb: list, sb: list | None) -> Any:
+        xb, yb, sb = self._to_model_device(xb, yb, sb)
         loss, outs = self._forward_loss(xb, yb, sb, training=True)
         params = self.trainable_params()  # after the forward: a lazily built model has weights
         for p in params:
@@ -117,6 +138,7 @@ class Trainer:
                 self._term_sums[i] += term.item() * n
 
     def test_step(self, xb: list, yb: list, sb: list | None) -> Any:
+        xb, yb, sb = self._to_model_device(xb, yb, sb)
         with no_grad():
             loss, outs = self._forward_loss(xb, yb, sb, training=False)
         self._track_loss(loss, len(xb[0]))
@@ -336,12 +358,15 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
         xs = da.flatten_structure(_by_name(x, getattr(model, "input_names", None), "x"), "x")
         batches = da.ArrayBatches(xs, None, None, batch_size or 32, False)
     _ensure_built(model, batches)
+    device = model_device(model)  # once: predict runs no optimizer that could move it
     cbs = CallbackList(list(callbacks or []), model=model, params={"steps": len(batches)})
     cbs.on_predict_begin()
     chunks: list[list] = []
     with no_grad():
         for step, (xb, _, _) in enumerate(batches):
             cbs.on_predict_batch_begin(step)
+            if device != "cpu":
+                xb = move_batch(xb, device)
             out = _as_list(model(xb[0] if len(xb) == 1 else xb, training=False))
             chunks.append([backend.to_numpy(o.data if isinstance(o, Tensor) else o)
                            for o in out])

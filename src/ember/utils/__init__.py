@@ -42,3 +42,10 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> Any:
     x = np.asarray(x)
     norm = np.linalg.norm(x, ord=order, axis=axis, keepdims=True)
     return x / np.where(norm == 0, 1, norm)
+
+
+def clear_session() -> None:
+    """Reset layer-name counters (the next Dense is 'dense' again), as Keras' clear_session."""
+    from ember.layers.naming import clear_session as _clear
+
+    _clear()
