@@ -196,6 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {meta['machine']['cpu']}, {meta['machine']['usable_cores']} cores, "
           f"load {meta['load_start'].get('loadavg')}; threads {args.thread_list}",
           file=sys.stderr)
+    busy = (meta["load_start"].get("loadavg") or [0])[0]
+    cores = meta["machine"]["usable_cores"] or 1
+    if busy > cores * 0.75 and max(args.thread_list) > 1:
+        print(f"warning: the machine is busy (load {busy:.1f} on {cores} cores): thread pools "
+              "of more than 1 thread busy-wait for cores they do not get, and those timings "
+              "will be distorted; compare at --threads 1", file=sys.stderr)
     workloads = [w for g in args.workloads.split(",") for w in GROUPS[g]]
     with tempfile.TemporaryDirectory(prefix="ember-bench-") as cache:
         counts = cache_mnist(source, Path(cache), SIZES[args.mode]["n_train"],

@@ -220,3 +220,18 @@ def test_core_config_round_trip(layer):
     clone = em.layers.deserialize(config)
     assert type(clone) is type(original)
     assert clone.get_config() == original.get_config()
+
+
+def test_dense_relu_is_one_fused_node_with_exact_first_and_second_derivatives():
+
+    layer = em.layers.Dense(5, activation="relu")
+    out = layer(em.randn(4, 3, requires_grad=True))
+    assert out.grad_fn == "linear_relu"
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    w = np.random.default_rng(1).standard_normal((3, 5))
+    b = np.random.default_rng(2).standard_normal(5)
+    em.gradcheck(lambda x, w, b: linear(x, w, b, relu=True), [x, w, b])
+    em.gradgradcheck(lambda x, w, b: linear(x, w, b, relu=True) ** 2, [x, w, b])
+    ref = np.maximum(x @ w + b, 0)
+    np.testing.assert_allclose(linear(em.tensor(x), em.tensor(w), em.tensor(b), relu=True)
+                               .numpy(), ref, rtol=1e-12)

@@ -145,3 +145,14 @@ def test_dropout_identity_and_reproducibility():
 def test_dropout_rate_errors(rate):
     with pytest.raises(ValueError, match=rf"dropout: rate must be in \[0, 1\); got {rate}"):
         em.dropout(em.ones(3), rate)
+
+
+def test_softmax_cross_entropy_mean_reduction_is_one_node():
+    labels = np.array([0, 2, 1, 2])
+    check_op(lambda z: em.softmax_cross_entropy(z, labels, reduction="mean"), [(4, 3)],
+             torch_fn=lambda z: torch.nn.functional.cross_entropy(z, torch.tensor(labels)))
+    z = em.randn(4, 3, requires_grad=True)
+    assert em.softmax_cross_entropy(z, labels, reduction="mean").grad_fn == \
+        "softmax_cross_entropy"
+    with pytest.raises(ValueError, match="reduction must be"):
+        em.softmax_cross_entropy(z, labels, reduction="sum")

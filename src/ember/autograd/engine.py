@@ -110,17 +110,20 @@ def _propagate(root: Tensor, grad: Tensor, retain_graph: bool, create_graph: boo
                     "differentiated twice (create_graph=True); compose it from basic ops for "
                     "higher-order gradients"
                 )
-            node.check_versions()
+            if node.saved:
+                node.check_versions()
             parent_grads = node.backward(g)
             for p, pg in zip(node.parents, parent_grads):
                 if pg is None or not p.requires_grad:
                     continue
-                if pg.shape != p.shape:
-                    pg = sum_to(pg, p.shape)
-                if pg.data.dtype != p.data.dtype:
-                    pg = pg.astype(p.data.dtype)
-                old = grads.get(id(p))
-                grads[id(p)] = pg if old is None else old + pg
+                pd, gd = p.data, pg.data
+                if gd.shape != pd.shape:
+                    pg = sum_to(pg, pd.shape)
+                if gd.dtype is not pd.dtype and gd.dtype != pd.dtype:
+                    pg = pg.astype(pd.dtype)
+                key = id(p)
+                old = grads.get(key)
+                grads[key] = pg if old is None else old + pg
             if not retain_graph:
                 node.release()
     finally:

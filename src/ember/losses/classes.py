@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember import ops, serialization
+from ember import serialization
 from ember.autograd.tensor import Tensor
 from ember.losses import functions as F
 from ember.losses._inputs import check_smoothing
@@ -164,8 +164,8 @@ class SparseCategoricalCrossentropy(_Builtin):
         if (sample_weight is None and self.ignore_class is None and self.dtype is None
                 and (self.reduction == _DEFAULT or self.reduction == "mean")
                 and isinstance(y_pred, Tensor) and getattr(y_pred, "_mask", None) is None):
-            losses = F.sparse_categorical_crossentropy(y_true, y_pred, self.from_logits)
-            return losses if losses.ndim == 0 else ops.mean(losses)
+            return F.sparse_categorical_crossentropy(y_true, y_pred, self.from_logits,
+                                                     reduction="mean")
         return super().__call__(y_true, y_pred, sample_weight)
 
 

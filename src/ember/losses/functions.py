@@ -198,12 +198,14 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
 
 @serialization.register()
 def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
-                                    ignore_class: int | None = None, axis: int = -1) -> Tensor:
+                                    ignore_class: int | None = None, axis: int = -1,
+                                    reduction: str = "none") -> Tensor:
     """Categorical cross-entropy with integer class labels ``y_true`` of shape (batch,) or
     (batch, 1) (floats holding whole numbers are accepted), against (batch, classes).
 
     ``ignore_class``: samples with this label get loss 0 and are left out of the mean.
-    On a softmax's output (or with ``from_logits=True``) this is one fused op.
+    On a softmax's output (or with ``from_logits=True``) this is one fused op;
+    ``reduction="mean"`` (no ``ignore_class``) folds the batch mean into it.
 
     Example:
         >>> import ember as em
@@ -236,15 +238,18 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
     if ignore_class is not None:
         valid = labels != ignore_class
         labels = xp.where(valid, labels, 0)
+    fused_mean = "mean" if reduction == "mean" and valid is None else "none"
     if from_logits:
         _warn_not_logits(p, "softmax", who)
-        loss = ops.softmax_cross_entropy(p, labels, axis=ax)
+        loss = ops.softmax_cross_entropy(p, labels, axis=ax, reduction=fused_mean)
     else:
         logits = logits_for(p, p, "softmax") if ax == p.ndim - 1 else None
         if logits is not None:
-            loss = ops.softmax_cross_entropy(logits, labels, axis=-1)
+            loss = ops.softmax_cross_entropy(logits, labels, axis=-1, reduction=fused_mean)
         else:
             loss = _sparse_from_probabilities(p, labels, ax, who)
+    if reduction == "mean" and loss.ndim:
+        loss = ops.mean(loss)
     if valid is not None:
         loss = ops.where(valid, loss, 0.0)
         loss._mask = valid  # the Loss class averages over the valid samples only

@@ -141,10 +141,19 @@ class ArrayBatches:
                 yield self._take(slice(start, start + bs))  # views: no copy
 
     def _take(self, idx: Any) -> tuple:
-        xb = [a[idx] for a in self.xs]
-        yb = None if self.ys is None else [a[idx] for a in self.ys]
-        sb = None if self.sws is None else [a[idx] for a in self.sws]
+        pick = _pick
+        xb = [pick(a, idx) for a in self.xs]
+        yb = None if self.ys is None else [pick(a, idx) for a in self.ys]
+        sb = None if self.sws is None else [pick(a, idx) for a in self.sws]
         return xb, yb, sb
+
+
+def _pick(a: np.ndarray, idx: Any) -> np.ndarray:
+    """Rows ``idx`` of ``a``: a view for a slice, ``np.take`` (about 2x faster than fancy
+    indexing for image batches) for an index array."""
+    if isinstance(idx, slice) or a.ndim < 2 or not isinstance(a, np.ndarray):
+        return a[idx]
+    return np.take(a, idx, axis=0)
 
 
 class IterableBatches:

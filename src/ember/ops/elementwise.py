@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 from ember import backend
+from ember.autograd.mode import STATE
 from ember.autograd.tensor import Tensor, _new, as_tensor, make
 from ember.backend import xp_of
 
@@ -328,7 +329,13 @@ def relu(x: Any) -> Tensor:
     x = _t(x)
     xp = xp_of(x.data)
     data = xp.maximum(x.data, 0)
-    return make(data, (x,), lambda g: (g * (x.data > 0),), "relu", (x,))
+
+    def backward(g: Tensor) -> tuple:
+        if STATE.enabled:  # recording: the mask is a constant, so relu'' = 0 comes out right
+            return (g * (x.data > 0),)
+        return (_new(g.data * (x.data > 0)),)
+
+    return make(data, (x,), backward, "relu", (x,))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:

@@ -20,6 +20,7 @@ from typing import Any
 
 from ember.autograd.mode import STATE
 from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.backend import xp_of
 
 
 def _t(x: Any) -> Tensor:
@@ -31,12 +32,15 @@ def _wrap(a: Any) -> Any:
 
 
 # ------------------------------------------------------------------ linear
-def linear(x: Any, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
-    """``x @ kernel + bias`` over the last axis of ``x`` (any rank >= 1), as ONE graph node.
+def linear(x: Any, kernel: Tensor, bias: Tensor | None = None, relu: bool = False) -> Tensor:
+    """``x @ kernel + bias`` over the last axis of ``x`` (any rank >= 1), as ONE graph node;
+    with ``relu=True``, ``max(x @ kernel + bias, 0)`` in the same node (Dense(activation="relu"),
+    the most common layer: one node and no separate activation pass).
 
     ``kernel`` has shape (in, out) as in Keras (PyTorch's Linear stores its transpose).
     Backward: d/dx = g @ kernel.T (skipped when x needs no gradient, e.g. the data fed to the
-    first layer), d/dkernel = x.T @ g, d/dbias = g summed over every axis but the last.
+    first layer), d/dkernel = x.T @ g, d/dbias = g summed over every axis but the last; with
+    ``relu`` the incoming g is first masked where the output is 0.
     """
     x = _t(x)
     xd, kd = x.data, kernel.data
@@ -55,12 +59,16 @@ def linear(x: Any, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
         parents: tuple = (x, kernel, bias)
     else:
         parents = (x, kernel)
+    if relu:
+        xp_of(out).maximum(out, 0, out=out)
 
     def backward(g: Tensor) -> tuple:
         if STATE.enabled:  # create_graph: the same formulas on Tensors, recorded
             gg, xx, kk = g, x, kernel
         else:
             gg, xx, kk = g.data, xd, kd
+        if relu:  # the mask is a constant: relu'' = 0, so higher orders stay exact
+            gg = gg * (out > 0)
         g2 = gg if gg.ndim == 2 else gg.reshape((-1, n_out))
         gx = gg @ kk.T if x.requires_grad else None
         gk = None
@@ -72,7 +80,8 @@ def linear(x: Any, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
             grads.append(_wrap(g2.sum(axis=0)) if bias.requires_grad else None)
         return tuple(grads)
 
-    return make(out, parents, backward, "linear", (x, kernel))
+    return make(out, parents, backward, "linear_relu" if relu else "linear", (x, kernel),
+                keep_output=relu)
 
 
 # ------------------------------------------------------------------ normalization

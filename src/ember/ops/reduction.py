@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
+from ember.autograd.mode import STATE
 from ember.autograd.tensor import Tensor, _new, as_tensor, make
 from ember.backend import xp_of
 from ember.ops.shape import broadcast_to, reshape
@@ -37,11 +38,22 @@ def _kept_shape(shape: tuple, axes: tuple) -> tuple:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
-def _expand(g: Tensor, in_shape: tuple, axes: tuple, keepdims: bool) -> Tensor:
-    """Bring a reduced gradient back to the input's shape."""
-    if not keepdims:
-        g = reshape(g, _kept_shape(in_shape, axes))
-    return broadcast_to(g, in_shape)
+def _expand(g: Tensor, in_shape: tuple, axes: tuple, keepdims: bool, scale: float = 1.0
+            ) -> Tensor:
+    """Bring a reduced gradient back to the input's shape (times ``scale``).
+
+    Recording (create_graph) uses the tensor ops; a plain backward does the same on the arrays
+    directly, which at batch 32 saves more time than the arithmetic costs.
+    """
+    if STATE.enabled:
+        if not keepdims:
+            g = reshape(g, _kept_shape(in_shape, axes))
+        out = broadcast_to(g, in_shape)
+        return out if scale == 1.0 else out * scale
+    gd = g.data if keepdims else g.data.reshape(_kept_shape(in_shape, axes))
+    if scale != 1.0:
+        gd = gd * scale
+    return _new(xp_of(gd).broadcast_to(gd, in_shape))
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -74,7 +86,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         data = x.data.sum(axis=axes, keepdims=keepdims) * float("nan")
         scale = float("nan")
     shape = x.shape
-    return make(data, (x,), lambda g: (_expand(g, shape, axes, keepdims) * scale,), "mean")
+    return make(data, (x,), lambda g: (_expand(g, shape, axes, keepdims, scale),), "mean")
 
 
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
