@@ -48,3 +48,11 @@ def test_info_reports_version_backend_and_gpu(capsys):
     assert f"ember {em.__version__}" in text
     assert f"numpy {np.__version__}" in text
     assert "BLAS:" in text and "GPU:" in text
+
+
+@pytest.mark.parametrize("kind", ["cnn", "rnn"])
+def test_quickstart_builds_the_cnn_and_rnn_for_any_image_size(kind):
+    for shape in ((28, 28), (8, 8)):
+        model = cli.build_model(kind, shape)
+        out = model.predict(np.zeros((2,) + shape, np.float32), verbose=0)
+        assert out.shape == (2, 10)
