@@ -20,7 +20,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any
 
@@ -404,26 +403,8 @@ def get(identifier: Any) -> Any:
         >>> em.initializers.get("zeros")((2,))
         array([0., 0.], dtype=float32)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier)
-        if cls is None and ">" in identifier:
-            cls = serialization.lookup(identifier)
-        if cls is None:
-            close = difflib.get_close_matches(identifier, _BY_NAME, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"unknown initializer {identifier!r}.{hint} Valid names: "
-                             f"{', '.join(names())} (or pass a callable f(shape, dtype))")
-        return cls()
-    if isinstance(identifier, dict):
-        return serialization.deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"initializer must be a name such as 'glorot_uniform', an Initializer or a "
-                    f"callable f(shape, dtype); got {type(identifier).__name__} {identifier!r}")
+    return serialization.resolve(identifier, _BY_NAME, "initializer", "glorot_uniform",
+                                 "f(shape, dtype)")
 
 
 def serialize(initializer: Any) -> Any:

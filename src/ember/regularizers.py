@@ -15,7 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any
 
@@ -176,26 +175,7 @@ def get(identifier: Any) -> Any:
         >>> em.regularizers.get("l2")
         L2(l2=0.01)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, str):
-        factory = _BY_NAME.get(identifier)
-        if factory is None and ">" in identifier:
-            factory = serialization.lookup(identifier)
-        if factory is None:
-            close = difflib.get_close_matches(identifier, _BY_NAME, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"unknown regularizer {identifier!r}.{hint} Valid names: "
-                             f"{', '.join(names())} (or pass a callable f(weight) -> scalar)")
-        return factory()
-    if isinstance(identifier, dict):
-        return serialization.deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"regularizer must be a name such as 'l2', a Regularizer or a callable "
-                    f"f(weight) -> scalar; got {type(identifier).__name__} {identifier!r}")
+    return serialization.resolve(identifier, _BY_NAME, "regularizer", "l2", "f(weight) -> scalar")
 
 
 def serialize(regularizer: Any) -> Any:

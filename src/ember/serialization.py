@@ -87,6 +87,36 @@ def lookup(name: str) -> Any:
         ) from None
 
 
+def resolve(identifier: Any, by_name: dict[str, Any], kind: str, example: str,
+            callable_form: str) -> Any:
+    """The shared body of ``initializers.get`` / ``regularizers.get``: a name (built in or
+    registered as ``package>name``), a serialized dict, a class, or a callable -> the object.
+    Unknown names get a close-match hint and the list of valid ones."""
+    import difflib
+
+    if identifier is None:
+        return None
+    if isinstance(identifier, str):
+        factory = by_name.get(identifier)
+        if factory is None and ">" in identifier:
+            factory = lookup(identifier)
+        if factory is None:
+            close = difflib.get_close_matches(identifier, by_name, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown {kind} {identifier!r}.{hint} Valid names: "
+                             f"{', '.join(sorted(by_name))} (or pass a callable "
+                             f"{callable_form})")
+        return factory()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"{kind} must be a name such as {example!r}, a {kind.title()} or a "
+                    f"callable {callable_form}; got {type(identifier).__name__} {identifier!r}")
+
+
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
     """Rebuild what ``serialize`` produced, looking names up only in the registry (and
     ``custom_objects``)."""

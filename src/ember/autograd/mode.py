@@ -25,42 +25,19 @@ def is_grad_enabled() -> bool:
     return STATE.enabled
 
 
-class set_grad_enabled:
-    """Switch recording on or off; works as a call, a context manager and a decorator.
+def _with_mode(fn: Callable, mode: bool) -> Callable:
+    """``fn`` run with recording set to ``mode`` (the decorator form of the classes below)."""
 
-    Example:
-        >>> import ember as em
-        >>> with em.set_grad_enabled(False):
-        ...     y = em.ones(2, requires_grad=True) * 2
-        >>> y.requires_grad
-        False
-    """
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        prev = STATE.enabled
+        STATE.enabled = mode
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            STATE.enabled = prev
 
-    def __init__(self, mode: bool) -> None:
-        self.prev = STATE.enabled
-        self.mode = bool(mode)
-        STATE.enabled = self.mode
-
-    def __enter__(self) -> None:
-        STATE.enabled = self.mode
-
-    def __exit__(self, *exc: Any) -> None:
-        STATE.enabled = self.prev
-
-    def __call__(self, fn: Callable) -> Callable:
-        mode = self.mode
-        STATE.enabled = self.prev  # used as a decorator: do not change the mode now
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            prev = STATE.enabled
-            STATE.enabled = mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                STATE.enabled = prev
-
-        return wrapper
+    return wrapper
 
 
 class _Mode:
@@ -74,18 +51,31 @@ class _Mode:
         STATE.enabled = self.prev
 
     def __call__(self, fn: Callable) -> Callable:
-        mode = self.mode
+        return _with_mode(fn, self.mode)
 
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            prev = STATE.enabled
-            STATE.enabled = mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                STATE.enabled = prev
 
-        return wrapper
+class set_grad_enabled(_Mode):
+    """Switch recording on or off; works as a call, a context manager and a decorator.
+
+    Example:
+        >>> import ember as em
+        >>> with em.set_grad_enabled(False):
+        ...     y = em.ones(2, requires_grad=True) * 2
+        >>> y.requires_grad
+        False
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.prev = STATE.enabled
+        self.mode = bool(mode)
+        STATE.enabled = self.mode  # the plain-call form: em.set_grad_enabled(False)
+
+    def __enter__(self) -> None:
+        STATE.enabled = self.mode  # self.prev was taken when the object was made
+
+    def __call__(self, fn: Callable) -> Callable:
+        STATE.enabled = self.prev  # used as a decorator: do not change the mode now
+        return _with_mode(fn, self.mode)
 
 
 class no_grad(_Mode):

@@ -15,17 +15,9 @@ from typing import Any
 from ember import ops
 from ember.autograd.tensor import Tensor
 from ember.layers.base import Layer
+from ember.layers.convolutional import _tuple as _ints
 from ember.ops import pool as pool_ops
 from ember.serialization import register
-
-
-def _ints(value: Any, n: int, what: str, layer: str) -> tuple:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * n
-    value = tuple(value)
-    if len(value) != n or not all(isinstance(v, int) and v > 0 for v in value):
-        raise ValueError(f"{layer}: {what} must be an int or {n} positive ints; got {value!r}")
-    return value
 
 
 def _channels_last(data_format: Any, layer: str) -> None:
