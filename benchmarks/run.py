@@ -49,7 +49,7 @@ BATCH = {"dense": 32, "convnet": 32, "lstm": 64}
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks",
-                                description=__doc__.splitlines()[0])
+                                description=" ".join(__doc__.split("\n\n")[0].split()))
     p.add_argument("--quick", action="store_true",
                    help="fewer steps: convnet 100, lstm 50 (dense stays one full epoch)")
     p.add_argument("--tiny", action="store_true",
@@ -107,8 +107,8 @@ def job(args: argparse.Namespace, workload: str, contender: str, threads: int, d
             "seed": args.seed + round_, "data": data, "n_train": sizes["n_train"],
             "n_test": sizes["n_test"], "epochs": args.epochs if workload == "dense" else 1,
             "steps": steps, "batch": BATCH.get(arch, 32), "predict_batch": args.predict_batch,
-            "ops_number": sizes["ops_number"], "ops_repeats": max(args.repeats, 1 if args.tiny
-                                                                  else 5)}
+            "ops_number": sizes["ops_number"],
+            "ops_repeats": args.repeats if args.tiny else max(args.repeats, 5)}
 
 
 def run_child(spec: dict, timeout: float) -> dict:

@@ -443,3 +443,17 @@ def test_invalid_hyperparameters_raise_clear_errors(make_bad, match):
 def test_parameters_must_be_tensors():
     with pytest.raises(TypeError, match="ember Tensors"):
         em.optimizers.SGD().step([np.ones(3)])
+
+
+def test_tiny_moments_are_flushed_to_zero_instead_of_going_subnormal():
+    p = em.Variable(np.ones(4, np.float32))
+    opt = em.optimizers.Adam()
+    p.grad = em.tensor(np.ones(4, np.float32))
+    opt.apply([p])
+    p.grad = em.tensor(np.zeros(4, np.float32))
+    for _ in range(767):  # the momentum decays as 0.1 * 0.9**t: below 1e-30 after ~640 steps
+        opt.apply([p])
+    state = opt.get_state()
+    momentum = next(v for k, v in state.items() if k.startswith("momentum"))
+    assert np.all(momentum == 0.0)
+    assert np.all(np.isfinite(p.numpy()))
