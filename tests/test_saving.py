@@ -178,3 +178,12 @@ def test_save_and_load_weights(tmp_path):
     small = em.Sequential([L.Dense(3, input_shape=(5,))])
     with pytest.raises(ValueError, match="architecture differs"):
         small.load_weights(path)
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path):
+    model, _, _ = _trained()
+    path = tmp_path / "m.ember"
+    model.save(str(path))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -76,6 +76,7 @@ def _plot_history(history: dict, path: Path) -> None:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
     except ImportError:
         print("(install the 'plot' extra, pip install 'ember[plot]', for a PNG of the learning "
               "curves)")
@@ -86,6 +87,7 @@ def _plot_history(history: dict, path: Path) -> None:
             if k in history:
                 ax.plot(range(1, len(history[k]) + 1), history[k], marker="o", label=k)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(key)
         ax.legend()
     fig.tight_layout()
