@@ -9,24 +9,31 @@ from __future__ import annotations
 from typing import Any
 
 from ember.autograd.tensor import Tensor, as_tensor
+from ember.ops import activation_ops as _act
 from ember.ops import elementwise as _ew
 from ember.ops import matmul as _mm
 from ember.ops import misc as _misc
 from ember.ops import reduction as _red
 from ember.ops import shape as _sh
+from ember.ops.activation_ops import (
+    elu,
+    erf,
+    gelu,
+    leaky_relu,
+    relu,
+    selu,
+    silu,
+    softplus,
+)
 from ember.ops.elementwise import (
     abs,
     add,
     clip,
     cos,
     div,
-    elu,
-    erf,
     exp,
     expm1,
     floordiv,
-    gelu,
-    leaky_relu,
     log,
     log1p,
     maximum,
@@ -34,14 +41,10 @@ from ember.ops.elementwise import (
     mul,
     neg,
     pow,
-    relu,
     remainder,
-    selu,
     sigmoid,
     sign,
-    silu,
     sin,
-    softplus,
     sqrt,
     square,
     sub,
@@ -146,7 +149,7 @@ def _bind() -> None:
     methods = {
         "exp": _ew.exp, "log": _ew.log, "log1p": _ew.log1p, "expm1": _ew.expm1,
         "sqrt": _ew.sqrt, "square": _ew.square, "sin": _ew.sin, "cos": _ew.cos, "tan": _ew.tan,
-        "tanh": _ew.tanh, "sigmoid": _ew.sigmoid, "relu": _ew.relu, "abs": _ew.abs,
+        "tanh": _ew.tanh, "sigmoid": _ew.sigmoid, "relu": _act.relu, "abs": _ew.abs,
         "sign": _ew.sign, "clip": _ew.clip, "maximum": _ew.maximum, "minimum": _ew.minimum,
         "sum": _red.sum, "mean": _red.mean, "var": _red.var, "std": _red.std, "max": _red.max,
         "min": _red.min, "prod": _red.prod, "logsumexp": _red.logsumexp,
