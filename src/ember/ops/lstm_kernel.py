@@ -128,6 +128,8 @@ def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
     dD = scratch((G, B), dt, xp)
     tmp = scratch((U, B), dt, xp)
     R = s.R
+    # the product at step 0 only feeds h0's gradient: skip it when no one asks for that
+    first = 0 if need.get("h0") else 1
     for t in range(T - 1, -1, -1):
         if dseqT is not None:
             dh += dseqT[t]
@@ -154,9 +156,10 @@ def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
         derivative_into(s.act, g, dD[u2:u3], xp)
         dz *= dD
         dc *= f
-        xp.matmul(R, dz, out=dh)
-        if rmT is not None:
-            dh *= rmT
+        if t >= first:
+            xp.matmul(R, dz, out=dh)
+            if rmT is not None:
+                dh *= rmT
         if masked:
             dh += h_pass
             dc += c_pass
@@ -171,6 +174,7 @@ def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
     if need.get("x"):
         dX = (s.W @ dZ2).reshape(F, T, B)
         out["x"] = xp.ascontiguousarray((dX[:, ::-1] if s.reverse else dX).transpose(2, 1, 0))
-    out["h0"] = xp.ascontiguousarray(dh.T)
+    if need.get("h0"):
+        out["h0"] = xp.ascontiguousarray(dh.T)
     out["c0"] = xp.ascontiguousarray(dc.T)
     return out
