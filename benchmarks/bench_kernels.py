@@ -4,11 +4,12 @@
 
 The cases are the Keras MNIST convnet's hot ops at batch 32: the first conv (28x28x1 -> 32,
 3x3, no input gradient, as a network's first layer), the second conv (13x13x32 -> 64, 3x3, with
-input gradient) and 2x2 max-pooling of (32, 26, 26, 32). PyTorch runs its own layout (NCHW)
-with as many threads as NumPy's BLAS uses here. Cases alternate ember/torch in every round so
-that drift on the machine hits both alike, with a short idle before each timed block so that
-one library's spinning worker threads do not slow the other; the table prints medians and
-ember/torch ratios.
+input gradient), each with its relu as in the network (ember: fused into the conv node, as
+``Conv2D(activation="relu")`` runs it), and 2x2 max-pooling of (32, 26, 26, 32). PyTorch runs
+its own layout (NCHW) with as many threads as NumPy's BLAS uses here. Cases alternate
+ember/torch in every round so that drift on the machine hits both alike, with a short idle
+before each timed block so that one library's spinning worker threads do not slow the other;
+the table prints medians and ember/torch ratios.
 ``--threads N`` pins both to N threads (on a shared, busy machine a 2-thread BLAS waits for
 the busier core, and ``--threads 1`` gives the steadier comparison). ``--breakdown`` also times
 the pieces of ember's second conv (patch copy, GEMMs, col2im).
@@ -50,7 +51,7 @@ def ember_cases(rng: np.random.Generator) -> dict:
 
         def step():
             x.grad = k.grad = b.grad = None
-            conv2d(x, k, b).backward(g)
+            conv2d(x, k, b, relu=True).backward(g)
         return step
 
     xp = em.tensor(rng.standard_normal((32, 26, 26, 32), dtype=np.float32), requires_grad=True)
@@ -61,8 +62,8 @@ def ember_cases(rng: np.random.Generator) -> dict:
         max_pool2d(xp).backward(gp)
 
     return {
-        "conv2d 28x28x1->32 (no dx)": conv_case((32, 28, 28, 1), (3, 3, 1, 32), False),
-        "conv2d 13x13x32->64": conv_case((32, 13, 13, 32), (3, 3, 32, 64), True),
+        "conv2d+relu 28x28x1->32 (no dx)": conv_case((32, 28, 28, 1), (3, 3, 1, 32), False),
+        "conv2d+relu 13x13x32->64": conv_case((32, 13, 13, 32), (3, 3, 32, 64), True),
         "max_pool2d 2x2 (32,26,26,32)": pool_step,
     }
 
@@ -80,7 +81,7 @@ def torch_cases(torch, rng: np.random.Generator) -> dict:
 
         def step():
             x.grad = w.grad = b.grad = None
-            F.conv2d(x, w, b).backward(g)
+            F.relu(F.conv2d(x, w, b)).backward(g)
         return step
 
     xp = torch.tensor(rng.standard_normal((32, 32, 26, 26), dtype=np.float32), requires_grad=True)
@@ -91,8 +92,8 @@ def torch_cases(torch, rng: np.random.Generator) -> dict:
         F.max_pool2d(xp, 2).backward(gp)
 
     return {
-        "conv2d 28x28x1->32 (no dx)": conv_case((32, 1, 28, 28), (32, 1, 3, 3), False),
-        "conv2d 13x13x32->64": conv_case((32, 32, 13, 13), (64, 32, 3, 3), True),
+        "conv2d+relu 28x28x1->32 (no dx)": conv_case((32, 1, 28, 28), (32, 1, 3, 3), False),
+        "conv2d+relu 13x13x32->64": conv_case((32, 32, 13, 13), (64, 32, 3, 3), True),
         "max_pool2d 2x2 (32,26,26,32)": pool_step,
     }
 
@@ -174,10 +175,10 @@ def main() -> None:
                 fn()
                 times[name][side].append(timed(fn, args.inner))
     print(f"\nforward + backward, batch 32, median of {args.repeats} x {args.inner} calls:")
-    print(f"{'case':30s} {'ember ms':>9s} {'torch ms':>9s} {'ember/torch':>12s}")
+    print(f"{'case':32s} {'ember ms':>9s} {'torch ms':>9s} {'ember/torch':>12s}")
     for name, (e, t) in times.items():
         me, mt = statistics.median(e), statistics.median(t)
-        print(f"{name:30s} {me:9.3f} {mt:9.3f} {me / mt:12.2f}")
+        print(f"{name:32s} {me:9.3f} {mt:9.3f} {me / mt:12.2f}")
     if args.breakdown:
         breakdown(np.random.default_rng(1), args.repeats)
 

@@ -44,6 +44,7 @@ class _Conv(Layer):
 
     rank = 2
     layout = "(batch, height, width, channels)"
+    _fuses_relu = True  # the op takes relu=True
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1,
@@ -75,6 +76,13 @@ class _Conv(Layer):
         self.padding = padding
         self.activation = _config.get_activation(activation)
         self._act = None if _config.is_linear(self.activation) else self.activation
+        from ember import activations
+
+        # relu is applied inside the convolution's node (in place, its mask applied to g in
+        # the same backward): one node and one array less per step
+        self._relu = self._fuses_relu and self.activation is activations.relu
+        if self._relu:
+            self._act = None
         self.use_bias = bool(use_bias)
         self.kernel_initializer = _config.get_initializer(kernel_initializer)
         self.bias_initializer = _config.get_initializer(bias_initializer)
@@ -157,7 +165,7 @@ class Conv2D(_Conv):
 
     def _conv(self, x: Tensor) -> Tensor:
         return conv_ops.conv2d(x, self.kernel, self.bias, self.strides, self.padding,
-                               self.dilation_rate)
+                               self.dilation_rate, self._relu)
 
 
 @register()
@@ -170,7 +178,7 @@ class Conv1D(_Conv):
 
     def _conv(self, x: Tensor) -> Tensor:
         return conv_ops.conv1d(x, self.kernel, self.bias, self.strides[0], self.padding,
-                               self.dilation_rate[0])
+                               self.dilation_rate[0], self._relu)
 
 
 @register()
@@ -181,6 +189,7 @@ class Conv2DTranspose(_Conv):
     """
 
     rank = 2
+    _fuses_relu = False
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  output_padding: Any = None, **kwargs: Any) -> None:

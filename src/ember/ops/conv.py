@@ -169,9 +169,10 @@ def _cropped(a: Any, pads: tuple, hw: tuple) -> Any:
 
 
 def _conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any, strides: tuple,
-          pads: tuple, dilation: tuple, name: str) -> Tensor:
+          pads: tuple, dilation: tuple, name: str, relu: bool = False) -> Tensor:
     """conv2d on data in 4-D form (xd: NHWC, wd: (kh, kw, Cin, Cout)); gradients are reshaped
-    back to ``x``'s and ``kernel``'s own shapes (conv1d passes 3-D tensors)."""
+    back to ``x``'s and ``kernel``'s own shapes (conv1d passes 3-D tensors). ``relu`` applies
+    max(., 0) in place on the product and masks g in backward: one node, no extra array."""
     xp = xp_of(xd)
     n, h, w, c = xd.shape
     kh, kw, _, cout = wd.shape
@@ -185,6 +186,8 @@ def _conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any, stri
     out = patches.T @ w2 if transposed else patches @ w2
     if bias is not None:
         out += bias.data
+    if relu:
+        xp.maximum(out, 0, out=out)
     need_dx, need_dw = x.requires_grad, kernel.requires_grad
     kept = patches if need_dw else None  # only dkernel reads the patches
     # Backward reads the kernel for dx, and x itself when the patches are x's own memory.
@@ -193,7 +196,10 @@ def _conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any, stri
     del patches
 
     def backward(g: Tensor) -> tuple:
-        g2 = xp.ascontiguousarray(g.data).reshape(-1, cout)
+        if relu:  # g where the output is positive: one pass, the result is contiguous
+            g2 = xp.multiply(g.data.reshape(out.shape), out > 0)
+        else:
+            g2 = xp.ascontiguousarray(g.data).reshape(-1, cout)
         dx = dw = db = None
         if need_dw:
             dw = _new((kept @ g2 if transposed else kept.T @ g2).reshape(kernel.shape))
@@ -207,7 +213,8 @@ def _conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any, stri
 
     parents = (x, kernel) if bias is None else (x, kernel, bias)
     out_shape = (n, ho, wo, cout) if x.ndim == 4 else (n, wo, cout)
-    return make(out.reshape(out_shape), parents, backward, name, saved, fused=True)
+    return make(out.reshape(out_shape), parents, backward, name + "_relu" if relu else name,
+                saved, fused=True, keep_output=relu)
 
 
 def _check(x: Tensor, kernel: Tensor, bias: Any, rank: int, name: str, x_layout: str,
@@ -233,7 +240,7 @@ def _check(x: Tensor, kernel: Tensor, bias: Any, rank: int, name: str, x_layout:
 
 
 def conv2d(x: Any, kernel: Any, bias: Any = None, strides: Any = (1, 1),
-           padding: Any = "valid", dilation: Any = (1, 1)) -> Tensor:
+           padding: Any = "valid", dilation: Any = (1, 1), relu: bool = False) -> Tensor:
     """2-D convolution (cross-correlation, as in Keras and PyTorch) of channels-last images.
 
     Args:
@@ -245,6 +252,8 @@ def conv2d(x: Any, kernel: Any, bias: Any = None, strides: Any = (1, 1),
             the extra row/column at the bottom/right, as TensorFlow/Keras), an int p,
             (ph, pw), or ((top, bottom), (left, right)).
         dilation: int or (dh, dw): spacing between kernel taps (Keras' ``dilation_rate``).
+        relu: apply max(., 0) inside the same node (``Conv2D(activation="relu")``): no
+            separate activation array or pass.
 
     Returns:
         (N, Ho, Wo, Cout).
@@ -261,17 +270,18 @@ def conv2d(x: Any, kernel: Any, bias: Any = None, strides: Any = (1, 1),
     dilation = pair(dilation, "conv2d", "dilation")
     pads = pad_amounts(padding, x.shape[1:3], kernel.shape[:2], strides, dilation, "conv2d")
     xd = _float_input(x, kernel, "conv2d")
-    return _conv(x, kernel, bias, xd, kernel.data, strides, pads, dilation, "conv2d")
+    return _conv(x, kernel, bias, xd, kernel.data, strides, pads, dilation, "conv2d", relu)
 
 
 def conv1d(x: Any, kernel: Any, bias: Any = None, strides: int = 1, padding: Any = "valid",
-           dilation: int = 1) -> Tensor:
+           dilation: int = 1, relu: bool = False) -> Tensor:
     """1-D convolution of channels-last sequences (Keras' ``Conv1D``), through conv2d's code.
 
     Args:
         x: (N, L, Cin); kernel: (k, Cin, Cout); bias: optional (Cout,).
         padding: "valid", "same", "causal" (left padding only: output t sees inputs up to t),
             an int, or (left, right).
+        relu: apply max(., 0) inside the same node (``Conv1D(activation="relu")``).
 
     Example:
         >>> import ember as em
@@ -293,7 +303,7 @@ def conv1d(x: Any, kernel: Any, bias: Any = None, strides: int = 1, padding: Any
     xd = _float_input(x, kernel, "conv1d")
     x4 = xd.reshape(xd.shape[0], 1, xd.shape[1], xd.shape[2])
     w4 = kernel.data.reshape((1,) + kernel.shape)
-    return _conv(x, kernel, bias, x4, w4, (1, stride), ((0, 0), lr), (1, dil), "conv1d")
+    return _conv(x, kernel, bias, x4, w4, (1, stride), ((0, 0), lr), (1, dil), "conv1d", relu)
 
 
 def _one(v: Any) -> tuple:
