@@ -26,6 +26,7 @@ from ember.autograd.mode import no_grad
 from ember.autograd.tensor import Tensor
 from ember.backend import xp_of
 from ember.optimizers import schedules as _schedules
+from ember.optimizers.state import OptimizerState
 
 # Elements per block of a large NumPy parameter: the block's parameter, gradient, slot and work
 # arrays (~5 x 128 KiB in float32) fit in a core's L2 cache.
@@ -61,13 +62,6 @@ def _as_float(owner: str, name: str, value: Any, low: float | None = None,
     return out
 
 
-def _scalar(arr: Any) -> Any:
-    """The one value of a 0-d or one-element array (some writers store scalars as shape (1,))."""
-    if arr.size != 1:
-        raise ValueError(f"set_state: expected a single value; got an array of shape {arr.shape}")
-    return arr.reshape(-1)[0].item()
-
-
 def _grad_array(grad: Any) -> Any:
     if isinstance(grad, Tensor):
         return grad.data
@@ -76,7 +70,7 @@ def _grad_array(grad: Any) -> Any:
     return backend.numpy_module().asarray(grad)
 
 
-class Optimizer:
+class Optimizer(OptimizerState):
     """Base optimizer; subclasses define ``_slot_specs`` and ``_update_step``.
 
     Args:
@@ -376,87 +370,6 @@ class Optimizer:
         """Set each parameter's ``.grad`` to None (the registered ones without ``params``)."""
         for p in (self._params if params is None else params):
             p.grad = None
-
-    def to(self, device: Any) -> Optimizer:
-        """Move the per-parameter state (slots) to ``device``; returns self. ``model.to``
-        calls it for a compiled model; call it yourself after moving parameters by hand."""
-        dev = backend.normalize_device(device)
-        for s in self._slots:
-            if s:
-                for name, arr in s.items():
-                    s[name] = backend.to_device(arr, dev)
-        self._work_buffers.clear()  # keyed by array type: rebuilt on the new device
-        self._work_views.clear()
-        return self
-
-    # ------------------------------------------------------------------ state
-    def variables(self) -> list:
-        """The optimizer's arrays: ``iterations`` (a 0-d array copy) and every slot array (the
-        live ones), in ``get_state`` order."""
-        np = backend.numpy_module()
-        out = [np.array(self.iterations, dtype="int64")]
-        for s in self._slots:
-            if s is not None:
-                out.extend(s.values())
-        return out
-
-    def get_state(self) -> dict:
-        """The state needed to continue bit-identically: NumPy copies keyed ``"iterations"``,
-        ``"learning_rate"`` (when it is a number) and ``"<slot>/<parameter index>"``."""
-        np = backend.numpy_module()
-        state = {"iterations": np.array(self.iterations, dtype="int64")}
-        if isinstance(self._learning_rate, float):
-            state["learning_rate"] = np.array(self._learning_rate, dtype="float64")
-        state.update(self._extra_state())
-        for i, s in enumerate(self._slots):
-            for name, arr in (s or {}).items():
-                state[f"{name}/{i}"] = np.array(backend.to_numpy(arr), copy=True)
-        return state
-
-    def set_state(self, state: dict, params: Iterable | None = None) -> None:
-        """Load ``get_state()``'s dictionary; ``params`` are the parameters in the order they
-        had when it was saved (default: those already registered here)."""
-        owner = type(self).__name__
-        if params is not None:
-            self._params, self._index, self._slots = [], {}, []
-            self.build(params)
-        state = {k: backend.to_numpy(v.data if isinstance(v, Tensor) else v)
-                 for k, v in state.items()}
-        if "iterations" not in state:
-            raise ValueError(f"{owner}.set_state: the state has no 'iterations' entry")
-        names = [n for n, _ in self._slot_specs()]
-        loaded: list[dict] = [{} for _ in self._params]
-        for key, arr in state.items():
-            if "/" not in key:
-                continue
-            name, _, idx = key.rpartition("/")
-            if name not in names or not idx.isdigit():
-                raise ValueError(f"{owner}.set_state: unexpected entry {key!r}; this optimizer "
-                                 f"keeps the slots {names}")
-            i = int(idx)
-            if i >= len(self._params):
-                raise ValueError(f"{owner}.set_state: the state has slots for parameter {i} but "
-                                 f"{len(self._params)} parameters were given")
-            data = self._params[i].data
-            if tuple(arr.shape) != tuple(data.shape):
-                raise ValueError(f"{owner}.set_state: {key!r} has shape {arr.shape}; parameter "
-                                 f"{i} has shape {tuple(data.shape)}")
-            loaded[i][name] = xp_of(data).array(arr, dtype=data.dtype)
-        for i, s in enumerate(loaded):
-            missing = [n for n in names if n not in s]
-            if s and missing:
-                raise ValueError(f"{owner}.set_state: parameter {i} lacks the slots {missing}")
-        self._slots = [s or None for s in loaded]
-        self.iterations = int(_scalar(state["iterations"]))
-        if "learning_rate" in state and isinstance(self._learning_rate, float):
-            self._learning_rate = float(_scalar(state["learning_rate"]))
-        self._set_extra_state(state)
-
-    def _extra_state(self) -> dict:
-        return {}
-
-    def _set_extra_state(self, state: dict) -> None:
-        pass
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:

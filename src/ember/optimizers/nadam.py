@@ -7,7 +7,8 @@ from typing import Any
 
 from ember import backend
 from ember.backend import xp_of
-from ember.optimizers.base import Optimizer, _as_float, _scalar
+from ember.optimizers.base import Optimizer, _as_float
+from ember.optimizers.state import _scalar
 
 
 class Nadam(Optimizer):
