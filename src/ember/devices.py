@@ -196,3 +196,10 @@ def _hint(message: str) -> str:
         return "Check em.cuda.is_available() first, or use device='cpu'"
     return (f"{backend.CUDA_INSTALL_HINT}. Check em.cuda.is_available() first, or use "
             "device='cpu'")
+
+
+def probe_zeros(shape: Any, dtype: Any, owner: Any) -> Any:
+    """Zeros of ``shape`` (unknown axes, None, taken as 1) on ``owner``'s device: the batch
+    that shape inference and ``Model.build`` run through a layer or model."""
+    xp = backend.module_for(model_device(owner))
+    return xp.zeros(tuple(1 if d is None else d for d in shape), dtype=dtype)

@@ -35,7 +35,7 @@ from typing import Any
 
 from ember import backend
 from ember.autograd.tensor import Tensor, _new
-from ember.devices import Device, scoped_device
+from ember.devices import Device, probe_zeros, scoped_device
 from ember.layers import _config
 from ember.layers.naming import to_snake_case, unique_name
 from ember.layers.tracking import Trackable, flatten_nested
@@ -270,8 +270,7 @@ class Layer(Trackable):
 
         shape = _as_shape(input_shape)
         self._build_from_shape(shape)
-        probe = _new(backend.numpy_module().zeros(tuple(1 if d is None else d for d in shape),
-                                                  dtype=self._np_dtype))
+        probe = _new(probe_zeros(shape, self._np_dtype, self))
         with no_grad():
             out = self._invoke(probe, (), {}, False, None, self._flags)
         return (shape[0],) + tuple(out.shape[1:])

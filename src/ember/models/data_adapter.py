@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 
 from ember import backend
+from ember.autograd.tensor import Tensor
 
 
 def to_numpy(value: Any, what: str) -> np.ndarray:
     """One array from an array, list, Tensor or DataFrame/Series; float64 -> floatx."""
     if hasattr(value, "to_numpy") and not isinstance(value, np.ndarray):
         value = value.to_numpy()
-    elif hasattr(value, "numpy") and hasattr(value, "data") and hasattr(value, "requires_grad"):
+    elif isinstance(value, Tensor):
         value = value.numpy()
     try:
         arr = np.asarray(value)

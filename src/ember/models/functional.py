@@ -145,10 +145,11 @@ def _shapes_by_running(layer: Layer, inputs: Any, kwargs: dict) -> Any:
     """Output shapes by calling the layer on zeros (unknown axes as 1, mapped back to None)."""
     from ember.autograd.mode import no_grad
     from ember.backend import floatx
+    from ember.devices import probe_zeros
 
-    def zeros(s: SymbolicTensor) -> np.ndarray:
+    def zeros(s: SymbolicTensor) -> Any:
         dt = s.dtype if np.dtype(s.dtype).kind in "iu" else floatx()
-        return np.zeros(tuple(1 if d is None else d for d in s.shape), dtype=dt)
+        return probe_zeros(s.shape, dt, layer)
 
     with no_grad():
         out = layer(_map(inputs, zeros), **{k: v for k, v in kwargs.items() if k != "training"})

@@ -25,8 +25,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ember.layers.base import Layer
 from ember.models import trainer as _trainer
 from ember.serialization import register
@@ -73,9 +71,9 @@ class Model(Layer):
         shapes = input_shape if isinstance(input_shape, list) else [input_shape]
         from ember.autograd.mode import no_grad
         from ember.backend import floatx
+        from ember.devices import probe_zeros
 
-        dummies = [np.zeros(tuple(1 if d is None else d for d in s), dtype=floatx())
-                   for s in shapes]
+        dummies = [probe_zeros(s, floatx(), self) for s in shapes]
         with no_grad():
             self(dummies[0] if len(dummies) == 1 else dummies, training=False)
         self.built = True

@@ -21,6 +21,7 @@ from ember.callbacks.history import History
 from ember.callbacks.progbar import ProgbarLogger, resolve_verbose
 from ember.devices import model_device, move_batch
 from ember.models import data_adapter as da
+from ember.models.compile_utils import LossContainer, MetricsContainer, per_output
 
 
 def _as_list(out: Any) -> list:
@@ -41,13 +42,11 @@ class Trainer:
         self.model = model
         names = model.output_names
         self.optimizer = optimizers.get(optimizer)
-        losses = da_per_output(loss, names, "loss")
-        weights = da_per_output(loss_weights, names, "loss_weights") if loss_weights \
+        losses = per_output(loss, names, "loss")
+        weights = per_output(loss_weights, names, "loss_weights") if loss_weights \
             else [None] * len(names)
-        from ember.models.compile_utils import LossContainer, MetricsContainer
-
         self.loss = LossContainer(losses, weights, names)
-        self.metrics = MetricsContainer(da_per_output(metrics or [], names, "metrics"), losses,
+        self.metrics = MetricsContainer(per_output(metrics or [], names, "metrics"), losses,
                                         names)
         self._loss_sum = 0.0
         self._loss_count = 0
@@ -158,12 +157,6 @@ class Trainer:
         self._loss_count = 0
         self._term_sums = [0.0] * len(self._term_names)
         self.metrics.reset()
-
-
-def da_per_output(value: Any, names: list, what: str) -> list:
-    from ember.models.compile_utils import per_output
-
-    return per_output(value, names, what)
 
 
 # ---------------------------------------------------------------------- data
