@@ -130,3 +130,23 @@ def auto_config(layer: Any) -> dict:
             "{**super().get_config(), ...} with serializable values"
         )
     return {k: serialize(v) if callable(v) else v for k, v in config.items()}
+
+
+_KERNEL_BIAS_OPTIONS = (("kernel_initializer", get_initializer), ("bias_initializer",
+                        get_initializer), ("kernel_regularizer", get_regularizer),
+                        ("bias_regularizer", get_regularizer), ("kernel_constraint",
+                        get_constraint), ("bias_constraint", get_constraint))
+
+
+def set_kernel_bias_options(layer: Any, **options: Any) -> None:
+    """Resolve and store the kernel/bias initializers, regularizers and constraints that Dense
+    and the convolutions share (names, objects or None, as Keras accepts them)."""
+    for name, resolve in _KERNEL_BIAS_OPTIONS:
+        setattr(layer, name, resolve(options.pop(name)))
+    if options:
+        raise TypeError(f"unexpected kernel/bias option(s) {sorted(options)}")
+
+
+def kernel_bias_config(layer: Any) -> dict:
+    """Those six options, serialized for ``get_config``."""
+    return {name: serialize(getattr(layer, name)) for name, _ in _KERNEL_BIAS_OPTIONS}

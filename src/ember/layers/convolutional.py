@@ -84,12 +84,10 @@ class _Conv(Layer):
         if self._relu:
             self._act = None
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = _config.get_initializer(kernel_initializer)
-        self.bias_initializer = _config.get_initializer(bias_initializer)
-        self.kernel_regularizer = _config.get_regularizer(kernel_regularizer)
-        self.bias_regularizer = _config.get_regularizer(bias_regularizer)
-        self.kernel_constraint = _config.get_constraint(kernel_constraint)
-        self.bias_constraint = _config.get_constraint(bias_constraint)
+        _config.set_kernel_bias_options(
+            self, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint)
 
     def _check_shape(self, shape: tuple) -> None:
         if len(shape) != self.rank + 2:
@@ -136,12 +134,7 @@ class _Conv(Layer):
                 "kernel_size": list(self.kernel_size), "strides": list(self.strides),
                 "padding": self.padding, "dilation_rate": list(self.dilation_rate),
                 "activation": s(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": s(self.kernel_initializer),
-                "bias_initializer": s(self.bias_initializer),
-                "kernel_regularizer": s(self.kernel_regularizer),
-                "bias_regularizer": s(self.bias_regularizer),
-                "kernel_constraint": s(self.kernel_constraint),
-                "bias_constraint": s(self.bias_constraint)}
+                **_config.kernel_bias_config(self)}
 
 
 class _Shaped:
