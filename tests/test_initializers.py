@@ -80,6 +80,24 @@ def test_orthogonal(shape):
         np.testing.assert_allclose(m.T @ m, np.eye(m.shape[1]), atol=1e-10)
     else:
         np.testing.assert_allclose(m @ m.T, np.eye(m.shape[0]), atol=1e-10)
+    # the QR factor of a wide shape is a transpose: returned C-ordered all the same
+    assert w.flags.c_contiguous
+
+
+@pytest.mark.parametrize("layer", [
+    lambda: em.layers.LSTM(8), lambda: em.layers.GRU(8), lambda: em.layers.SimpleRNN(8),
+    lambda: em.layers.Dense(8), lambda: em.layers.Conv1D(8, 3)])
+def test_layer_weights_and_optimizer_slots_are_c_ordered(layer):
+    # An F-ordered weight (the orthogonal recurrent kernel once was) makes each optimizer pass
+    # over it and its slots a strided loop against its C-ordered gradient: 8x slower.
+    model = em.Sequential([em.layers.Input(shape=(5, 6)), layer()])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(np.zeros((4, 5, 6), "float32"), np.zeros((4,) + model.output_shape[1:],
+                                                      "float32"), verbose=0)
+    for w in model.weights:
+        assert w.data.flags.c_contiguous, w.path
+    for slots in model.optimizer._slots:
+        assert all(a.flags.c_contiguous for a in slots.values())
 
 
 def test_global_seed_reproduces_and_calls_differ():

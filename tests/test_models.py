@@ -81,6 +81,26 @@ def test_functional_two_inputs_two_outputs_shared_layer_and_skip():
     assert p1.shape == (5, 1)
 
 
+def test_input_and_output_shapes_as_keras_reports_them():
+    seq = em.Sequential([em.Input(shape=(28, 28)), L.Flatten(), L.Dense(10)])
+    assert seq.input_shape == (None, 28, 28) and seq.output_shape == (None, 10)
+    lazy = em.Sequential([L.Dense(3)])
+    with pytest.raises(AttributeError, match="no defined output shape yet"):
+        lazy.output_shape
+    lazy(np.ones((2, 5), dtype=np.float32))
+    assert lazy.output_shape == (None, 3)
+    a, b = em.Input(shape=(4,)), em.Input(shape=(2,))
+    h = L.Concatenate()([L.Dense(3)(a), b])
+    two = em.Model([a, b], [L.Dense(1)(h), h])
+    assert two.input_shape == [(None, 4), (None, 2)]
+    assert two.output_shape == [(None, 1), (None, 5)]
+    assert two.inputs == [a, b] and len(two.outputs) == 2
+    one = em.Model(a, L.Dense(7)(a))
+    assert one.input_shape == (None, 4) and one.output_shape == (None, 7)
+    with pytest.raises(AttributeError, match="subclassed model"):
+        TwoLayer().output_shape
+
+
 def test_functional_config_round_trip_reproduces_outputs():
     inp = em.Input(shape=(6,))
     h = L.Dense(5, activation="tanh")(inp)

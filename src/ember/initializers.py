@@ -300,7 +300,7 @@ class Orthogonal(_Random):
         q *= numpy.where(numpy.diag(r) < 0, -1.0, 1.0)  # a uniformly distributed Q (Mezzadri)
         if rows < cols:
             q = q.T
-        return (self.gain * q).reshape(shape).astype(dt)
+        return numpy.ascontiguousarray((self.gain * q).reshape(shape), dtype=dt)
 
     def get_config(self) -> dict:
         return {"gain": self.gain, **super().get_config()}

@@ -85,6 +85,41 @@ class Model(Layer):
         return list(self._sublayers())
 
     @property
+    def inputs(self) -> list | None:
+        """A functional model's symbolic inputs (None for a subclassed model)."""
+        return None if self._graph is None else list(self._graph.inputs)
+
+    @property
+    def outputs(self) -> list | None:
+        """A functional model's symbolic outputs (None for a subclassed model)."""
+        return None if self._graph is None else list(self._graph.outputs)
+
+    @property
+    def input_shape(self) -> Any:
+        """The input's shape with None for the batch axis (a list for several inputs)."""
+        return self._symbolic_shapes("input", self.inputs)
+
+    @property
+    def output_shape(self) -> Any:
+        """The output's shape with None for the batch axis (a list for several outputs).
+
+        Example:
+            >>> import ember as em
+            >>> model = em.Sequential([em.Input(shape=(784,)), em.layers.Dense(10)])
+            >>> model.output_shape
+            (None, 10)
+        """
+        return self._symbolic_shapes("output", self.outputs)
+
+    def _symbolic_shapes(self, what: str, tensors: list | None) -> Any:
+        if tensors is None:
+            raise AttributeError(
+                f"{type(self).__name__} '{self.name}' has no defined {what} shape: a "
+                f"subclassed model's {what}s are only known per call")
+        shapes = [t.shape for t in tensors]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
     def output_names(self) -> list[str]:
         if self._graph is not None:
             return self._graph.output_names

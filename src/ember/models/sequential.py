@@ -111,7 +111,17 @@ class Sequential(Model):
 
     @property
     def input_shape(self) -> tuple | None:
-        return self._input_shape_known
+        shape = self._input_shape_known
+        return None if shape is None else (None,) + tuple(shape[1:])
+
+    @property
+    def output_shape(self) -> tuple:
+        shapes = getattr(self, "_layer_shapes", None)
+        if not shapes:
+            raise AttributeError(
+                f"Sequential '{self.name}' has no defined output shape yet: give it an "
+                "em.Input(shape=...) first, or build / call it on data")
+        return (None,) + tuple(shapes[-1][1:])  # the batch axis is not fixed
 
     @property
     def output_names(self) -> list[str]:
