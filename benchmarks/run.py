@@ -37,12 +37,14 @@ CONTENDERS = {"dense": ["ember", "torch", "numpy", "sklearn"], "convnet": ["embe
 # steps per epoch for convnet / lstm (None: the whole training set), ops calls per timing,
 # and the data subset, per mode
 SIZES = {
+    # predict passes over the test set per timed run: one dense pass takes ~40 ms, too short
+    # to time steadily on a shared machine
     "full": {"convnet_steps": None, "lstm_steps": 200, "ops_number": 2000,
-             "n_train": None, "n_test": None},
+             "n_train": None, "n_test": None, "predict_passes": {"dense": 10, "convnet": 1}},
     "quick": {"convnet_steps": 100, "lstm_steps": 50, "ops_number": 500,
-              "n_train": None, "n_test": None},
+              "n_train": None, "n_test": None, "predict_passes": {"dense": 3, "convnet": 1}},
     "tiny": {"convnet_steps": 2, "lstm_steps": 2, "ops_number": 20, "dense_steps": 4,
-             "n_train": 256, "n_test": 128},
+             "n_train": 256, "n_test": 128, "predict_passes": {"dense": 2, "convnet": 1}},
 }
 BATCH = {"dense": 32, "convnet": 32, "lstm": 64}
 
@@ -107,6 +109,7 @@ def job(args: argparse.Namespace, workload: str, contender: str, threads: int, d
             "seed": args.seed + round_, "data": data, "n_train": sizes["n_train"],
             "n_test": sizes["n_test"], "epochs": args.epochs if workload == "dense" else 1,
             "steps": steps, "batch": BATCH.get(arch, 32), "predict_batch": args.predict_batch,
+            "predict_passes": sizes["predict_passes"].get(arch, 1),
             "ops_number": sizes["ops_number"],
             "ops_repeats": args.repeats if args.tiny else max(args.repeats, 5)}
 
@@ -173,7 +176,8 @@ def sizes_text(args: argparse.Namespace, counts: dict) -> str:
             + "; convnet: batch 32, "
             + (f"{s['convnet_steps']} steps" if s["convnet_steps"] else "one epoch")
             + f"; lstm: batch 64, {s['lstm_steps']} steps; predict: batch "
-            f"{args.predict_batch}; ops: 32x128 tensors, {s['ops_number']} calls per timing")
+            f"{args.predict_batch}, passes over the test set per run: dense "
+            f"{s['predict_passes']['dense']}, convnet {s['predict_passes']['convnet']}; ops: 32x128 tensors, {s['ops_number']} calls per timing")
 
 
 def main(argv: list[str] | None = None) -> int:

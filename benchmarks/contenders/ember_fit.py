@@ -51,9 +51,11 @@ def run(spec: dict, data: tuple, timed) -> dict:
         arch = workload.removeprefix("predict_")
         model = build(arch)
         xt = _images(arch, xt)
+        passes = spec.get("predict_passes", 1)
         with timed():
-            probs = model.predict(xt, batch_size=spec["predict_batch"], verbose=0)
-        return {"images": int(len(xt)), "outputs": list(probs.shape)}
+            for _ in range(passes):
+                probs = model.predict(xt, batch_size=spec["predict_batch"], verbose=0)
+        return {"images": int(len(xt)) * passes, "outputs": list(probs.shape)}
     arch = workload
     model = build(arch)
     model.compile(optimizer=em.optimizers.Adam(learning_rate=1e-3),
