@@ -177,7 +177,8 @@ def sizes_text(args: argparse.Namespace, counts: dict) -> str:
             + (f"{s['convnet_steps']} steps" if s["convnet_steps"] else "one epoch")
             + f"; lstm: batch 64, {s['lstm_steps']} steps; predict: batch "
             f"{args.predict_batch}, passes over the test set per run: dense "
-            f"{s['predict_passes']['dense']}, convnet {s['predict_passes']['convnet']}; ops: 32x128 tensors, {s['ops_number']} calls per timing")
+            f"{s['predict_passes']['dense']}, convnet {s['predict_passes']['convnet']}"
+            f"; ops: 32x128 tensors, {s['ops_number']} calls per timing")
 
 
 def main(argv: list[str] | None = None) -> int:

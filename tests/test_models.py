@@ -166,3 +166,69 @@ def test_direct_call_returns_a_tensor_with_graph():
     assert isinstance(out, em.Tensor) and out.requires_grad
     out.sum().backward()
     assert all(w.grad is not None for w in model.trainable_weights)
+
+
+def test_feature_extractor_from_a_functional_models_input_and_a_layer_output():
+    inp = em.Input(shape=(6,))
+    feat = L.Dense(4, activation="relu", name="feat")(inp)
+    model = em.Model(inp, L.Dense(2, name="head")(feat))
+    assert model.input is inp and model.output.shape == (None, 2)
+    layer = model.get_layer("feat")
+    assert layer.input is inp and layer.output is feat
+    extractor = em.Model(model.input, layer.output)
+    x = np.random.default_rng(0).random((5, 6)).astype(np.float32)
+    w, b = layer.get_weights()
+    np.testing.assert_allclose(extractor.predict(x, verbose=0), np.maximum(x @ w + b, 0),
+                               rtol=1e-6)
+    layer.kernel.assign(w * 2)  # the extractor shares the model's weights
+    np.testing.assert_allclose(extractor.predict(x, verbose=0),
+                               np.maximum(x @ (2 * w) + b, 0), rtol=1e-6)
+    with pytest.raises(AttributeError, match="never been called"):
+        L.Dense(3).output
+
+
+def test_sequential_input_output_and_layer_outputs_for_transfer_learning():
+    base = em.Sequential([em.Input(shape=(8,)), L.Dense(6, activation="relu"),
+                          L.Dense(4, activation="relu"), L.Dense(3)])
+    assert base.input.shape == (None, 8) and base.output.shape == (None, 3)
+    assert base.layers[0].input is base.input and base.layers[-1].output is base.output
+    # a new head on the frozen body, as in transfer learning
+    base.trainable = False
+    head = L.Dense(2, name="new_head")(base.layers[-2].output)
+    model = em.Model(base.input, head)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x = np.random.default_rng(1).random((32, 8)).astype(np.float32)
+    y = (x[:, 0] > 0.5).astype(np.int64)
+    before = [w.copy() for w in base.get_weights()]
+    head_before = model.get_layer("new_head").get_weights()[0].copy()
+    model.fit(x, y, epochs=2, verbose=0)
+    for a, b in zip(before, base.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(head_before, model.get_layer("new_head").get_weights()[0])
+    # pop and add rebuild the graph; a layer's output then belongs to the new one
+    base.pop()
+    assert base.output is base.layers[-1].output and base.output.shape == (None, 4)
+    base.add(L.Dense(5))
+    extractor = em.Model(base.input, base.layers[1].output)
+    assert extractor.predict(x, verbose=0).shape == (32, 4)
+
+
+def test_sequential_without_an_input_shape_has_no_symbolic_input_until_built():
+    model = em.Sequential([L.Dense(3)])
+    with pytest.raises(AttributeError, match="no defined input yet"):
+        model.input
+    model(np.ones((2, 5), dtype=np.float32))
+    assert model.input.shape == (None, 5) and model.output.shape == (None, 3)
+
+
+def test_metrics_names_follow_evaluate():
+    model = _mlp()
+    assert model.metrics_names == []
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    x = np.random.default_rng(0).random((16, 4)).astype(np.float32)
+    y = np.arange(16) % 3
+    scores = model.evaluate(x, y, verbose=0)
+    assert model.metrics_names == ["loss", "accuracy"] and len(scores) == 2
+    assert dict(zip(model.metrics_names, scores)) == model.evaluate(x, y, verbose=0,
+                                                                   return_dict=True)

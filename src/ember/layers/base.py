@@ -256,6 +256,21 @@ class Layer(Trackable):
                     loss = loss / t.shape[0]  # per sample, as Keras
                 self._call_losses.append(loss)
 
+    @property
+    def input(self) -> Any:
+        """The symbolic input of this layer's first call in a functional graph (Keras)."""
+        from ember.models.functional import first_call_tensors
+
+        return first_call_tensors(self, "input")
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output of this layer's first call in a functional graph, e.g. to cut a
+        feature extractor out of a model: ``em.Model(model.input, layer.output)``."""
+        from ember.models.functional import first_call_tensors
+
+        return first_call_tensors(self, "output")
+
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
         """The padding mask of the output: the input's when the layer supports masking."""
         return previous_mask if self.supports_masking else None

@@ -132,6 +132,21 @@ def symbolic_call(layer: Layer, inputs: Any, kwargs: dict) -> Any:
     return outs if multi else outs[0]
 
 
+def first_call_tensors(layer: Layer, what: str) -> Any:
+    """``layer.input`` / ``layer.output`` (Keras): the symbolic tensors of the layer's first
+    call in a functional graph; a list when there are several."""
+    nodes = layer.__dict__.get("_inbound_nodes")
+    if not nodes:
+        raise AttributeError(
+            f"{type(layer).__name__} '{layer.name}' has never been called on symbolic inputs, "
+            f"so it has no defined {what}; call it on em.Input(...) (the functional API), or "
+            f"use it in a Sequential model given an input shape")
+    node = nodes[0]
+    if what == "output":
+        return node.outputs[0] if len(node.outputs) == 1 else list(node.outputs)
+    return node.outputs[0] if node.inputs is None else node.inputs  # an InputLayer: itself
+
+
 def inbound_nodes(layer: Layer) -> list:
     """The graph nodes where ``layer`` was called (kept off the layer's tracked attributes)."""
     nodes = layer.__dict__.get("_inbound_nodes")
@@ -177,10 +192,8 @@ class InputLayer(Layer):
         self.input_dtype = np.dtype(dtype or floatx()).name
         self.built = True
         node = Node(self, None, [], {})
-        object.__setattr__(self, "output",
-                           SymbolicTensor(self.batch_shape, self.input_dtype, node, 0))
-        node.outputs = [self.output]
-        inbound_nodes(self).append(node)
+        node.outputs = [SymbolicTensor(self.batch_shape, self.input_dtype, node, 0)]
+        inbound_nodes(self).append(node)  # `self.output` is that tensor
 
     def call(self, inputs: Any) -> Any:
         return inputs

@@ -95,6 +95,27 @@ class Model(Layer):
         return None if self._graph is None else list(self._graph.outputs)
 
     @property
+    def input(self) -> Any:
+        """The symbolic input(s) of a functional model, as given to ``Model(inputs, ...)``."""
+        if self._graph is None:
+            return super().input
+        return self._graph.input_struct
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output(s) of a functional model, as given to ``Model(..., outputs)``."""
+        if self._graph is None:
+            return super().output
+        return self._graph.output_struct
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """The names of what ``evaluate`` returns, in its order (``["loss", "accuracy"]``)."""
+        if self._trainer is None:
+            return []
+        return list(self._trainer.logs())
+
+    @property
     def input_shape(self) -> Any:
         """The input's shape with None for the batch axis (a list for several inputs)."""
         return self._symbolic_shapes("input", self.inputs)

@@ -51,6 +51,7 @@ class Sequential(Model):
             if self._layers:
                 raise ValueError("Sequential: an Input can only be the first entry")
             self._input_shape_known = tuple(layer.batch_shape)
+            object.__setattr__(self, "_input_layer", layer)
             self._maybe_build()
             return
         if not isinstance(layer, Layer):
@@ -62,6 +63,7 @@ class Sequential(Model):
             if shape is not None:
                 self._input_shape_known = (None,) + tuple(shape)
         self._layers.append(layer)  # the list is a tracked attribute: weights follow
+        self._drop_symbolic()
         self.built = False
         self._maybe_build()
 
@@ -70,6 +72,7 @@ class Sequential(Model):
         if not self._layers:
             raise ValueError("Sequential.pop: the model has no layers")
         layer = self._layers.pop()
+        self._drop_symbolic()
         self.built = False
         self._maybe_build()
         return layer
@@ -96,6 +99,14 @@ class Sequential(Model):
             shape = out_shape
         object.__setattr__(self, "_layer_shapes", layer_shapes)  # plain data, not tracked
         self.built = True
+        # As Keras, record the layers' symbolic graph now, so that `model.layers[i].output`
+        # works at once; a layer that cannot run symbolically only loses those attributes
+        # (`model.input` then raises its error).
+        self._drop_symbolic()
+        try:
+            self._symbolic()
+        except Exception:  # noqa: BLE001 - a convenience: the explicit access reports it
+            self._drop_symbolic()
 
     def call(self, inputs: Any, training: Any = None) -> Any:
         x = inputs
@@ -113,6 +124,53 @@ class Sequential(Model):
     def input_shape(self) -> tuple | None:
         shape = self._input_shape_known
         return None if shape is None else (None,) + tuple(shape[1:])
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input (Keras): with ``output`` or a layer's ``output``, it makes
+        feature extractors, ``em.Model(model.input, model.layers[-2].output)``."""
+        return self._symbolic()[0]
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output of the last layer."""
+        return self._symbolic()[1]
+
+    def _symbolic(self) -> tuple:
+        """(input, output) of the layers called once on a symbolic input: the functional graph
+        Keras builds for a Sequential model whose input shape is known (made on first use)."""
+        io = self.__dict__.get("_symbolic_io")
+        if io is not None and io[1] is not None:
+            return io[0], io[1]
+        if self._input_shape_known is None:
+            raise AttributeError(
+                f"Sequential '{self.name}' has no defined input yet: start it with "
+                "em.Input(shape=...), or build / call it on data first")
+        from ember.models.functional import Input, inbound_nodes
+
+        given = self.__dict__.get("_input_layer")
+        x = inp = given.output if given is not None else Input(
+            batch_shape=(None,) + tuple(self._input_shape_known[1:]))
+        made: list = []
+        object.__setattr__(self, "_symbolic_io", (inp, None, made))
+        for layer in self._layers:
+            x = layer(x)
+            made.append((layer, inbound_nodes(layer)[-1]))
+        object.__setattr__(self, "_symbolic_io", (inp, x, made))
+        return inp, x
+
+    def _drop_symbolic(self) -> None:
+        """Forget the symbolic graph (the layers changed): its nodes leave the layers too, so
+        that a layer's ``output`` never refers to a graph the model no longer has."""
+        io = self.__dict__.get("_symbolic_io")
+        if io is not None:
+            from ember.models.functional import inbound_nodes
+
+            for layer, node in io[2]:
+                nodes = inbound_nodes(layer)
+                if any(n is node for n in nodes):
+                    nodes.remove(node)
+        object.__setattr__(self, "_symbolic_io", None)
 
     @property
     def output_shape(self) -> tuple:
