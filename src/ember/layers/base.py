@@ -37,6 +37,7 @@ from ember import backend
 from ember.autograd.tensor import Tensor, _new
 from ember.devices import Device, probe_zeros, scoped_device
 from ember.layers import _config
+from ember.layers.input_checks import InputChecks
 from ember.layers.naming import to_snake_case, unique_name
 from ember.layers.tracking import Trackable, flatten_nested
 from ember.serialization import register
@@ -69,7 +70,7 @@ def _call_flags(cls: type) -> int:
 
 
 @register()
-class Layer(Trackable):
+class Layer(InputChecks, Trackable):
     """Base class of every layer: weights, lazy build, call, config, freezing.
 
     ``input_shape`` (batch axis excluded, as Keras) is kept for ``Sequential`` to build from;
@@ -290,40 +291,6 @@ class Layer(Trackable):
             out = self._invoke(probe, (), {}, False, None, self._flags)
         return (shape[0],) + tuple(out.shape[1:])
 
-    # ------------------------------------------------------------------ input checks
-    def _expect_features(self, axis: int, size: int, word: str = "features",
-                         min_ndim: int = 1) -> None:
-        """After build: every call checks that ``inputs.shape[axis] == size`` (and the rank)."""
-        object.__setattr__(self, "_feature_spec", (axis, int(size), word, min_ndim))
-
-    def _raise_feature_error(self, inputs: Tensor) -> None:
-        axis, size, word, min_ndim = self._feature_spec
-        shape = tuple(inputs.shape)
-        if len(shape) < min_ndim or not -len(shape) <= axis < len(shape):
-            self._check_rank(inputs, min_ndim, None, at_least=True)
-        raise ValueError(f"{type(self).__name__} '{self.name}' was built for inputs with {size} "
-                         f"{word}; got {shape[axis]} (input shape {shape})")
-
-    def _check_rank(self, inputs: Any, expected_ndim: int, layout_hint: Any,
-                    at_least: bool = False) -> None:
-        """Raise a clear error unless ``inputs`` has ``expected_ndim`` axes (or more, with
-        ``at_least``). ``layout_hint`` names the axes: "(batch, height, width, channels)"."""
-        ndim = len(inputs.shape)
-        if ndim == expected_ndim or at_least and ndim > expected_ndim:
-            return
-        names = _axis_names(layout_hint, expected_ndim)
-        layout = "(" + ", ".join(names) + ")"
-        if at_least:
-            layout = f"at least {expected_ndim} axes {layout}"
-        fix = ""
-        if ndim == expected_ndim - 1:
-            fix = (f" — add a {names[-1]} axis, e.g. x[..., None]" if ndim > 1
-                   else " — add a batch axis, e.g. x[None] for one sample")
-        elif ndim > expected_ndim and not at_least:
-            fix = " — merge or remove the extra axes (e.g. a Reshape or Flatten layer)"
-        raise ValueError(f"{type(self).__name__} '{self.name}' expects {layout}; got "
-                         f"{tuple(inputs.shape)}{fix}")
-
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """The constructor arguments as JSON-able values (``from_config`` rebuilds)."""
@@ -393,14 +360,6 @@ def _symbolic_hook(inputs: Any) -> Any:
     elif isinstance(inputs, dict) and inputs:
         first = next(iter(inputs.values()))
     return getattr(first, "__ember_layer_call__", None)
-
-
-def _axis_names(layout_hint: Any, ndim: int) -> list[str]:
-    if layout_hint is None:
-        return ["batch"] + ["..."] * max(ndim - 2, 0) + ["features"]
-    if isinstance(layout_hint, str):
-        return [s.strip() for s in layout_hint.strip("() ").split(",")]
-    return [str(s) for s in layout_hint]
 
 
 def _unknown_kwargs(layer: Layer, kwargs: dict) -> TypeError:
