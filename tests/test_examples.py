@@ -39,6 +39,14 @@ def test_augmentation(capsys):
     assert "validation accuracy" in capsys.readouterr().out
 
 
+def test_transfer_learning_freezes_the_reused_body(capsys):
+    pytest.importorskip("sklearn")
+    out = load("transfer_learning").main(small=True)  # at small size: only that it runs
+    assert set(out) == {"from scratch", "feature extraction", "fine-tuning"}
+    printed = capsys.readouterr().out
+    assert "trainable (the new head)" in printed and "digits 5-9" in printed
+
+
 def test_optuna_search(tmp_path, capsys):
     pytest.importorskip("optuna")
     pytest.importorskip("sklearn")
