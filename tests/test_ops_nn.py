@@ -90,6 +90,9 @@ def test_softmax_cross_entropy_errors():
     z = em.zeros((2, 3))
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\); got values from 0 to 3"):
         em.softmax_cross_entropy(z, [0, 3])
+    for labels in ([-1, 0], np.array([-1, 2], dtype=np.int8)):  # negatives never wrap around
+        with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\); got values from -1"):
+            em.softmax_cross_entropy(z, labels)
     with pytest.raises(ValueError, match=r"labels of shape \(3,\) do not match logits \(2, 3\)"):
         em.softmax_cross_entropy(z, [0, 1, 2])
     with pytest.raises(ValueError, match=r"targets of shape \(2, 4\) do not match"):

@@ -98,7 +98,9 @@ def softmax_cross_entropy(logits: Any, target: Any, axis: int = -1,
         if t.shape != expected:
             raise ValueError(f"softmax_cross_entropy: labels of shape {t.shape} do not match "
                              f"logits {z.shape} (expected labels of shape {expected})")
-        if t.size and (int(t.min()) < 0 or int(t.max()) >= n_cls):
+        # one reduction checks both ends: seen as unsigned, a negative label is huge
+        top = t.view(t.dtype.str.replace("i", "u")) if t.dtype.kind == "i" else t
+        if t.size and int(top.max()) >= n_cls:
             raise ValueError(f"softmax_cross_entropy: labels must lie in [0, {n_cls}); got "
                              f"values from {int(t.min())} to {int(t.max())}")
         if logp.ndim == 2 and ax == 1:  # (batch, classes): plain integer indexing is cheapest
@@ -118,8 +120,8 @@ def softmax_cross_entropy(logits: Any, target: Any, axis: int = -1,
         loss = -(t * logp).sum(axis=ax)
     loss = loss.astype(z.dtype, copy=False)
     count = loss.size
-    if reduction == "mean":
-        loss = xp.asarray(loss.mean() if count else xp.nan, dtype=z.dtype)
+    if reduction == "mean":  # sum / count is what mean() computes, without its Python layer
+        loss = xp.asarray(loss.sum() / count if count else xp.nan, dtype=z.dtype)
 
     def backward(g: Tensor) -> tuple:
         p = e / s
