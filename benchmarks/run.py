@@ -123,18 +123,25 @@ def run_child(spec: dict, timeout: float) -> dict:
                                                          [env.get("PYTHONPATH")] if p]))
     cmd = [sys.executable, "-m", "benchmarks.child", json.dumps(spec)]
     start = time.perf_counter()
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return {"status": "error", "reason": f"timed out after {timeout:.0f} s"}
-    wall = time.perf_counter() - start
-    for line in reversed(proc.stdout.splitlines()):
+    # The child writes into files, not pipes: with this process blocked reading a pipe from
+    # it, the child ran measurably slower here (ember's convnet 1.28-1.43 s for 100 steps
+    # against 1.02-1.12 s with files, the same as launched from a shell).
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        try:
+            proc = subprocess.run(cmd, stdout=out, stderr=err, text=True, env=env, cwd=REPO,
+                                  timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return {"status": "error", "reason": f"timed out after {timeout:.0f} s"}
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    for line in reversed(stdout.splitlines()):
         if line.startswith(MARKER):
             record = json.loads(line[len(MARKER):])
             record["process_wall_s"] = wall
             return record
-    tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+    tail = (stderr or stdout).strip().splitlines()[-5:]
     return {"status": "error", "reason": f"child exited {proc.returncode}: "
                                          + " | ".join(tail)}
 
