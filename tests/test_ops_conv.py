@@ -181,3 +181,29 @@ def test_pointwise_1x1_conv_matches_torch_and_guards_in_place_changes():
     x.add_(1.0)  # the patches of a 1x1 conv are x's own memory: the change must be caught
     with pytest.raises(RuntimeError, match="modified in place"):
         y.sum().backward()
+
+
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("needs", [(True, True, True), (False, True, False), (False, False, True),
+                                   (True, False, True)])
+def test_bias_folded_into_the_product_gives_each_requested_gradient(relu, needs):
+    # Few input channels: the bias is a row of the kernel matrix times a ones row of the
+    # patches, and [dkernel; dbias] is one product. Every mix of what requires grad.
+    rx, rk, rb = needs
+    rng = np.random.default_rng(3)
+    x, k, b = rng.standard_normal((3, 7, 6, 2)), rng.standard_normal((3, 2, 2, 4)), \
+        rng.standard_normal(4)
+    xs, ks, bs = (em.tensor(a, requires_grad=r) for a, r in ((x, rx), (k, rk), (b, rb)))
+    out = conv2d(xs, ks, bs, strides=2, padding=1, relu=relu)
+    weights = (np.arange(out.data.size).reshape(out.shape) % 5 - 2.0)
+    (out * em.tensor(weights)).sum().backward()
+    xt, kt, bt = (torch.tensor(a, requires_grad=r) for a, r in ((x, rx), (k, rk), (b, rb)))
+    ref = torch_conv2d(xt, kt, bt, strides=2, pads=((1, 1), (1, 1)))
+    ref = torch.relu(ref) if relu else ref
+    (ref * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=1e-12)
+    for ours, theirs in ((xs, xt), (ks, kt), (bs, bt)):
+        if theirs.requires_grad:
+            np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), atol=1e-10)
+        else:
+            assert ours.grad is None

@@ -138,16 +138,24 @@ def _float_input(x: Tensor, kernel: Tensor, name: str) -> Any:
     return x.data
 
 
-def _patches(xpad: Any, k: tuple, s: tuple, d: tuple, out_hw: tuple, transposed: bool) -> Any:
+def _patches(xpad: Any, k: tuple, s: tuple, d: tuple, out_hw: tuple, transposed: bool,
+             ones_row: bool = False) -> Any:
     """The patch matrix (N*Ho*Wo, kh*kw*C), or its transpose when ``transposed``; columns are
-    ordered (kh, kw, C) like the reshaped kernel."""
+    ordered (kh, kw, C) like the reshaped kernel. ``ones_row`` (transposed only) appends a row
+    of ones, which multiplies a bias row appended to the kernel matrix."""
     xp = xp_of(xpad)
     cols = k[0] * k[1] * xpad.shape[3]
     if k == (1, 1) and s == (1, 1) and not transposed and xpad.flags.c_contiguous:
         return xpad.reshape(-1, cols)  # a 1x1 convolution's patches are the pixels themselves
     view = windows(xpad, k, s, d, out_hw)
     if transposed:
-        return xp.ascontiguousarray(view.transpose(3, 4, 5, 0, 1, 2)).reshape(cols, -1)
+        by_tap = view.transpose(3, 4, 5, 0, 1, 2)
+        if not ones_row:
+            return xp.ascontiguousarray(by_tap).reshape(cols, -1)
+        out = xp.empty((cols + 1, by_tap[0, 0, 0].size), dtype=xpad.dtype)
+        out[:cols].reshape(by_tap.shape)[...] = by_tap
+        out[cols] = 1
+        return out
     return xp.ascontiguousarray(view).reshape(-1, cols)
 
 
@@ -181,15 +189,23 @@ def _conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any, stri
     ho = out_size(hp, kh, strides[0], dilation[0], name, "height", x.shape, kernel.shape)
     wo = out_size(wp, kw, strides[1], dilation[1], name, "width", x.shape, kernel.shape)
     transposed = c < _TRANSPOSED_BELOW
-    patches = _patches(xpad, (kh, kw), strides, dilation, (ho, wo), transposed)
+    # With few input channels the bias rides in the product as one more row of the kernel
+    # matrix (times a row of ones in the patches): the product barely grows, and a separate
+    # pass adding the bias over the large output (and a reduction for its gradient) go away.
+    fold = transposed and bias is not None
+    patches = _patches(xpad, (kh, kw), strides, dilation, (ho, wo), transposed, fold)
     w2 = wd.reshape(-1, cout)
+    if fold:
+        w2 = xp.concatenate([w2, bias.data.reshape(1, cout).astype(w2.dtype, copy=False)])
     out = patches.T @ w2 if transposed else patches @ w2
-    if bias is not None:
+    if bias is not None and not fold:
         out += bias.data
     if relu:
         xp.maximum(out, 0, out=out)
     need_dx, need_dw = x.requires_grad, kernel.requires_grad
-    kept = patches if need_dw else None  # only dkernel reads the patches
+    need_db = bias is not None and bias.requires_grad
+    # only dkernel reads the patches (and dbias, from their ones row, when folded)
+    kept = patches if need_dw or (fold and need_db) else None
     # Backward reads the kernel for dx, and x itself when the patches are x's own memory.
     aliased = need_dw and xp.may_share_memory(kept, xd)
     saved = ((kernel,) if need_dx else ()) + ((x,) if aliased else ())
@@ -201,9 +217,13 @@ def _conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any, stri
         else:
             g2 = xp.ascontiguousarray(g.data).reshape(-1, cout)
         dx = dw = db = None
-        if need_dw:
+        if fold and kept is not None:  # [dkernel; dbias] in one product
+            both = kept @ g2
+            dw = _new(both[:-1].reshape(kernel.shape)) if need_dw else None
+            db = _new(both[-1].copy()) if need_db else None
+        elif need_dw:
             dw = _new((kept @ g2 if transposed else kept.T @ g2).reshape(kernel.shape))
-        if bias is not None and bias.requires_grad:
+        if need_db and not fold:
             db = _new(xp.ones(g2.shape[0], dtype=g2.dtype) @ g2)  # a GEMV: faster than sum(0)
         if need_dx:
             dxp = xp.zeros((n, hp, wp, c), dtype=g2.dtype)
