@@ -22,14 +22,7 @@ import ember as em
 
 def load_images(small: bool, n_train: int = 200) -> tuple:
     """``(x_train, y_train, x_val, y_val)``: n_train training images, scaled to [0, 1]."""
-    data = None
-    if not small:
-        try:
-            data = em.datasets.mnist.load_data()
-        except (OSError, RuntimeError, ValueError) as exc:
-            print(f"MNIST is not available ({exc}); using the 8x8 digits instead")
-    if data is None:
-        data = em.datasets.digits.load_data(test_split=0.3, seed=0)
+    data, _ = em.datasets.mnist_or_digits(use_digits=small, test_split=0.3)
     (x_train, y_train), (x_test, y_test) = data
     n_val = 200 if small else 2000
     scale = (lambda a: a[..., None].astype("float32") / 255.0)

@@ -31,14 +31,7 @@ import ember as em
 
 def load_tasks(small: bool, n_target: int = 100) -> dict:
     """Scaled images for the source task (0-4) and the target task (5-9, labels 0-4)."""
-    data = None
-    if not small:
-        try:
-            data = em.datasets.mnist.load_data()
-        except (OSError, RuntimeError, ValueError) as exc:
-            print(f"MNIST is not available ({exc}); using the 8x8 digits instead")
-    if data is None:
-        data = em.datasets.digits.load_data(test_split=0.3, seed=0)
+    data, _ = em.datasets.mnist_or_digits(use_digits=small, test_split=0.3)
     (x_train, y_train), (x_test, y_test) = data
 
     def scale(a: np.ndarray) -> np.ndarray:

@@ -301,3 +301,17 @@ def test_digits_without_sklearn_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
     with pytest.raises(ImportError, match=r"ember\[sklearn\]"):
         em.datasets.digits.load_data()
+
+
+def test_mnist_or_digits_falls_back_only_when_mnist_is_missing(tmp_path, no_data_dir, capsys):
+    pytest.importorskip("sklearn")
+    ((x, _), (x_test, _)), name = em.datasets.mnist_or_digits(tmp_path / "empty",
+                                                              test_split=0.5)
+    assert name == "digits (8x8)" and x.shape[1:] == (8, 8)
+    assert len(x) + len(x_test) == 1797 and len(x_test) == 899  # the test half, rounded up
+    assert capsys.readouterr().out.startswith("MNIST is not available")
+    assert em.datasets.mnist_or_digits(use_digits=True)[1] == "digits (8x8)"
+    assert capsys.readouterr().out == ""  # asked for: nothing to explain
+    write_set(tmp_path, train_images_idx3_ubyte=gzip.compress(b"hello, world"))
+    with pytest.raises(ValueError, match="bad magic number"):  # corrupt: never a fallback
+        em.datasets.mnist_or_digits(tmp_path)

@@ -34,24 +34,11 @@ def build_model(kind: str, input_shape: tuple) -> Any:
     return em.Sequential(layers, name=f"quickstart_{kind}")
 
 
-def load_digits_or_mnist(data: str | None) -> tuple:
-    """MNIST from ``data`` (or the usual places); the embedded 8x8 digits when it is missing."""
-    import ember as em
-
-    try:
-        return em.datasets.mnist.load_data(path=data), "MNIST"
-    except OSError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"MNIST is not available ({first}); training on the embedded 8x8 digits instead "
-              "(pass --data DIR or set EMBER_DATA_DIR to use MNIST)", flush=True)
-        return em.datasets.digits.load_data(), "digits (8x8)"
-
-
 def _quickstart(args: argparse.Namespace) -> int:
     import ember as em
 
     em.utils.set_random_seed(args.seed)
-    ((x_train, y_train), (x_test, y_test)), source = load_digits_or_mnist(args.data)
+    ((x_train, y_train), (x_test, y_test)), source = em.datasets.mnist_or_digits(args.data)
     x_train, x_test = x_train / 255.0, x_test / 255.0
     print(f"data: {source}, {len(x_train)} training and {len(x_test)} test images")
     model = build_model(args.model, tuple(x_train.shape[1:]))

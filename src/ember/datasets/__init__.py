@@ -4,6 +4,7 @@
 - ``mnist``: handwritten digits, 28x28 (downloaded once and cached, or read from a folder).
 - ``fashion_mnist``: clothing photos, 28x28, the same format as MNIST.
 - ``digits``: scikit-learn's bundled 8x8 digits, no network needed.
+- ``mnist_or_digits()``: MNIST when it is available, else the digits (the quickstart's data).
 
 Without internet, point ``load_data(path=...)`` or the ``EMBER_DATA_DIR`` environment variable at
 a folder holding the files; downloads are cached under ``~/.ember/datasets`` (``$EMBER_HOME``).
@@ -15,5 +16,6 @@ Example::
 
 from ember.datasets import digits, fashion_mnist, mnist
 from ember.datasets._download import DownloadError, data_home
+from ember.datasets.fallback import mnist_or_digits
 
-__all__ = ["DownloadError", "data_home", "digits", "fashion_mnist", "mnist"]
+__all__ = ["DownloadError", "data_home", "digits", "fashion_mnist", "mnist", "mnist_or_digits"]
