@@ -201,6 +201,8 @@ def test_shape_errors_name_the_loss_and_suggest_the_right_one():
         L.BinaryCrossentropy()(np.zeros((4, 2)), p)
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
         L.SparseCategoricalCrossentropy()([0, 1, 2, 3], em.ones(4, 3) / 3)
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\); got values from -1"):
+        L.SparseCategoricalCrossentropy()([0, 1, 2, -1], em.ones(4, 3) / 3)
     with pytest.raises(ValueError, match=r"labels must lie in \[0, 3\)"):
         L.SparseCategoricalCrossentropy()([0, 1, 2, 3], p)
     with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\]"):

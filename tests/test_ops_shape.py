@@ -239,6 +239,8 @@ def test_one_hot(labels):
 def test_one_hot_errors():
     with pytest.raises(ValueError, match=r"one_hot: labels must lie in \[0, 3\)"):
         em.one_hot([0, 3], 3)
+    with pytest.raises(ValueError, match=r"one_hot: labels .*got values from -1"):
+        em.one_hot([-1, 2], 3)  # never wraps around to the last class
     with pytest.raises(ValueError, match="one_hot: labels must be integers"):
         em.one_hot(np.array([0.5]), 3)
 

@@ -30,6 +30,7 @@ from ember.losses._inputs import (
     pair,
     produced_by,
 )
+from ember.ops.shape import check_label_range
 
 _LOG2 = math.log(2.0)
 
@@ -257,10 +258,7 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
 
 
 def _sparse_from_probabilities(p: Tensor, labels: Any, ax: int, who: str) -> Tensor:
-    n = p.shape[ax]
-    if labels.size and (int(labels.min()) < 0 or int(labels.max()) >= n):
-        raise ValueError(f"{who}: labels must lie in [0, {n}); got values from "
-                         f"{int(labels.min())} to {int(labels.max())}")
+    check_label_range(labels, p.shape[ax], who)
     out = ops.clip(p / ops.sum(p, axis=ax, keepdims=True), EPSILON, 1.0 - EPSILON)
     xp = xp_of(p.data)
     picked = ops.take_along_axis(out, xp.expand_dims(labels, ax), axis=ax)

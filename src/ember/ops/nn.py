@@ -15,6 +15,7 @@ from ember.autograd.tensor import Tensor, _new, make
 from ember.backend import xp_of
 from ember.ops.elementwise import _ft
 from ember.ops.reduction import sum as _sum
+from ember.ops.shape import check_label_range
 
 
 def _softmax_array(a: Any, axis: int) -> Any:
@@ -98,11 +99,7 @@ def softmax_cross_entropy(logits: Any, target: Any, axis: int = -1,
         if t.shape != expected:
             raise ValueError(f"softmax_cross_entropy: labels of shape {t.shape} do not match "
                              f"logits {z.shape} (expected labels of shape {expected})")
-        # one reduction checks both ends: seen as unsigned, a negative label is huge
-        top = t.view(t.dtype.str.replace("i", "u")) if t.dtype.kind == "i" else t
-        if t.size and int(top.max()) >= n_cls:
-            raise ValueError(f"softmax_cross_entropy: labels must lie in [0, {n_cls}); got "
-                             f"values from {int(t.min())} to {int(t.max())}")
+        check_label_range(t, n_cls, "softmax_cross_entropy")
         if logp.ndim == 2 and ax == 1:  # (batch, classes): plain integer indexing is cheapest
             picked = logp[xp.arange(logp.shape[0]), t]
         else:

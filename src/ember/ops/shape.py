@@ -293,6 +293,18 @@ def take_along_axis(x: Any, indices: Any, axis: int) -> Tensor:
     return getitem(x, full)
 
 
+def check_label_range(labels: Any, n: int, who: str) -> None:
+    """Raise unless every integer label lies in [0, n), naming ``who``: a negative label would
+    otherwise index from the end. One reduction: seen as unsigned, a negative label is huge."""
+    if not labels.size:
+        return
+    top = labels.view(labels.dtype.str.replace("i", "u")) if labels.dtype.kind == "i" \
+        else labels
+    if int(top.max()) >= n:
+        raise ValueError(f"{who}: labels must lie in [0, {n}); got values from "
+                         f"{int(labels.min())} to {int(labels.max())}")
+
+
 def one_hot(indices: Any, num_classes: int, dtype: Any = None) -> Tensor:
     """Integer labels -> one-hot rows (not differentiable)."""
     idx = indices.data if isinstance(indices, Tensor) else indices
@@ -302,8 +314,6 @@ def one_hot(indices: Any, num_classes: int, dtype: Any = None) -> Tensor:
         if idx.size and not xp.all(idx == xp.round(idx)):
             raise ValueError("one_hot: labels must be integers")
         idx = idx.astype("int64")
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num_classes):
-        raise ValueError(f"one_hot: labels must lie in [0, {num_classes}); got values from "
-                         f"{int(idx.min())} to {int(idx.max())}")
+    check_label_range(idx, num_classes, "one_hot")
     eye = xp.eye(num_classes, dtype=dtype or floatx())
     return _new(eye[idx])
