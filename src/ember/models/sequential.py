@@ -105,8 +105,8 @@ class Sequential(Model):
         self._drop_symbolic()
         try:
             self._symbolic()
-        except Exception:  # noqa: BLE001 - a convenience: the explicit access reports it
-            self._drop_symbolic()
+        except Exception:  # noqa: BLE001, S110 - a convenience: the explicit access reports it
+            pass
 
     def call(self, inputs: Any, training: Any = None) -> Any:
         x = inputs
@@ -153,9 +153,13 @@ class Sequential(Model):
             batch_shape=(None,) + tuple(self._input_shape_known[1:]))
         made: list = []
         object.__setattr__(self, "_symbolic_io", (inp, None, made))
-        for layer in self._layers:
-            x = layer(x)
-            made.append((layer, inbound_nodes(layer)[-1]))
+        try:
+            for layer in self._layers:
+                x = layer(x)
+                made.append((layer, inbound_nodes(layer)[-1]))
+        except Exception:
+            self._drop_symbolic()  # the layers called so far keep no node of a broken graph
+            raise
         object.__setattr__(self, "_symbolic_io", (inp, x, made))
         return inp, x
 
