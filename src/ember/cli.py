@@ -107,6 +107,11 @@ def _blas_description() -> str:
             return f"{p.get('internal_api')} {p.get('version')}, {p.get('num_threads')} threads"
     except ImportError:
         pass
+    from ember import blas
+
+    n = blas.threads()
+    if n is not None:
+        return f"OpenBLAS, {n} threads"
     env = [f"{k}={os.environ[k]}" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                                              "MKL_NUM_THREADS") if k in os.environ]
     return "thread count not known (pip install threadpoolctl to see it)" + (

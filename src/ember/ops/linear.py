@@ -21,10 +21,15 @@ from typing import Any
 from ember.autograd.mode import STATE
 from ember.autograd.tensor import Tensor, _new, as_tensor, make
 from ember.backend import xp_of
+from ember.blas import one_thread_matmul, one_thread_pays
 
 
 def _t(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else as_tensor(x)
+
+
+def _matmul(a: Any, b: Any) -> Any:
+    return a @ b
 
 
 def _wrap(a: Any) -> Any:
@@ -50,10 +55,14 @@ def linear(x: Any, kernel: Tensor, bias: Tensor | None = None, relu: bool = Fals
         raise ValueError(f"linear: inputs of shape {x.shape} do not fit a kernel of shape "
                          f"{kernel.shape} (the last input axis must have {kd.shape[0]} entries)")
     n_in, n_out = kd.shape
-    if xd.ndim == 2:
-        out = xd @ kd
-    else:  # one large matrix product rather than a batched one
-        out = (xd.reshape(-1, n_in) @ kd).reshape(xd.shape[:-1] + (n_out,))
+    x2d = xd if xd.ndim == 2 else xd.reshape(-1, n_in)  # one large product, not a batched one
+    # a small batch times a small kernel that the optimizer will update in place: one BLAS
+    # thread (see ember.blas: a second thread gains less than the optimizer then loses)
+    product = (one_thread_matmul if kernel.requires_grad and STATE.enabled
+               and one_thread_pays(len(x2d), kd.nbytes) else _matmul)
+    out = product(x2d, kd)
+    if xd.ndim != 2:
+        out = out.reshape(xd.shape[:-1] + (n_out,))
     if bias is not None:
         out += bias.data
         parents: tuple = (x, kernel, bias)
@@ -70,7 +79,11 @@ def linear(x: Any, kernel: Tensor, bias: Tensor | None = None, relu: bool = Fals
         if relu:  # the mask is a constant: relu'' = 0, so higher orders stay exact
             gg = gg * (out > 0)
         g2 = gg if gg.ndim == 2 else gg.reshape((-1, n_out))
-        gx = gg @ kk.T if x.requires_grad else None
+        gx = None
+        if x.requires_grad:
+            gx = product(g2, kk.T)  # Tensors (create_graph) just use @
+            if gg.ndim != 2:
+                gx = gx.reshape(gg.shape[:-1] + (n_in,))
         gk = None
         if kernel.requires_grad:
             x2 = xx if xx.ndim == 2 else xx.reshape((-1, n_in))

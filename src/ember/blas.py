@@ -1,0 +1,147 @@
+"""NumPy's BLAS thread count, read and set for one product at the cost of a C call.
+
+Why ember touches it: a training step's small products (a batch of 32 times a Dense kernel)
+gain little from a second BLAS thread, and they cost more than they gain. A product run on
+two cores leaves the kernel's cache lines shared by both; the optimizer then rewrites the
+kernel in place on one core and must first take every line back from the other. Measured on
+the MNIST dense network (2 cores): Adam on the 784x128 kernel took 340 us per step after a
+two-thread forward product and 235 us after a one-thread one, while the two-thread product
+saved only ~15 us.
+
+The gain only exists while the kernel stays in the core's L2 cache from one step to the next
+(a small model): a kernel that other work evicts between steps is fetched faster by two
+cores, and the optimizer then finds no shared lines. Measured (in-process A/B, us per step):
+the dense network 775 -> 687 (batch 32) and 845 -> 765 (batch 64); 1022 -> 1028 at batch
+128; the convnet's 1600x128 Dense 3 % slower and a 784-512-512-10 network 7 % slower on one
+thread. Hence ``one_thread_pays``: a batch under 128 rows and a kernel within a quarter of
+L2. Products outside that keep the library's setting, and inference keeps it too.
+
+Only NumPy's own OpenBLAS is controlled (the library NumPy's wheels ship, or a system
+OpenBLAS); with any other BLAS, or none found, these functions do nothing and products run as
+the library decides. The thread count is process-wide: ember sets it around one product and
+puts the previous value back.
+
+Example:
+    >>> import numpy as np
+    >>> from ember import blas
+    >>> a = np.ones((32, 64), np.float32)
+    >>> float(blas.one_thread_matmul(a, a.T)[0, 0])
+    64.0
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+import re
+from typing import Any
+
+import numpy
+
+_SET_NAMES = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+              "openblas_set_num_threads64_", "openblas_set_num_threads")
+_GET_NAMES = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
+              "openblas_get_num_threads64_", "openblas_get_num_threads")
+
+SMALL_ROWS = 128  # products with fewer rows than this gain little from a second thread
+
+_get: Any = None
+_set: Any = None
+_found = False
+_l2: int | None = None
+
+
+def _candidate_paths() -> list[str]:
+    """OpenBLAS libraries NumPy may be using: the wheel's bundled copy first, then any
+    OpenBLAS this process has loaded (Linux's memory map; a distribution's NumPy)."""
+    pkg = os.path.dirname(numpy.__file__)
+    paths = []
+    for pattern in ("numpy.libs/*openblas*", ".dylibs/*openblas*", "*openblas*"):
+        base = os.path.dirname(pkg) if pattern.startswith("numpy.libs") else pkg
+        paths += sorted(glob.glob(os.path.join(base, pattern)))
+    try:
+        with open("/proc/self/maps") as f:
+            paths += sorted(set(re.findall(r"(/\S*openblas\S*\.(?:so|dylib)\S*)", f.read())))
+    except OSError:
+        pass
+    return paths
+
+
+def _find() -> None:
+    global _get, _set, _found
+    _found = True
+    for path in _candidate_paths():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        get = next((getattr(lib, n) for n in _GET_NAMES if hasattr(lib, n)), None)
+        put = next((getattr(lib, n) for n in _SET_NAMES if hasattr(lib, n)), None)
+        if get is not None and put is not None:
+            get.restype = ctypes.c_int
+            get.argtypes = []
+            put.restype = None
+            put.argtypes = [ctypes.c_int]
+            _get, _set = get, put
+            return
+
+
+def threads() -> int | None:
+    """The BLAS library's current thread count, or None when ember cannot control it."""
+    if not _found:
+        _find()
+    return None if _get is None else int(_get())
+
+
+def set_threads(n: int) -> int | None:
+    """Set the BLAS thread count to ``n`` (>= 1); returns the previous count (None when ember
+    cannot control the library, and then nothing changes)."""
+    if n < 1:
+        raise ValueError(f"blas.set_threads: the thread count must be >= 1; got {n}")
+    prev = threads()
+    if prev is not None and prev != n:
+        _set(n)
+    return prev
+
+
+def l2_cache_bytes() -> int:
+    """The L2 cache of one core (Linux's sysfs; 1 MiB where it cannot be read)."""
+    global _l2
+    if _l2 is None:
+        _l2 = 2**20
+        for index in sorted(glob.glob("/sys/devices/system/cpu/cpu0/cache/index*")):
+            try:
+                with open(os.path.join(index, "level")) as f:
+                    if f.read().strip() != "2":
+                        continue
+                with open(os.path.join(index, "size")) as f:
+                    text = f.read().strip().upper()
+                scale = {"K": 2**10, "M": 2**20}.get(text[-1:], 1)
+                _l2 = int(text.rstrip("KM")) * scale
+                break
+            except (OSError, ValueError):
+                continue
+    return _l2
+
+
+def one_thread_pays(rows: int, kernel_nbytes: int) -> bool:
+    """Whether a product of ``rows`` rows with a kernel the optimizer will update in place
+    should run on one BLAS thread (see the module's docstring for the measurements)."""
+    return rows < SMALL_ROWS and kernel_nbytes * 4 <= l2_cache_bytes()
+
+
+def one_thread_matmul(a: Any, b: Any) -> Any:
+    """``a @ b`` computed on one BLAS thread (NumPy arrays; anything else is just ``a @ b``)."""
+    if not _found:
+        _find()
+    if _get is None or type(a) is not numpy.ndarray:
+        return a @ b
+    prev = _get()
+    if prev == 1:
+        return a @ b
+    _set(1)
+    try:
+        return a @ b
+    finally:
+        _set(prev)
