@@ -136,3 +136,23 @@ def test_only_training_products_switch_to_one_thread(monkeypatch):
         assert calls and calls[0] == 1 and blas.threads() == 2
     finally:
         blas.set_threads(before)
+
+
+def test_a_custom_layers_product_with_its_weight_also_uses_one_thread(monkeypatch):
+    before = _controlled()
+    calls = []
+    real_set = blas._set
+    monkeypatch.setattr(blas, "_set", lambda n: (calls.append(int(n)), real_set(n)))
+    x = em.tensor(np.ones((8, 6), np.float32))
+    w = em.tensor(np.ones((6, 4), np.float32), requires_grad=True)
+    blas.set_threads(2)
+    try:
+        calls.clear()
+        with em.no_grad():
+            em.matmul(x, w)
+        assert calls == []
+        out = em.matmul(x, w)
+        assert calls[:1] == [1] and blas.threads() == 2
+        assert out.tolist() == [[6.0] * 4] * 8
+    finally:
+        blas.set_threads(before)
