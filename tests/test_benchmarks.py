@@ -198,3 +198,23 @@ def test_missing_data_is_reported(tmp_path: Path) -> None:
 
     assert main(["--data", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
     assert not (tmp_path / "out" / "latest.json").exists()
+
+
+def test_each_round_pads_the_environment_alike_for_every_contender(monkeypatch):
+    """The memory layout varies across rounds (LAYOUT_PADS), never between contenders."""
+    from benchmarks import run as bench_run
+
+    args = bench_run.parse_args(["--tiny"])
+    pads = [bench_run.job(args, "dense", c, 1, "d", r)["layout_pad"]
+            for r in range(3) for c in ("ember", "torch")]
+    assert pads[0] == pads[1] and pads[2] == pads[3] and pads[4] == pads[5]
+    assert len({pads[0], pads[2], pads[4]}) == 3
+    seen = {}
+
+    def fake_run(cmd, stdout, stderr, text, env, cwd, timeout):
+        seen["pad"] = env["EMBER_BENCH_LAYOUT_PAD"]
+        stdout.write(bench_run.MARKER + '{"status": "ok"}\n')
+
+    monkeypatch.setattr(bench_run.subprocess, "run", fake_run)
+    record = bench_run.run_child({"threads": 1, "layout_pad": 1000}, timeout=5)
+    assert record["status"] == "ok" and seen["pad"] == "x" * 1000
