@@ -37,8 +37,9 @@ import os
 import re
 from typing import Any
 
-import numpy
+from ember.backend import numpy_module
 
+numpy = numpy_module()  # NumPy's own BLAS is the one controlled here (host-side by nature)
 _SET_NAMES = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
               "openblas_set_num_threads64_", "openblas_set_num_threads")
 _GET_NAMES = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import matmul as _matmul  # the C function: no Python frame on the hot path
 from typing import Any
 
 from ember.autograd.mode import STATE
@@ -26,10 +27,6 @@ from ember.blas import one_thread_matmul, one_thread_pays
 
 def _t(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else as_tensor(x)
-
-
-def _matmul(a: Any, b: Any) -> Any:
-    return a @ b
 
 
 def _wrap(a: Any) -> Any:
