@@ -168,3 +168,28 @@ def test_bad_axis_errors():
         x.sum(axis=2)
     with pytest.raises(ValueError, match="same axis twice"):
         x.mean(axis=(1, -1))
+
+
+@pytest.mark.parametrize("shape", [(32, 10), (10000, 10), (5, 3, 7), (4, 1), (3, 33), (0, 10),
+                                   (7,), (2, 40, 2)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_kept_equals_numpy_max_with_kept_axis(shape, dtype):
+    from ember.ops.reduction import max_kept
+
+    a = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    if a.size > 2:
+        a.reshape(-1)[1] = np.nan  # a NaN propagates into its row's max, as NumPy's does
+    for axis in range(-a.ndim, a.ndim):
+        if a.shape[axis] == 0:
+            continue
+        got = max_kept(a, axis)
+        want = a.max(axis=axis, keepdims=True)
+        assert got.shape == want.shape and got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_max_kept_reads_a_strided_view_correctly():
+    from ember.ops.reduction import max_kept
+
+    a = np.random.default_rng(1).standard_normal((20, 24))[::2, ::3]  # (10, 8), not contiguous
+    np.testing.assert_array_equal(max_kept(a, -1), a.max(axis=-1, keepdims=True))

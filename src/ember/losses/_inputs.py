@@ -9,6 +9,7 @@ from ember import backend
 from ember.autograd.tensor import Tensor, _new
 from ember.backend import xp_of
 from ember.ops import astype, reshape, to
+from ember.ops.reduction import max_kept
 
 EPSILON = 1e-7  # Keras' backend.epsilon(): the clip for probabilities given as such
 
@@ -88,7 +89,7 @@ def logits_of(y_pred: Any, op: str) -> Tensor | None:
     if op == "sigmoid":
         ref = xp.tanh(z * 0.5) * 0.5 + 0.5
     else:
-        e = xp.exp(z - z.max(axis=-1, keepdims=True))
+        e = xp.exp(z - max_kept(z, -1))
         ref = e / e.sum(axis=-1, keepdims=True)
     return logits if bool(xp.allclose(ref, y_pred.data, rtol=1e-5, atol=1e-7)) else None
 

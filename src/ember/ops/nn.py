@@ -14,13 +14,15 @@ from ember import backend
 from ember.autograd.tensor import Tensor, _new, make
 from ember.backend import xp_of
 from ember.ops.elementwise import _ft
+from ember.ops.reduction import max_kept
 from ember.ops.reduction import sum as _sum
 from ember.ops.shape import check_label_range
 
 
 def _softmax_array(a: Any, axis: int) -> Any:
     xp = xp_of(a)
-    e = xp.exp(a - a.max(axis=axis, keepdims=True))
+    e = a - max_kept(a, axis)
+    xp.exp(e, out=e)
     e /= e.sum(axis=axis, keepdims=True)
     return e
 
@@ -45,7 +47,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 
     x = _ft(x)
     xp = xp_of(x.data)
-    shifted = x.data - x.data.max(axis=axis, keepdims=True)
+    shifted = x.data - max_kept(x.data, axis)
     data = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
     def backward(g: Tensor) -> tuple:
@@ -77,7 +79,7 @@ def softmax_cross_entropy(logits: Any, target: Any, axis: int = -1,
     xp = xp_of(z)
     t = target.data if isinstance(target, Tensor) else xp.asarray(target)
     ax = axis % z.ndim
-    shifted = z - z.max(axis=ax, keepdims=True)
+    shifted = z - max_kept(z, ax)
     e = xp.exp(shifted)
     s = e.sum(axis=ax, keepdims=True)
     logp = shifted - xp.log(s)

@@ -11,8 +11,10 @@ from typing import Any
 
 from ember.autograd.mode import STATE
 from ember.autograd.tensor import Tensor, _new, as_tensor, make
-from ember.backend import xp_of
+from ember.backend import numpy_module, xp_of
 from ember.ops.shape import broadcast_to, reshape
+
+_NP = numpy_module()
 
 
 def _t(x: Any) -> Tensor:
@@ -32,6 +34,25 @@ def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
     if len(set(out)) != len(out):
         raise ValueError(f"axis {axis} names the same axis twice")
     return out
+
+
+_SHORT_LAST_AXIS = 32
+
+
+def max_kept(a: Any, axis: int) -> Any:
+    """``a.max(axis=axis, keepdims=True)`` on an array, for one axis (a softmax's shift).
+
+    NumPy reduces a short last axis slowly, one tiny inner loop per row: (10000, 10) takes
+    0.6 ms, 11x a transposed copy reduced row against row, and (32, 10), the logits of a batch,
+    2.7 us against 1.6. So a last axis of at most 32 entries is transposed first (one copy).
+    """
+    ax = axis % a.ndim
+    n = a.shape[ax]
+    if ax == a.ndim - 1 and a.ndim > 1 and 1 < n <= _SHORT_LAST_AXIS and a.size > n \
+            and type(a) is _NP.ndarray:
+        columns = _NP.ascontiguousarray(a.reshape(-1, n).T)  # (n, rows)
+        return _NP.maximum.reduce(columns, axis=0).reshape(a.shape[:-1] + (1,))
+    return a.max(axis=ax, keepdims=True)
 
 
 def _kept_shape(shape: tuple, axes: tuple) -> tuple:
