@@ -201,13 +201,13 @@ class Layer(InputChecks, Trackable):
             mask = getattr(inputs, "_mask", None)
         if self._call_losses:
             self._call_losses.clear()
-        if training is None:
+        ctx = _CTX
+        if training is None or training is ctx.training:  # e.g. a model's layers, nested
             if flags == 0:
                 out = self.call(inputs, *args, **kwargs)
             else:
-                out = self._invoke(inputs, args, kwargs, _CTX.training, mask, flags)
+                out = self._invoke(inputs, args, kwargs, ctx.training, mask, flags)
         else:
-            ctx = _CTX
             prev = ctx.training
             ctx.training = training
             try:

@@ -67,6 +67,8 @@ def linear(x: Any, kernel: Tensor, bias: Tensor | None = None, relu: bool = Fals
         parents = (x, kernel)
     if relu:
         xp_of(out).maximum(out, 0, out=out)
+    if not STATE.enabled:  # inference: nothing to record (no closure, no node)
+        return _new(out)
 
     def backward(g: Tensor) -> tuple:
         if STATE.enabled:  # create_graph: the same formulas on Tensors, recorded
