@@ -48,6 +48,7 @@ def test_info_reports_version_backend_and_gpu(capsys):
     assert f"ember {em.__version__}" in text
     assert f"numpy {np.__version__}" in text
     assert "BLAS:" in text and "GPU:" in text
+    assert "heap: freed arrays kept for reuse" in text if em.heap.tuned() else "heap: as" in text
 
 
 @pytest.mark.parametrize("kind", ["cnn", "rnn"])

@@ -9,7 +9,7 @@ Example:
     -2.61457
 """
 
-from ember import backend, utils
+from ember import backend, heap, utils
 from ember.autograd import (
     Tensor,
     as_tensor,
@@ -45,6 +45,9 @@ from ember.ops import *  # noqa: F403 - the op namespace is the public API
 from ember.ops import __all__ as _ops_all
 
 __version__ = "0.1.0"
+
+if heap.enabled_by_environment():  # see ember.heap: freed arrays stay for the next step
+    heap.tune()
 
 # Submodules load on first use (`em.layers`, `em.linalg`, ...): `import ember` stays light and
 # optional dependencies are imported only by the parts that need them.

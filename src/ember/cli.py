@@ -94,7 +94,19 @@ def info(args: argparse.Namespace) -> int:
     print(f"BLAS: {_blas_description()}")
     print(f"CPU cores: {os.cpu_count()}")
     print(f"GPU: {_gpu_description()}")
+    print(f"heap: {_heap_description()}")
     return 0
+
+
+def _heap_description() -> str:
+    from ember import heap
+
+    if heap.tuned():
+        return (f"freed arrays kept for reuse (glibc: blocks < {heap.MMAP_THRESHOLD >> 20} MiB "
+                f"from the heap, trimmed beyond {heap.TRIM_THRESHOLD >> 20} MiB free)")
+    if not heap.enabled_by_environment():
+        return "as the C library decides (EMBER_MALLOC_TUNING=0)"
+    return "as the C library decides (not glibc)"
 
 
 def _blas_description() -> str:
