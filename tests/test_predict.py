@@ -110,3 +110,14 @@ def test_layers_see_the_training_flag_of_the_call_that_reaches_them():
     outer = Outer()
     outer(np.ones((1, 2), np.float32), training=True)
     assert outer.inner.flags[-2:] == [False, True]
+
+
+def test_verbose_prints_keras_closing_line_and_zero_prints_nothing(capsys):
+    model, x = _mlp(), _x(n=10)
+    model.predict(x, batch_size=4, verbose=0)
+    assert capsys.readouterr().out == ""
+    model.predict(x, batch_size=4, verbose=1)
+    line = capsys.readouterr().out
+    assert line.startswith("3/3 - ") and line.rstrip().endswith("ms/step")
+    with pytest.raises(ValueError, match="verbose must be"):
+        model.predict(x, verbose=5)

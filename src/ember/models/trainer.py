@@ -370,6 +370,8 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
         xs = da.flatten_structure(_by_name(x, getattr(model, "input_names", None), "x"), "x")
         batches = da.ArrayBatches(xs, None, None, batch_size or 32, False)
     _ensure_built(model, batches)
+    verbose = resolve_verbose(verbose)
+    start = time.perf_counter()
     device = model_device(model)  # once: predict runs no optimizer that could move it
     cbs = CallbackList(list(callbacks or []), model=model, params={"steps": len(batches)})
     cbs.on_predict_begin()
@@ -391,5 +393,9 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
     cbs.on_predict_end()
     if not chunks:
         raise ValueError("predict: got no data")
+    if verbose:  # Keras' closing line, after the loop (no per-batch printing)
+        n = len(chunks)
+        elapsed = time.perf_counter() - start
+        print(f"{n}/{n} - {elapsed:.0f}s - {elapsed / n * 1000:.0f}ms/step")
     outs = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
     return outs[0] if len(outs) == 1 else outs
