@@ -237,7 +237,11 @@ class Model(Layer):
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
                 steps: int | None = None, callbacks: Any = None) -> Any:
-        """The outputs for ``x`` as NumPy arrays, computed in batches without recording."""
+        """The outputs for ``x`` as NumPy arrays, computed in batches without recording.
+
+        ``batch_size`` defaults to 32 (Keras'); ``verbose`` 1 or 2 prints Keras' closing line
+        (batches, seconds, ms per batch), 0 prints nothing; "auto" (the default) prints it too.
+        """
         return _trainer.predict(self, x, batch_size, verbose, steps, callbacks)
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
