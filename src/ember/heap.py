@@ -6,18 +6,19 @@ them before the next step. glibc's malloc gives such a block back to the kernel 
 lies at the top of the heap (the "trim" threshold, 128 KB at first and adjusted as it goes),
 and the next step then page-faults it in again, one fault per 4 KiB page. Whether a given
 block lies at the top depends on every allocation made before it, down to the size of the
-environment variables: with identical code, one epoch of the MNIST convnet took 2.74 to 3.53 s
-(300 steps) depending only on the environment's size.
+environment variables: with identical code, 300 training steps of the MNIST convnet took 2.74
+to 3.53 s depending only on the environment's size.
 
 ``tune()`` sets two glibc parameters once: blocks under 32 MiB come from the heap (glibc's
 own adaptive rule would also end there, but only after it has seen such a block freed), and
-the heap is trimmed only when more than 64 MiB at its top is free. The same epoch then took
+the heap is trimmed only when more than 64 MiB at its top is free. The same 300 steps then took
 2.65 to 3.0 s whatever the environment. The cost: up to 64 MiB of freed memory stays with the
 process instead of going back to the system; the peak itself does not grow.
 
-``import ember`` calls it unless the environment variable ``EMBER_MALLOC_TUNING`` is ``0``.
-It changes nothing on a C library other than glibc (macOS, Windows, musl), and it runs once
-per process.
+``import ember`` calls it unless the environment variable ``EMBER_MALLOC_TUNING`` is ``0``
+(or ``off``, ``false``, ``no``). The settings are process-wide and cannot be taken back: once
+they are set, glibc stops adapting its thresholds. It changes nothing on a C library other than
+glibc (macOS, Windows, musl), and it runs once per process.
 
 Example:
     >>> from ember import heap
