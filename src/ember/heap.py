@@ -29,7 +29,6 @@ Example:
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 
 # glibc's mallopt parameter numbers (malloc.h)
@@ -72,9 +71,8 @@ def _is_glibc() -> bool:
 def _mallopt(param: int, value: int) -> bool:
     if not _is_glibc():
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+    try:  # the running process's own symbols: glibc's mallopt among them (no library search)
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
