@@ -40,6 +40,13 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f}s" if seconds >= 1 else f"{seconds * 1000:.0f}ms"
 
 
+def closing_line(done: int, total: int, elapsed: float, logs: dict | None = None) -> str:
+    """Keras' one-line summary of a finished pass: '313/313 - 1s - 3ms/step - loss: 0.2578'."""
+    line = f"{done}/{total} - {_duration(elapsed)} - {elapsed / max(done, 1) * 1000:.0f}ms/step"
+    text = format_logs(logs)
+    return line + (" - " + text if text else "")
+
+
 class ProgbarLogger(Callback):
     """Prints training progress; ``fit`` adds one automatically unless ``verbose=0``."""
 
@@ -90,10 +97,8 @@ class ProgbarLogger(Callback):
             self._bar.close()
             self._bar = None
         elif self.verbose in (1, 2):
-            line = f"{steps}/{self.params.get('steps') or steps} - {_duration(elapsed)} - " \
-                   f"{elapsed / steps * 1000:.0f}ms/step"
-            text = format_logs(logs)
-            print(line + (" - " + text if text else ""), file=self._out)
+            print(closing_line(steps, self.params.get("steps") or steps, elapsed, logs),
+                  file=self._out)
 
     def on_train_end(self, logs: dict | None = None) -> None:
         if self._bar is not None:

@@ -43,6 +43,8 @@ from ember.layers.tracking import Trackable, flatten_nested
 from ember.serialization import register
 from ember.variable import Variable
 
+_NDARRAY = backend.numpy_module().ndarray
+
 _BASE_KWARGS = ("trainable", "name", "dtype", "input_shape", "batch_input_shape", "input_dim",
                 "activity_regularizer", "batch_size", "autocast")
 
@@ -184,9 +186,10 @@ class Layer(InputChecks, Trackable):
     def __call__(self, inputs: Any, *args: Any, training: Any = None, mask: Any = None,
                  **kwargs: Any) -> Any:
         if not isinstance(inputs, Tensor):
-            hook = _symbolic_hook(inputs)
-            if hook is not None:
-                return hook(self, inputs, *args, training=training, mask=mask, **kwargs)
+            if type(inputs) is not _NDARRAY:  # a NumPy array is never a symbolic input
+                hook = _symbolic_hook(inputs)
+                if hook is not None:
+                    return hook(self, inputs, *args, training=training, mask=mask, **kwargs)
             inputs = self._convert_inputs(inputs)
         first = not self.built
         if first and not self._in_build:
@@ -235,6 +238,9 @@ class Layer(InputChecks, Trackable):
         return self.call(inputs, *args, training=training, mask=mask, **kwargs)
 
     def _convert_inputs(self, inputs: Any) -> Any:
+        dev = self.__dict__.get("_device") or scoped_device()  # `to(...)`'s, else the scope's
+        if type(inputs) is _NDARRAY and inputs.dtype == self._np_dtype and dev is None:
+            return _new(inputs)  # the common case (a NumPy batch) without the checks below
         if isinstance(inputs, (list, tuple)):
             return [self._convert_inputs(x) for x in inputs]
         if isinstance(inputs, dict):
@@ -246,7 +252,6 @@ class Layer(InputChecks, Trackable):
         if arr.dtype.kind == "f" and arr.dtype != self._np_dtype and self._np_dtype.kind == "f":
             arr = arr.astype(self._np_dtype)
         arr = backend.get_array_module(arr).asarray(arr)
-        dev = self.__dict__.get("_device") or scoped_device()  # `to(...)`'s, else the scope's
         return _new(arr if dev is None else backend.to_device(arr, dev))
 
     def _add_activity_losses(self, out: Any) -> None:

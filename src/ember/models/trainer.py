@@ -15,10 +15,10 @@ import numpy as np
 
 from ember import backend
 from ember.autograd.mode import no_grad
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor
 from ember.callbacks.base import CallbackList
 from ember.callbacks.history import History
-from ember.callbacks.progbar import ProgbarLogger, resolve_verbose
+from ember.callbacks.progbar import ProgbarLogger, closing_line, resolve_verbose
 from ember.devices import model_device, move_batch
 from ember.models import data_adapter as da
 from ember.models.compile_utils import LossContainer, MetricsContainer, per_output
@@ -330,35 +330,22 @@ def evaluate(model: Any, x: Any = None, y: Any = None, batch_size: int | None = 
     start = time.perf_counter()
     logs = _run_evaluation(model, trainer, batches, cbs)
     if verbose:
-        from ember.callbacks.progbar import format_logs
-
         n = len(batches) or 1
-        elapsed = time.perf_counter() - start
-        print(f"{n}/{n} - {elapsed:.0f}s - {elapsed / n * 1000:.0f}ms/step - "
-              f"{format_logs(logs)}")
+        print(closing_line(n, n, time.perf_counter() - start, logs))
     if return_dict:
         return logs
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
 
 
-def _predict_inputs(model: Any, batches: Any, device: str) -> Any:
-    """What ``predict`` calls the model with, batch after batch.
-
-    At batch 32 the loop's own Python is a real share of a small model's time, so the common
-    case, one NumPy array already in the model's dtype on the CPU, is lean: its slices are
-    wrapped as Tensors here (what the model's call would do, minus the checks)."""
-    if device == "cpu" and isinstance(batches, da.ArrayBatches) and len(batches.xs) == 1:
+def _predict_inputs(batches: Any, device: str) -> Any:
+    """What ``predict`` calls the model with, batch after batch: for one in-memory array,
+    plain slices (views, no per-batch lists); the model's call wraps them."""
+    if isinstance(batches, da.ArrayBatches) and len(batches.xs) == 1 and device == "cpu":
         x, bs = batches.xs[0], batches.batch_size
-        if type(x) is np.ndarray and x.dtype == getattr(model, "_np_dtype", None):
-            return (_new(x[i:i + bs]) for i in range(0, batches.n, bs))  # views: no copy
-    if device != "cpu":
-        return (_single(move_batch(xb, device)) for xb, _, _ in batches)
-    return (_single(xb) for xb, _, _ in batches)
-
-
-def _single(xb: list) -> Any:
-    return xb[0] if len(xb) == 1 else xb
+        return (x[i:i + bs] for i in range(0, batches.n, bs))
+    moved = (b[0] if device == "cpu" else move_batch(b[0], device) for b in batches)
+    return (xb[0] if len(xb) == 1 else xb for xb in moved)
 
 
 def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "auto",
@@ -379,7 +366,7 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
     on_cpu = device == "cpu"
     chunks: list = []
     with no_grad():
-        for step, xb in enumerate(_predict_inputs(model, batches, device)):
+        for step, xb in enumerate(_predict_inputs(batches, device)):
             if hooks:
                 cbs.on_predict_batch_begin(step)
             out = model(xb, training=False)
@@ -394,8 +381,6 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
     if not chunks:
         raise ValueError("predict: got no data")
     if verbose:  # Keras' closing line, after the loop (no per-batch printing)
-        n = len(chunks)
-        elapsed = time.perf_counter() - start
-        print(f"{n}/{n} - {elapsed:.0f}s - {elapsed / n * 1000:.0f}ms/step")
+        print(closing_line(len(chunks), len(chunks), time.perf_counter() - start))
     outs = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
     return outs[0] if len(outs) == 1 else outs
