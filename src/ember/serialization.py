@@ -4,6 +4,11 @@ Every built-in class registers itself under its class name; a user's own class r
 ``@em.serialization.register_serializable()`` so that a saved model using it loads again.
 Deserializing only ever looks names up in this registry: a saved file cannot run code.
 
+The built-in classes register when their module is imported, and ``import ember`` imports few
+modules (to stay fast). So a lookup that misses first imports every package that owns
+built-ins (``BUILTIN_PACKAGES``), once: a file saved by one process loads in any other after a
+plain ``import ember``, whatever that process has imported so far.
+
 Example:
     >>> import ember as em
     >>> @em.serialization.register_serializable(package="demo")
@@ -21,10 +26,43 @@ Example:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 _REGISTRY: dict[str, Any] = {}
+
+# The packages whose modules register built-in classes and functions (a test checks that
+# importing these registers everything any ember module registers). The two callbacks are
+# listed apart because ember.callbacks loads them on first use.
+BUILTIN_PACKAGES = (
+    "ember.activations", "ember.initializers", "ember.regularizers", "ember.layers",
+    "ember.losses", "ember.metrics", "ember.optimizers", "ember.callbacks",
+    "ember.callbacks.model_checkpoint", "ember.callbacks.backup_and_restore", "ember.models",
+)
+_builtins_loaded = False
+
+
+def load_builtins() -> None:
+    """Import every package that registers built-ins (once; cheap after the first call)."""
+    global _builtins_loaded
+    if _builtins_loaded:
+        return
+    for package in BUILTIN_PACKAGES:
+        importlib.import_module(package)
+    _builtins_loaded = True
+
+
+def registered() -> dict[str, Any]:
+    """A copy of the whole registry (built-ins loaded first): name -> class or function.
+
+    Example:
+        >>> import ember as em
+        >>> em.serialization.registered()["GlorotUniform"].__name__
+        'GlorotUniform'
+    """
+    load_builtins()
+    return dict(_REGISTRY)
 
 
 def register(name: str | None = None) -> Callable:
@@ -76,15 +114,20 @@ def serialize(obj: Any) -> Any:
 
 
 def lookup(name: str) -> Any:
-    """The class or function registered as ``name``; a clear error listing nothing unsafe."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
+    """The class or function registered as ``name``; a clear error listing nothing unsafe.
+
+    A miss loads the built-in packages and looks again (see the module's docstring)."""
+    obj = _REGISTRY.get(name) if isinstance(name, str) else None
+    if obj is None and isinstance(name, str) and not _builtins_loaded:
+        load_builtins()
+        obj = _REGISTRY.get(name)
+    if obj is None:
         raise ValueError(
             f"unknown class or function {name!r}: it is not built into ember and was not "
             "registered (register custom objects with @em.serialization.register_serializable() "
             "before loading)"
-        ) from None
+        )
+    return obj
 
 
 def resolve(identifier: Any, by_name: dict[str, Any], kind: str, example: str,
