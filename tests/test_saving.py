@@ -128,11 +128,11 @@ def test_bad_files_are_refused_and_change_nothing(tmp_path, case):
     elif case == "missing_weight":
         _rewrite(good, bad, arrays=lambda a: {k: v for k, v in a.items()
                                               if not k.startswith("00000/")})
-        msg = "weights"
+        msg = "declares weight 'kernel' of shape"
     elif case == "bad_shape":
         _rewrite(good, bad, arrays=lambda a: {k: (v[:1] if k.startswith("00000/") else v)
                                               for k, v in a.items()})
-        msg = "has shape"
+        msg = "declares weight 'kernel' of shape"
     elif case == "traversal":
         _rewrite(good, bad, extra={"../../evil.py": b"print('pwned')"})
         msg = "unexpected entries"

@@ -19,7 +19,9 @@ class BackupAndRestore(Callback):
     is there, it is loaded and training resumes at the next epoch — so a run killed at any
     point and started again ends with the same weights as an uninterrupted run.
 
-    The backup is deleted when training completes (``delete_checkpoint=True``).
+    The backup is deleted when training completes (``delete_checkpoint=True``). A backup that
+    fails any check (weights, optimizer slots, step count, epoch, random state) is refused with
+    an error naming the file, before the model or its optimizer change.
 
     Example:
         >>> import ember as em
@@ -45,12 +47,14 @@ class BackupAndRestore(Callback):
         if not os.path.exists(self.path):
             return
         from ember.saving import restore_into
+        from ember.saving.config_checks import check_backup
 
-        config = restore_into(self.model, self.path)
-        state = config.get("backup", {})
+        # check_backup runs before the weights change: a bad backup changes nothing at all
+        config = restore_into(self.model, self.path, check_config=check_backup)
+        state = config["backup"]
         if "rng" in state:
             backend.set_rng_state(state["rng"])
-        self.model._resume_epoch = int(state.get("epoch", -1)) + 1
+        self.model._resume_epoch = state["epoch"] + 1
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         from ember.saving import save_model

@@ -36,7 +36,7 @@ from typing import Any
 from ember import backend
 from ember.autograd.tensor import Tensor, _new
 from ember.devices import Device, probe_zeros, scoped_device
-from ember.layers import _config
+from ember.layers import _config, expected_weights
 from ember.layers.input_checks import InputChecks
 from ember.layers.naming import to_snake_case, unique_name
 from ember.layers.tracking import Trackable, flatten_nested
@@ -151,6 +151,7 @@ class Layer(InputChecks, Trackable):
                              f"shape {shape} must be fully known (got None or a negative size)")
         name = name or f"variable_{len(self._own_trainable) + len(self._own_non_trainable)}"
         dt = backend.numpy_module().dtype(dtype or self.dtype)
+        expected_weights.claim(self, name, shape)  # a loader checks the file first
         if initializer is None:
             initializer = "glorot_uniform" if dt.kind == "f" else "zeros"
         v = Variable(initializer, shape=shape, dtype=dt, trainable=trainable and self._trainable,

@@ -97,8 +97,12 @@ class Nadam(Optimizer):
     def _extra_state(self) -> dict:
         return {"u_product": backend.numpy_module().array(self.u_product, dtype="float64")}
 
-    def _set_extra_state(self, state: dict) -> None:
-        self.u_product = float(_scalar(state["u_product"])) if "u_product" in state else 1.0
+    def _read_extra_state(self, state: dict) -> dict:
+        u = float(_scalar(state["u_product"])) if "u_product" in state else 1.0
+        if not 0.0 < u < float("inf"):
+            raise ValueError(f"Nadam.set_state: 'u_product' must be a finite number > 0; got "
+                             f"{u!r}")
+        return {"u_product": u}
 
     def get_config(self) -> dict:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

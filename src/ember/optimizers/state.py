@@ -63,17 +63,31 @@ class OptimizerState:
 
     def set_state(self, state: dict, params: Iterable | None = None) -> None:
         """Load ``get_state()``'s dictionary; ``params`` are the parameters in the order they
-        had when it was saved (default: those already registered here)."""
+        had when it was saved (default: those already registered here). Everything is checked
+        before anything changes: a bad state raises and leaves the optimizer as it was."""
+        self.commit_state(self.prepare_state(state, params))
+
+    def prepare_state(self, state: dict, params: Iterable | None = None) -> dict:
+        """``set_state``'s checks and conversions, changing nothing: what ``commit_state``
+        applies. A loader prepares the optimizer's state before it changes the weights."""
         owner = type(self).__name__
         if params is not None:
-            self._params, self._index, self._slots = [], {}, []
-            self.build(params)
+            plist, index = [], {}
+            for p in params:
+                if not isinstance(p, Tensor):
+                    raise TypeError(f"{owner}.set_state: parameters must be ember Tensors; got "
+                                    f"{type(p).__name__}")
+                if id(p) not in index:
+                    index[id(p)] = len(plist)
+                    plist.append(p)
+        else:
+            plist, index = self._params, self._index
         state = {k: backend.to_numpy(v.data if isinstance(v, Tensor) else v)
                  for k, v in state.items()}
         if "iterations" not in state:
             raise ValueError(f"{owner}.set_state: the state has no 'iterations' entry")
         names = [n for n, _ in self._slot_specs()]
-        loaded: list[dict] = [{} for _ in self._params]
+        loaded: list[dict] = [{} for _ in plist]
         for key, arr in state.items():
             if "/" not in key:
                 continue
@@ -82,10 +96,10 @@ class OptimizerState:
                 raise ValueError(f"{owner}.set_state: unexpected entry {key!r}; this optimizer "
                                  f"keeps the slots {names}")
             i = int(idx)
-            if i >= len(self._params):
+            if i >= len(plist):
                 raise ValueError(f"{owner}.set_state: the state has slots for parameter {i} but "
-                                 f"{len(self._params)} parameters were given")
-            data = self._params[i].data
+                                 f"{len(plist)} parameters were given")
+            data = plist[i].data
             if tuple(arr.shape) != tuple(data.shape):
                 raise ValueError(f"{owner}.set_state: {key!r} has shape {arr.shape}; parameter "
                                  f"{i} has shape {tuple(data.shape)}")
@@ -94,14 +108,30 @@ class OptimizerState:
             missing = [n for n in names if n not in s]
             if s and missing:
                 raise ValueError(f"{owner}.set_state: parameter {i} lacks the slots {missing}")
-        self._slots = [s or None for s in loaded]
-        self.iterations = int(_scalar(state["iterations"]))
+        iterations = _scalar(state["iterations"])
+        if isinstance(iterations, bool) or not float(iterations).is_integer() \
+                or iterations < 0:
+            raise ValueError(f"{owner}.set_state: 'iterations' must be a whole number >= 0; "
+                             f"got {iterations!r}")
+        attrs = {"_params": plist, "_index": index, "_slots": [s or None for s in loaded],
+                 "iterations": int(iterations)}
         if "learning_rate" in state and isinstance(self._learning_rate, float):
-            self._learning_rate = float(_scalar(state["learning_rate"]))
-        self._set_extra_state(state)
+            lr = float(_scalar(state["learning_rate"]))
+            if not lr >= 0.0 or lr == float("inf"):
+                raise ValueError(f"{owner}.set_state: 'learning_rate' must be a finite number "
+                                 f">= 0; got {lr!r}")
+            attrs["_learning_rate"] = lr
+        attrs.update(self._read_extra_state(state))
+        return attrs
+
+    def commit_state(self, prepared: dict) -> None:
+        """Apply what ``prepare_state`` returned (cannot fail)."""
+        for name, value in prepared.items():
+            setattr(self, name, value)
 
     def _extra_state(self) -> dict:
         return {}
 
-    def _set_extra_state(self, state: dict) -> None:
-        pass
+    def _read_extra_state(self, state: dict) -> dict:
+        """The attributes a subclass restores from its ``_extra_state`` entries (checked)."""
+        return {}

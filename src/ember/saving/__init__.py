@@ -3,8 +3,14 @@
 A ``.ember`` file is a zip holding exactly two entries: ``config.json`` (architecture, compile
 configuration, ember version) and ``model.safetensors`` (weights, and the optimizer state when
 included). Loading reads JSON and raw arrays only and looks class names up in ember's registry:
-it never unpickles and never runs code from the file. Writing goes to a temporary file that is
-renamed over the target, so an interrupted save never leaves a half-written file.
+it never unpickles and never runs code from the file.
+
+A file cannot hurt the process that loads it: sizes are checked before anything is allocated
+or inflated (``ember.saving.limits``), the architecture's weight shapes are checked against the
+file's tensor index before any weight is created, and everything (weights, optimizer state,
+step count) is checked before anything in an existing model changes. Writing goes through a
+locked part-file renamed over the target (``ember.atomic_file``), so an interrupted save never
+leaves a half-written file, nor a part-file for long.
 
 Example:
     >>> import ember as em, tempfile, os
@@ -22,53 +28,20 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
-_ALLOWED = {CONFIG_NAME, WEIGHTS_NAME}
+from ember.atomic_file import atomic_write
+from ember.safe_io import FileFormatError
+from ember.saving import limits
+from ember.saving.config_checks import check_model_config
+from ember.saving.reading import CONFIG_NAME, WEIGHTS_NAME, WeightsFile, open_weights_file
+from ember.saving.tensor_file import TensorIndex, write_tensors
 
-
-def _safetensors() -> Any:
-    try:
-        import safetensors.numpy as st
-    except ImportError as exc:  # pragma: no cover - a core dependency
-        raise ImportError("saving needs the safetensors package: pip install safetensors") \
-            from exc
-    return st
-
-
-def atomic_write(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".ember-part", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-
-
-def _file_mode(path: str) -> int:
-    """The replaced file's permissions, or what a new file gets under the current umask."""
-    try:
-        return os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+_OPT = "optimizer/"
 
 
 def weight_arrays(model: Any) -> dict[str, np.ndarray]:
@@ -82,24 +55,48 @@ def weight_arrays(model: Any) -> dict[str, np.ndarray]:
     return out
 
 
-def _assign_weights(model: Any, arrays: dict[str, np.ndarray], source: str) -> None:
-    keys = sorted(k for k in arrays if not k.startswith("optimizer/"))
+def _weight_keys(index: TensorIndex) -> list[str]:
+    return sorted(t.name for t in index.tensors if not t.name.startswith(_OPT))
+
+
+def check_weights(model: Any, index: TensorIndex, source: str) -> list[str]:
+    """The file's weight keys in ``model.weights`` order, after checking their number and
+    shapes against the model (from the index: no data read yet)."""
+    keys = _weight_keys(index)
+    shapes = index.shapes()
     weights = model.weights
     if len(keys) != len(weights):
-        raise ValueError(f"{source}: the file holds {len(keys)} weights but the model has "
-                         f"{len(weights)}; the architecture differs")
+        raise FileFormatError(f"{source}: the file holds {len(keys)} weights but the model has "
+                              f"{len(weights)}; the architecture differs")
     for key, w in zip(keys, weights):
-        arr = arrays[key]
-        if tuple(arr.shape) != tuple(w.shape):
-            raise ValueError(f"{source}: weight '{key.split('/', 1)[1]}' has shape "
-                             f"{tuple(arr.shape)} in the file; the model's "
-                             f"'{getattr(w, 'path', '?')}' has {tuple(w.shape)}")
+        if tuple(shapes[key]) != tuple(w.shape):
+            raise FileFormatError(f"{source}: weight '{key.split('/', 1)[-1]}' has shape "
+                                  f"{tuple(shapes[key])} in the file; the model's "
+                                  f"'{getattr(w, 'path', '?')}' has {tuple(w.shape)}")
+    return keys
+
+
+def _assign_weights(model: Any, keys: list[str], arrays: dict[str, np.ndarray]) -> None:
+    """Copy checked arrays into the weights (cannot fail: shapes were checked)."""
     from ember.backend import get_array_module
 
-    for key, w in zip(keys, weights):  # all checked first: a bad file changes nothing
+    for key, w in zip(keys, model.weights):
         xp = get_array_module(w.data)
         w.data[...] = xp.asarray(arrays[key], dtype=w.data.dtype)
         w._version += 1
+
+
+def _optimizer_state(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k[len(_OPT):]: v for k, v in arrays.items() if k.startswith(_OPT)}
+
+
+def _prepare_optimizer(model: Any, state: dict, source: str) -> dict | None:
+    if not state or model.optimizer is None:
+        return None
+    try:
+        return model.optimizer.prepare_state(state, list(model.trainable_weights))
+    except (TypeError, ValueError) as exc:
+        raise FileFormatError(f"{source}: the optimizer state does not fit: {exc}") from None
 
 
 def _compile_config(model: Any) -> dict | None:
@@ -140,12 +137,12 @@ def save_model(model: Any, filepath: str, include_optimizer: bool = True,
     arrays = weight_arrays(model)
     if include_optimizer and model.optimizer is not None and model.optimizer.iterations:
         for k, v in model.optimizer.get_state().items():
-            arrays[f"optimizer/{k}"] = np.asarray(v, order="C")
+            arrays[f"{_OPT}{k}"] = np.asarray(v, order="C")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
         zf.writestr(CONFIG_NAME, json.dumps(config, indent=1))
-        zf.writestr(WEIGHTS_NAME, _safetensors().save(arrays))
-    atomic_write(filepath, buf.getvalue())
+        zf.writestr(WEIGHTS_NAME, write_tensors(arrays))
+    atomic_write(filepath, buf.getbuffer())
 
 
 def _jsonable(shape: Any) -> Any:
@@ -156,77 +153,88 @@ def _jsonable(shape: Any) -> Any:
     return int(shape)
 
 
-def _read_archive(filepath: str) -> tuple[dict, dict[str, np.ndarray]]:
-    filepath = os.fspath(filepath)
-    if not os.path.exists(filepath):
-        raise FileNotFoundError(f"load: no file at {filepath}")
-    try:
-        with zipfile.ZipFile(filepath) as zf:
-            names = zf.namelist()
-            bad = [n for n in names if n not in _ALLOWED]
-            if bad:
-                raise ValueError(f"load: {filepath} holds unexpected entries {bad[:5]} (an "
-                                 f".ember file holds only {sorted(_ALLOWED)}); refusing it")
-            missing = _ALLOWED - set(names)
-            if missing:
-                raise ValueError(f"load: {filepath} lacks {sorted(missing)}; not a complete "
-                                 ".ember file")
-            config = json.loads(zf.read(CONFIG_NAME).decode("utf-8"))
-            arrays = _safetensors().load(zf.read(WEIGHTS_NAME))
-    except zipfile.BadZipFile as exc:
-        raise ValueError(f"load: {filepath} is not a valid .ember file (truncated or not a "
-                         f"zip: {exc})") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"load: {filepath} has a corrupt config.json ({exc})") from None
-    except Exception as exc:  # safetensors raises its own error type on corrupt data
-        if isinstance(exc, (ValueError, FileNotFoundError)):
-            raise
-        raise ValueError(f"load: {filepath}: corrupt weights ({exc})") from None
-    return config, arrays
-
-
-def restore_into(model: Any, filepath: str) -> dict:
+def restore_into(model: Any, filepath: str,
+                 check_config: Callable[[dict, str], Any] | None = None) -> dict:
     """Load weights and optimizer state from a ``.ember`` file into an existing compiled
-    ``model`` (same architecture); returns the file's config.json (for its extra fields)."""
-    config, arrays = _read_archive(filepath)
-    _assign_weights(model, arrays, f"restore {filepath}")
-    opt_state = {k[len("optimizer/"):]: v for k, v in arrays.items()
-                 if k.startswith("optimizer/")}
-    if opt_state and model.optimizer is not None:
-        model.optimizer.set_state(opt_state, [w for w in model.trainable_weights])
-    return config
+    ``model`` (same architecture); returns the file's config.json (for its extra fields).
+
+    Everything is checked first (``check_config(config, source)`` too, for a caller's own
+    fields): a file that fails any check leaves the model and its optimizer as they were."""
+    filepath = os.fspath(filepath)
+    source = f"restore {filepath}"
+    with open_weights_file(filepath, "restore") as f:
+        if check_config is not None:
+            check_config(f.config, source)
+        keys = check_weights(model, f.index, source)
+        arrays = f.read()
+    prepared = _prepare_optimizer(model, _optimizer_state(arrays), source)
+    _assign_weights(model, keys, arrays)
+    if prepared is not None:
+        model.optimizer.commit_state(prepared)
+    return f.config
+
+
+def _build(f: WeightsFile, custom_objects: dict | None, source: str) -> Any:
+    from ember.layers.expected_weights import expecting
+
+    config = f.config
+    model_cfg = config["model"]
+    cls = deserialize_class(model_cfg["class_name"], custom_objects)
+    shapes = {t.name: t.shape for t in f.index.tensors if not t.name.startswith(_OPT)}
+    try:
+        with expecting(shapes, source):
+            if hasattr(cls, "from_config"):
+                try:
+                    model = cls.from_config(model_cfg.get("config", {}),
+                                            custom_objects=custom_objects)
+                except TypeError as exc:
+                    if "custom_objects" not in str(exc):
+                        raise
+                    model = cls.from_config(model_cfg.get("config", {}))
+            else:  # pragma: no cover - every model class has from_config
+                from ember.serialization import deserialize
+
+                model = deserialize(model_cfg, custom_objects)
+            shape = config.get("build_input_shape")
+            if not model.built and shape is not None:
+                model.build(_shape_tuple(shape))
+    except FileFormatError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        what = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise FileFormatError(f"{source}: config.json describes a model that cannot be "
+                              f"rebuilt ({type(exc).__name__}: {what})") from exc
+    return model
 
 
 def load_model(filepath: str, custom_objects: dict | None = None, compile: bool = True) -> Any:
     """See ``em.models.load_model``."""
-    from ember.serialization import deserialize
-
-    config, arrays = _read_archive(filepath)
-    model_cfg = config.get("model")
-    if not isinstance(model_cfg, dict):
-        raise ValueError(f"load: {filepath} has no model architecture in config.json")
-    cls = deserialize_class(model_cfg["class_name"], custom_objects)
-    if hasattr(cls, "from_config"):
-        try:
-            model = cls.from_config(model_cfg.get("config", {}), custom_objects=custom_objects)
-        except TypeError:
-            model = cls.from_config(model_cfg.get("config", {}))
-    else:  # pragma: no cover - every model class has from_config
-        model = deserialize(model_cfg, custom_objects)
-    shape = config.get("build_input_shape")
-    if not model.built and shape is not None:
-        model.build(_shape_tuple(shape))
-    _assign_weights(model, arrays, f"load {filepath}")
-    comp = config.get("compile")
+    filepath = os.fspath(filepath)
+    source = f"load {filepath}"
+    if filepath.endswith(".safetensors"):
+        raise ValueError(f"{source}: a .safetensors file holds weights only; build the model "
+                         "and call model.load_weights(path), or load an .ember file")
+    with open_weights_file(filepath, "load") as f:
+        check_model_config(f.config, source)
+        model = _build(f, custom_objects, source)
+        keys = check_weights(model, f.index, source)
+        arrays = f.read()
+    _assign_weights(model, keys, arrays)
+    comp = f.config.get("compile")
     if compile and comp:
-        model.compile(optimizer=deserialize(comp["optimizer"], custom_objects),
-                      loss=_deser_tree(comp["loss"], custom_objects),
-                      metrics=_deser_tree(comp["metrics"], custom_objects),
-                      loss_weights=comp.get("loss_weights"))
-        opt_state = {k[len("optimizer/"):]: v for k, v in arrays.items()
-                     if k.startswith("optimizer/")}
-        if opt_state:
-            model.optimizer.set_state(opt_state, [w for w in model.trainable_weights])
+        try:
+            model.compile(optimizer=_deser(comp["optimizer"], custom_objects),
+                          loss=_deser_tree(comp.get("loss"), custom_objects),
+                          metrics=_deser_tree(comp.get("metrics"), custom_objects),
+                          loss_weights=comp.get("loss_weights"))
+        except FileFormatError:
+            raise
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FileFormatError(f"{source}: config.json 'compile' cannot be applied "
+                                  f"({type(exc).__name__}: {exc})") from exc
+        prepared = _prepare_optimizer(model, _optimizer_state(arrays), source)
+        if prepared is not None:
+            model.optimizer.commit_state(prepared)
     return model
 
 
@@ -244,16 +252,18 @@ def deserialize_class(name: str, custom_objects: dict | None) -> Any:
     return lookup(name)
 
 
-def _deser_tree(value: Any, custom_objects: dict | None) -> Any:
+def _deser(value: Any, custom_objects: dict | None) -> Any:
     from ember.serialization import deserialize
 
+    return value if isinstance(value, str) else deserialize(value, custom_objects)
+
+
+def _deser_tree(value: Any, custom_objects: dict | None) -> Any:
     if isinstance(value, list):
         return [_deser_tree(v, custom_objects) for v in value]
     if isinstance(value, dict) and "class_name" not in value:
         return {k: _deser_tree(v, custom_objects) for k, v in value.items()}
-    if isinstance(value, str):
-        return value  # strings resolve through losses.get / metrics.get at compile time
-    return deserialize(value, custom_objects)
+    return _deser(value, custom_objects)  # strings resolve through losses.get / metrics.get
 
 
 def save_weights(model: Any, filepath: str) -> None:
@@ -262,21 +272,19 @@ def save_weights(model: Any, filepath: str) -> None:
     if not filepath.endswith(".safetensors"):
         raise ValueError(f"save_weights: the file name must end in '.weights.safetensors'; "
                          f"got {filepath!r}")
-    atomic_write(filepath, _safetensors().save(weight_arrays(model)))
+    atomic_write(filepath, write_tensors(weight_arrays(model)))
 
 
 def load_weights(model: Any, filepath: str) -> None:
-    """See ``Model.load_weights``: from a ``.weights.safetensors`` or a ``.ember`` file."""
+    """See ``Model.load_weights``: from a ``.weights.safetensors`` or a ``.ember`` file. The
+    file is checked against the model before any weight changes."""
     filepath = os.fspath(filepath)
-    if filepath.endswith(".ember"):
-        _, arrays = _read_archive(filepath)
-    else:
-        if not os.path.exists(filepath):
-            raise FileNotFoundError(f"load_weights: no file at {filepath}")
-        try:
-            with open(filepath, "rb") as f:
-                arrays = _safetensors().load(f.read())
-        except Exception as exc:
-            raise ValueError(f"load_weights: {filepath} is not a valid safetensors file "
-                             f"({exc})") from None
-    _assign_weights(model, arrays, f"load_weights {filepath}")
+    source = f"load_weights {filepath}"
+    with open_weights_file(filepath, "load_weights") as f:
+        keys = check_weights(model, f.index, source)
+        arrays = f.read()
+    _assign_weights(model, keys, arrays)
+
+
+__all__ = ["FileFormatError", "atomic_write", "limits", "load_model", "load_weights",
+           "restore_into", "save_model", "save_weights", "weight_arrays"]
