@@ -179,9 +179,9 @@ def _build(f: WeightsFile, custom_objects: dict | None, source: str) -> Any:
 
     config = f.config
     model_cfg = config["model"]
-    cls = deserialize_class(model_cfg["class_name"], custom_objects)
     shapes = {t.name: t.shape for t in f.index.tensors if not t.name.startswith(_OPT)}
     try:
+        cls = deserialize_class(model_cfg["class_name"], custom_objects)
         with expecting(shapes, source):
             if hasattr(cls, "from_config"):
                 try:

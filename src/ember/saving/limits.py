@@ -6,7 +6,7 @@ session: ``ember.saving.limits.MAX_WEIGHTS_BYTES = 200 << 30``. Every refusal na
 Example:
     >>> from ember.saving import limits
     >>> limits.MAX_CONFIG_BYTES // (1 << 20), limits.MAX_TENSORS
-    (8, 65536)
+    (8, 32768)
 """
 
 # config.json: real models' configs are kilobytes (a 50-layer ResNet's is about 200 KB)
@@ -19,7 +19,7 @@ MAX_WEIGHTS_BYTES = 64 << 30    # the weights entry / .safetensors file, uncompr
 # (float weights barely compress; ember itself stores entries uncompressed)
 MAX_COMPRESSION_RATIO = 100
 MAX_HEADER_BYTES = 8 << 20      # a safetensors header (JSON): ~100 bytes per tensor
-MAX_TENSORS = 65536             # tensors in one weights file (weights and optimizer slots)
+MAX_TENSORS = 32768  # tensors in one weights file (weights and optimizer slots): 30 MB to parse
 MAX_NDIM = 32                   # dimensions of one tensor
 
 __all__ = ["MAX_CONFIG_BYTES", "MAX_JSON_DEPTH", "MAX_ZIP_ENTRIES",

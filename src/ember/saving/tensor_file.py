@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
 import struct
 from dataclasses import dataclass
@@ -95,12 +96,15 @@ def read_index(stream: IO[bytes], total: int, source: str) -> TensorIndex:
         raise FileFormatError(f"{source}: corrupt weights: the header lists more than "
                               f"{limits.MAX_TENSORS} tensors (ember.saving.limits.MAX_TENSORS)")
     where = f"{source} (weights header)"
-    header = parse_json_object(raw.rstrip(b" "), source, "weights header",
-                               limits.MAX_JSON_DEPTH)
+    header = _parse_header(raw, source)
     meta = header.pop("__metadata__", {})
     expect_type(meta, dict, where, "'__metadata__'", "an object of strings")
     tensors = sorted((_spec(name, entry, where) for name, entry in header.items()),
                      key=lambda t: (t.begin, t.end))
+    if raw.count(b'"data_offsets"') != len(tensors):
+        # JSON keeps the last of repeated keys: parse again, slowly, to name the repeat
+        parse_json_object(raw, source, "weights header", limits.MAX_JSON_DEPTH)
+        raise FileFormatError(f"{where}: corrupt weights: a tensor entry repeats a key")
     if len(tensors) > limits.MAX_TENSORS:
         raise FileFormatError(f"{where}: corrupt weights: {len(tensors)} tensors, more than "
                               f"the {limits.MAX_TENSORS} allowed")
@@ -116,6 +120,22 @@ def read_index(stream: IO[bytes], total: int, source: str) -> TensorIndex:
         raise FileFormatError(f"{where}: corrupt weights: the tensors take {pos} bytes but "
                               f"the data section holds {data_bytes}")
     return TensorIndex(source, 8 + n, data_bytes, tuple(tensors))
+
+
+def _parse_header(raw: bytearray, source: str) -> dict:
+    """The header's JSON object, parsed at C speed (no per-object hook: the caller detects
+    repeated names by counting)."""
+    where = f"{source} (weights header)"
+    try:
+        header = json.loads(bytes(raw).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FileFormatError(f"{where}: corrupt weights: not JSON ({exc})") from None
+    except RecursionError:
+        raise FileFormatError(f"{where}: corrupt weights: nests too deeply") from None
+    if not isinstance(header, dict):
+        raise FileFormatError(f"{where}: corrupt weights: expected a JSON object; got "
+                              f"{type(header).__name__}")
+    return header
 
 
 def _spec(name: str, entry: Any, where: str) -> TensorSpec:
