@@ -1,0 +1,290 @@
+"""Loading anywhere: files saved in one process load in a fresh one after a plain
+``import ember`` (or ``from ember.models import load_model``), for a model that uses every
+registered class at least once (found by walking the registry, so a new class is covered, or
+this test names it), with and without compile, through load_model, load_weights,
+ModelCheckpoint and BackupAndRestore."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SAVE = textwrap.dedent('''
+    import inspect, json, os, sys
+    import numpy as np
+    import ember as em
+    from ember import serialization
+
+    out = sys.argv[1]
+    L = em.layers
+    reg = serialization.registered()
+    em.utils.set_random_seed(0)
+
+    def kind(obj):
+        bases = [("model", em.Model), ("layer", L.Layer),
+                 ("initializer", em.initializers.Initializer),
+                 ("regularizer", em.regularizers.Regularizer), ("loss", em.losses.Loss),
+                 ("metric", em.metrics.Metric), ("optimizer", em.optimizers.Optimizer),
+                 ("schedule", em.optimizers.schedules.LearningRateSchedule),
+                 ("callback", em.callbacks.Callback)]
+        if inspect.isclass(obj):
+            return next(k for k, base in bases if issubclass(obj, base))
+        module = obj.__module__
+        return ("activation" if module == "ember.activations" else
+                "loss_function" if module.startswith("ember.losses") else "metric_function")
+
+    kinds = {name: kind(obj) for name, obj in reg.items()}
+    names = lambda k: sorted(n for n, v in kinds.items() if v == k)
+
+    # ---- one functional model with every layer, activation, initializer, regularizer
+    inputs = {"vec": em.Input((4,)), "img": em.Input((8, 8, 3)), "seq": em.Input((6, 4)),
+              "tok": em.Input((6,), dtype="int64")}
+    vec = inputs["vec"]
+    pair = lambda: [L.Dense(3)(vec), L.Dense(3)(vec)]
+    LAYERS = {
+        "Dense": ("vec", lambda: L.Dense(3)), "Activation": ("vec", lambda: L.Activation("tanh")),
+        "Flatten": ("img", L.Flatten), "Reshape": ("vec", lambda: L.Reshape((2, 2))),
+        "Permute": ("seq", lambda: L.Permute((2, 1))), "Dropout": ("vec", lambda: L.Dropout(0.5)),
+        "Embedding": ("tok", lambda: L.Embedding(10, 3)),
+        "BatchNormalization": ("vec", L.BatchNormalization),
+        "LayerNormalization": ("vec", L.LayerNormalization),
+        "Conv1D": ("seq", lambda: L.Conv1D(2, 3)), "Conv2D": ("img", lambda: L.Conv2D(2, 3)),
+        "Conv2DTranspose": ("img", lambda: L.Conv2DTranspose(2, 3)),
+        "Normalization": ("vec", lambda: L.Normalization(mean=0.5, variance=2.0)),
+        "Rescaling": ("img", lambda: L.Rescaling(1 / 255)),
+        "RandomRotation": ("img", lambda: L.RandomRotation(0.1)),
+        "RandomTranslation": ("img", lambda: L.RandomTranslation(0.1, 0.1)),
+        "RandomZoom": ("img", lambda: L.RandomZoom(0.1)),
+        "RandomContrast": ("img", lambda: L.RandomContrast(0.1)),
+        "RandomBrightness": ("img", lambda: L.RandomBrightness(0.1)),
+        "GaussianNoise": ("vec", lambda: L.GaussianNoise(0.1)),
+        "SimpleRNN": ("seq", lambda: L.SimpleRNN(3)), "LSTM": ("seq", lambda: L.LSTM(3)),
+        "GRU": ("seq", lambda: L.GRU(3)),
+        "Bidirectional": ("seq", lambda: L.Bidirectional(L.LSTM(2))),
+    }
+    MERGES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"}
+    NEVER_SAVED = {"Layer", "Lambda", "InputLayer"}  # abstract; holds code; made by Input
+    heads = []
+
+    def head(t):
+        return L.Dense(2)(L.Flatten()(t) if len(t.shape) > 2 else t)
+
+    for name in names("layer"):
+        if name in MERGES:
+            heads.append(head(getattr(L, name)()(pair())))
+        elif name in NEVER_SAVED:
+            continue
+        elif name in LAYERS:
+            where, make = LAYERS[name]
+            heads.append(head(make()(inputs[where])))
+        elif name.endswith(("Pooling1D", "Sampling1D", "Padding1D")):
+            heads.append(head(getattr(L, name)()(inputs["seq"])))
+        elif name.endswith(("Pooling2D", "Sampling2D", "Padding2D")) or name.startswith(
+                "Random"):
+            heads.append(head(getattr(L, name)()(inputs["img"])))
+        else:
+            raise SystemExit(f"no recipe for the layer {name}: add one to LAYERS")
+    for name in names("activation"):
+        heads.append(L.Dense(2, activation=name)(vec))
+    INIT_ARGS = {"Constant": {"value": 0.25}}
+    for name in names("initializer"):
+        heads.append(L.Dense(2, kernel_initializer=reg[name](**INIT_ARGS.get(name, {})))(vec))
+    for name in names("regularizer"):
+        heads.append(L.Dense(2, kernel_regularizer=reg[name]())(vec))
+    heads.append(em.Sequential([L.Dense(3), L.Dense(2)])(vec))
+    main = em.Model(list(inputs.values()),
+                    L.Dense(2, activation="softmax")(L.Concatenate()(heads)))
+    METRIC_ARGS = {"metrics.MeanMetricWrapper": {"fn": em.metrics.accuracy.__wrapped__
+                   if hasattr(em.metrics.accuracy, "__wrapped__") else reg["metrics.accuracy"]}}
+    metrics = [reg[n](**METRIC_ARGS.get(n, {})) for n in names("metric")]
+    metrics += [reg[n] for n in names("metric_function") + names("loss_function")]
+    main.compile(optimizer="adam", loss="categorical_crossentropy", metrics=metrics)
+    rng = np.random.default_rng(0)
+    main_x = [rng.random((2, 4)).astype("float32"), rng.random((2, 8, 8, 3)).astype("float32"),
+              rng.random((2, 6, 4)).astype("float32"), rng.integers(0, 10, (2, 6))]
+    expected = {"main": main.predict(main_x, verbose=0)}
+    main.save(os.path.join(out, "main.ember"))
+    manifest = {"main.ember": {"x": "main", "optimizer": "Adam", "iterations": 0}}
+
+    # ---- small trained models: one per loss, optimizer and schedule
+    x = rng.random((8, 3)).astype("float32")
+    y = (rng.random((8, 2)) > 0.5).astype("float32")
+
+    def small(optimizer, loss, file, **fit):
+        model = em.Sequential([L.Dense(4, activation="relu", input_shape=(3,)),
+                               L.Dense(2, activation="sigmoid")])
+        model.compile(optimizer=optimizer, loss=loss)
+        if fit.pop("train", True):  # (a loss's own targets differ: its files are not trained)
+            model.fit(x, y, epochs=fit.pop("epochs", 1), batch_size=4, verbose=0, **fit)
+        if file:
+            model.save(os.path.join(out, file))
+            expected[file] = model.predict(x, verbose=0)
+            manifest[file] = {"x": "small", "optimizer": type(model.optimizer).__name__,
+                              "iterations": model.optimizer.iterations}
+        return model
+
+    for name in names("loss"):
+        loss = reg[name](em.losses.mean_squared_error) if name == "LossFunctionWrapper" \\
+            else reg[name]()
+        small("sgd", loss, f"loss_{name}.ember", train=False)
+    for name in names("optimizer"):
+        small(reg[name](), "mse", f"optimizer_{name}.ember")
+    SCHEDULE_ARGS = {"ExponentialDecay": (0.1, 10, 0.9), "InverseTimeDecay": (0.1, 10, 0.5),
+                     "PiecewiseConstantDecay": ([5], [0.1, 0.01]),
+                     "PolynomialDecay": (0.1, 10), "CosineDecay": (0.1, 10),
+                     "CosineDecayRestarts": (0.1, 10)}
+    for name in names("schedule"):
+        small(em.optimizers.SGD(learning_rate=reg[name](*SCHEDULE_ARGS[name])), "mse",
+              f"schedule_{name}.ember")
+
+    # ---- files written by the callbacks
+    ckpt = os.path.join(out, "ckpt", "model.ember")
+    wckpt = os.path.join(out, "ckpt", "w.weights.safetensors")
+    backup = os.path.join(out, "backup")
+    trained = small("adam", "binary_crossentropy", None, epochs=2, callbacks=[
+        em.callbacks.ModelCheckpoint(ckpt, monitor="loss"),
+        em.callbacks.ModelCheckpoint(wckpt, monitor="loss", save_weights_only=True),
+        em.callbacks.BackupAndRestore(backup, delete_checkpoint=False)])
+    expected["callbacks"] = trained.predict(x, verbose=0)
+    np.savez(os.path.join(out, "expected.npz"), small_x=x, **{f"x{i}": a for i, a in
+             enumerate(main_x)}, **expected)
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump({"files": manifest, "kinds": kinds, "iterations": trained.optimizer.iterations,
+                   "never_saved": sorted(NEVER_SAVED)}, f)
+''')
+
+LOAD = textwrap.dedent('''
+    import json, os, sys
+    import numpy as np
+    out, style = sys.argv[1], sys.argv[2]
+    if style == "import ember":
+        import ember as em
+        load_model = em.models.load_model
+    else:
+        from ember.models import load_model
+    assert "ember.initializers" not in sys.modules and "ember.optimizers" not in sys.modules
+    manifest = json.load(open(os.path.join(out, "manifest.json")))
+    exp = np.load(os.path.join(out, "expected.npz"))
+    main_x = [exp[f"x{i}"] for i in range(4)]
+    xs = {"main": main_x, "small": exp["small_x"]}
+    checked = []
+    for file, info in manifest["files"].items():
+        path = os.path.join(out, file)
+        x = xs[info["x"]]
+        key = "main" if file == "main.ember" else file
+        for compile in (True, False):
+            model = load_model(path, compile=compile)
+            np.testing.assert_array_equal(model.predict(x, verbose=0), exp[key])
+            if compile:
+                assert type(model.optimizer).__name__ == info["optimizer"], file
+                assert model.optimizer.iterations == info["iterations"], file
+            else:
+                assert model.optimizer is None, file
+            checked.append(f"{file}:{compile}")
+    ckpt = os.path.join(out, "ckpt", "model.ember")
+    model = load_model(ckpt)
+    np.testing.assert_array_equal(model.predict(xs["small"], verbose=0), exp["callbacks"])
+    assert model.optimizer.iterations == manifest["iterations"]
+    fresh = load_model(os.path.join(out, "loss_Huber.ember"), compile=False)
+    fresh.load_weights(os.path.join(out, "ckpt", "w.weights.safetensors"))
+    np.testing.assert_array_equal(fresh.predict(xs["small"], verbose=0), exp["callbacks"])
+    fresh.load_weights(ckpt)
+    np.testing.assert_array_equal(fresh.predict(xs["small"], verbose=0), exp["callbacks"])
+    import ember as em
+    resumed = load_model(os.path.join(out, "optimizer_Adam.ember"))
+    cb = em.callbacks.BackupAndRestore(os.path.join(out, "backup"))
+    cb.set_model(resumed)
+    cb.on_train_begin()
+    np.testing.assert_array_equal(resumed.predict(xs["small"], verbose=0), exp["callbacks"])
+    assert resumed.optimizer.iterations == manifest["iterations"] and resumed._resume_epoch == 2
+    # every registered name resolves here too (callbacks included: they are never in a file)
+    from ember import serialization
+    for name in manifest["kinds"]:
+        assert serialization.lookup(name) is not None
+    print(json.dumps({"checked": len(checked) + 4}))
+''')
+
+
+def _run(code, *args):
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("fresh"))
+    _run(SAVE, out)
+    return out
+
+
+def _names_in(value, found):
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            found.add(item)
+
+
+def test_every_registered_class_is_in_a_saved_file(saved):
+    import zipfile
+
+    manifest = json.load(open(os.path.join(saved, "manifest.json")))
+    found: set = set()
+    for root, _, files in os.walk(saved):
+        for file in files:
+            if file.endswith(".ember"):
+                with zipfile.ZipFile(os.path.join(root, file)) as zf:
+                    _names_in(json.loads(zf.read("config.json")), found)
+    kinds = manifest["kinds"]
+    exempt = {n for n, k in kinds.items() if k == "callback"} | {"Layer", "Lambda"}
+    missing = sorted(n for n in kinds if n not in found and n not in exempt)
+    assert missing == [], f"registered but in no saved file: {missing}"
+    assert {"GlorotUniform", "Adam", "Dense", "relu", "Sequential", "Model", "InputLayer",
+            "metrics.AUC", "ExponentialDecay", "L1L2", "Huber"} <= found
+
+
+def test_lambda_is_never_saved():
+    import ember as em
+
+    model = em.Sequential([em.layers.Lambda(lambda t: t * 2, input_shape=(2,))])
+    with pytest.raises(NotImplementedError, match="Lambda"):
+        model.save(os.devnull + ".ember")
+
+
+@pytest.mark.parametrize("style", ["import ember", "from ember.models import load_model"])
+def test_files_load_in_a_fresh_process(saved, style):
+    result = json.loads(_run(LOAD, saved, style).strip().splitlines()[-1])
+    files = json.load(open(os.path.join(saved, "manifest.json")))["files"]
+    assert result["checked"] == 2 * len(files) + 4
+
+
+COVERAGE = textwrap.dedent('''
+    import importlib, json, pkgutil, sys
+    import ember
+    from ember import serialization
+    if sys.argv[1] == "all":  # import every ember module that imports here
+        for mod in pkgutil.walk_packages(ember.__path__, "ember."):
+            try:
+                importlib.import_module(mod.name)
+            except Exception:
+                pass
+        print(json.dumps(sorted(serialization._REGISTRY)))
+    else:
+        print(json.dumps(sorted(serialization.registered())))
+''')
+
+
+def test_load_builtins_registers_what_every_module_registers():
+    everything = json.loads(_run(COVERAGE, "all").strip().splitlines()[-1])
+    lazy = json.loads(_run(COVERAGE, "lazy").strip().splitlines()[-1])
+    assert sorted(set(everything) - set(lazy)) == []
+    assert len(lazy) > 150
