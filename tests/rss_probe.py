@@ -2,10 +2,10 @@
 and load), load each PATH and print one JSON list: per file the seconds the load took, the
 increase of peak RSS over the RSS just before it (MB), and the error it raised.
 
-HOW is load_model, load_weights (into a Dense(2) on 3 features) or restore (BackupAndRestore's
-restore_into). The peak is the process's own high-water mark (VmHWM), reset before each file
-through /proc/self/clear_refs; ru_maxrss would also count the parent's peak, which Linux carries
-over fork and exec.
+HOW is load_model, load_weights (into a Dense(2) on 3 features), idx (an idx3 file) or
+restore (BackupAndRestore's restore_into). The peak is the process's own high-water mark
+(VmHWM), reset before each file through /proc/self/clear_refs; ru_maxrss would also count the
+parent's peak, which Linux carries over fork and exec.
 """
 
 import json
@@ -52,6 +52,10 @@ def main(cases):
                 em.models.load_model(path)
             elif how == "load_weights":
                 model.load_weights(path)
+            elif how == "idx":
+                from ember.datasets._idx import load_idx
+
+                load_idx(path, 3, "sha256")
             else:
                 restore_into(model, path)
         except Exception as exc:  # noqa: BLE001 - reported to the parent

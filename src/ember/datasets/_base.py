@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from ember.datasets._download import DownloadError, data_home, fetch
-from ember.datasets._idx import digest, parse_idx, read_bytes
+from ember.datasets._idx import load_idx
+from ember.safe_io import FileFormatError
 
 # (file name without ".gz", number of dimensions), in the order load_data returns them.
 FILES = (
@@ -60,7 +61,8 @@ def load(spec: IdxDataset, path: str | os.PathLike | None,
         dest = cache / f"{name}.gz"
         try:
             fetch(dest.name, mirrors, dest,
-                  check=lambda tmp, url, name=name: _verify(spec, name, url, read_bytes(tmp)))
+                  check=lambda tmp, url, name=name: _verify(spec, name, url,
+                                                            _read(spec, tmp, name)[1]))
         except DownloadError as e:
             looked.append(_describe(cache, found))
             raise DownloadError(_advice(spec, looked, cache, str(e))) from None
@@ -90,6 +92,10 @@ def _find(folder: Path, name: str) -> Path | None:
     for candidate in (folder / f"{name}.gz", folder / name):
         if candidate.is_file():
             return candidate
+        if candidate.exists():  # a FIFO would hang a reader, a folder is not data
+            raise FileFormatError(f"{candidate}: not a regular file (a "
+                                  f"{'directory' if candidate.is_dir() else 'special file'}); "
+                                  "expected the idx data file")
     return None
 
 
@@ -114,11 +120,15 @@ def _advice(spec: IdxDataset, looked: list[str], cache: Path, failures: str) -> 
     ])
 
 
-def _verify(spec: IdxDataset, name: str, source: Path | str,
-            data: tuple[bytes, bytes]) -> None:
-    """Raise ValueError naming ``source`` unless its digest is the published one."""
-    raw, content = data
-    got = digest(raw if spec.hash_of_gzip else content, spec.algorithm)
+def _read(spec: IdxDataset, path: Path, name: str,
+          verify: bool = True) -> tuple[np.ndarray, str | None]:
+    """The file's array and (when verifying) its digest, computed while it is inflated."""
+    ndim = dict(FILES)[name]
+    return load_idx(path, ndim, spec.algorithm if verify else None, spec.hash_of_gzip)
+
+
+def _verify(spec: IdxDataset, name: str, source: Path | str, got: str) -> None:
+    """Raise ValueError naming ``source`` unless its digest ``got`` is the published one."""
     want = spec.hashes[name]
     if got != want:
         what = "the .gz file" if spec.hash_of_gzip else "the uncompressed content"
@@ -130,11 +140,11 @@ def _verify(spec: IdxDataset, name: str, source: Path | str,
 
 def _assemble(spec: IdxDataset, paths: list[Path], verify: bool) -> tuple[Split, Split]:
     arrays = []
-    for (name, ndim), path in zip(FILES, paths):
-        data = read_bytes(path)
+    for (name, _), path in zip(FILES, paths):
+        array, got = _read(spec, path, name, verify)
         if verify:
-            _verify(spec, name, path, data)
-        arrays.append(parse_idx(data[1], path, ndim))
+            _verify(spec, name, path, got)
+        arrays.append(array)
     for i in (0, 2):
         _check_pair(spec, arrays[i], arrays[i + 1], paths[i], paths[i + 1])
     x_train, y_train, x_test, y_test = arrays

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import socket
 import sys
 import tempfile
@@ -15,10 +14,15 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from http.client import HTTPException
 from pathlib import Path
+from typing import Any
 
 # Seconds allowed to each blocking network step (name lookup, connect, each read) per mirror:
 # long enough for a slow link, short enough that a machine without internet fails at once.
 TIMEOUT = 5.0
+# The most one download may bring (the largest MNIST-style file is Fashion's 26 MB): checked
+# against Content-Length before and byte by byte while streaming, so a mirror gone wrong cannot
+# fill the disk.
+MAX_DOWNLOAD_BYTES = 128 << 20
 
 
 class DownloadError(OSError):
@@ -61,14 +65,31 @@ def _download(url: str, dest: Path, check: Callable[[Path, str], None],
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
             print(f"Downloading {url}", file=sys.stderr)
-            shutil.copyfileobj(resp, out, 1 << 20)
-        check(Path(tmp), url)
+            _copy_capped(resp, out, url)
+        check(Path(tmp), url)  # streams the file: digest while inflating, caps first
         os.chmod(tmp, 0o644)  # mkstemp makes it private; a cache file is ordinary data
         os.replace(tmp, dest)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _copy_capped(resp: Any, out: Any, url: str) -> None:
+    declared = resp.headers.get("Content-Length") if hasattr(resp, "headers") else None
+    if declared is not None and declared.isdigit() and int(declared) > MAX_DOWNLOAD_BYTES:
+        raise ValueError(f"{url}: the server announces {int(declared)} bytes, more than the "
+                         f"{MAX_DOWNLOAD_BYTES} a data-set file may have")
+    got = 0
+    while True:
+        chunk = resp.read(1 << 20)
+        if not chunk:
+            return
+        got += len(chunk)
+        if got > MAX_DOWNLOAD_BYTES:
+            raise ValueError(f"{url}: the download passed {MAX_DOWNLOAD_BYTES} bytes, more than "
+                             "a data-set file may have; stopped")
+        out.write(chunk)
 
 
 def _resolve(url: str, timeout: float) -> None:
