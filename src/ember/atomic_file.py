@@ -86,7 +86,10 @@ def _create_part(path: str) -> tuple[int, str]:
         fd = os.open(part, flags, 0o666)  # the kernel applies the umask
         if fcntl is None:
             return fd, part
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks: cleaners cannot lock it either
+            return fd, part
         try:  # a cleaner may have taken it between the open and the lock: start again
             if os.stat(part, follow_symlinks=False).st_ino == os.fstat(fd).st_ino:
                 return fd, part
