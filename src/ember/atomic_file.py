@@ -24,7 +24,8 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import IO
 
 try:
     import fcntl
@@ -108,21 +109,25 @@ def _fsync_folder(folder: str) -> None:
         os.close(fd)
 
 
-def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
-    """Replace ``path`` with ``data`` (bytes, or an iterable of byte chunks) atomically."""
+@contextlib.contextmanager
+def replacing(path: str | os.PathLike, mode: int | None = None) -> Iterator[tuple[IO, str]]:
+    """``with replacing(path) as (file, part):`` write ``file`` (the locked part-file, whose
+    name is ``part``); when the block ends without an error the part-file is fsynced, renamed
+    over ``path`` and the folder fsynced; on an error it is removed and ``path`` is untouched.
+    ``mode`` sets the permissions (default: a replaced file's, or the umask's for a new one)."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     remove_stale_parts(path)
-    try:
-        mode = os.stat(path).st_mode & 0o777
-    except FileNotFoundError:
-        mode = None
+    if mode is None:
+        try:
+            mode = os.stat(path).st_mode & 0o777
+        except FileNotFoundError:
+            pass
     fd, part = _create_part(path)
     try:
         with os.fdopen(fd, "wb") as f:
-            for chunk in [data] if isinstance(data, (bytes, bytearray, memoryview)) else data:
-                f.write(chunk)
+            yield f, part
             f.flush()
             os.fsync(f.fileno())
             if mode is not None and hasattr(os, "fchmod"):
@@ -134,3 +139,10 @@ def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None
         with contextlib.suppress(OSError):
             os.unlink(part)
         raise
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
+    """Replace ``path`` with ``data`` (bytes, or an iterable of byte chunks) atomically."""
+    with replacing(path) as (f, _):
+        for chunk in [data] if isinstance(data, (bytes, bytearray, memoryview)) else data:
+            f.write(chunk)

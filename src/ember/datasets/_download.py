@@ -3,11 +3,9 @@ atomic writes (a temporary file renamed into place), so a cache never holds half
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import sys
-import tempfile
 import threading
 import urllib.parse
 import urllib.request
@@ -15,6 +13,8 @@ from collections.abc import Callable, Sequence
 from http.client import HTTPException
 from pathlib import Path
 from typing import Any
+
+from ember.atomic_file import replacing
 
 # Seconds allowed to each blocking network step (name lookup, connect, each read) per mirror:
 # long enough for a slow link, short enough that a machine without internet fails at once.
@@ -61,18 +61,14 @@ def fetch(filename: str, mirrors: Sequence[str], dest: Path,
 def _download(url: str, dest: Path, check: Callable[[Path, str], None],
               timeout: float) -> None:
     _resolve(url, timeout)
-    fd, tmp = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-            print(f"Downloading {url}", file=sys.stderr)
-            _copy_capped(resp, out, url)
-        check(Path(tmp), url)  # streams the file: digest while inflating, caps first
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a cache file is ordinary data
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    # a locked part-file beside dest, renamed over it only once check passes; a killed
+    # download's part-file is removed by the next one (see ember.atomic_file)
+    with replacing(dest, mode=0o644) as (out, part), \
+            urllib.request.urlopen(url, timeout=timeout) as resp:
+        print(f"Downloading {url}", file=sys.stderr)
+        _copy_capped(resp, out, url)
+        out.flush()
+        check(Path(part), url)  # streams the file: digest while inflating, caps first
 
 
 def _copy_capped(resp: Any, out: Any, url: str) -> None:
