@@ -117,3 +117,14 @@ CRAFTED = {"zip_bomb": zip_bomb, "zip_bomb_lying_header":
            "deep_config": deep_config}
 CRAFTED["tensors_at_cap"] = lambda p: million_tensors(p, count=32768)
 CRAFTED["tensors_over_cap"] = lambda p: million_tensors(p, count=100_000)
+
+
+def config_at_cap(path):
+    """A config.json just under the size cap, all numbers: the costliest JSON to parse."""
+    from ember.saving import limits
+
+    n = limits.MAX_CONFIG_BYTES // 4 - 100
+    return ember_file(path, config=b'{"model": [' + b"1e0," * (n - 1) + b"1e0]}")
+
+
+CRAFTED["config_at_cap"] = config_at_cap

@@ -50,7 +50,7 @@ def test_crafted_files_fail_fast_in_little_memory(tmp_path):
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     results = json.loads(proc.stdout)
-    assert len(results) == len(H.CRAFTED) == 8
+    assert len(results) == len(H.CRAFTED) == 9
     for r in results:
         name = os.path.basename(r["path"])
         assert r["error"] is not None and r["error"][0] == "FileFormatError", (name, r)
@@ -66,6 +66,7 @@ def test_crafted_files_fail_fast_in_little_memory(tmp_path):
     assert "MAX_HEADER_BYTES" in messages["million_tensors_safetensors"]
     assert "more than 32768 tensors" in messages["tensors_over_cap"]
     assert "'config.json' nests deeper than 100" in messages["deep_config"]
+    assert "'model' must be an object" in messages["config_at_cap"]
 
 
 # ---------------------------------------------------------------- archive structure

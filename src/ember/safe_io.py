@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import reprlib
 import stat
 from typing import IO, Any
 
@@ -141,14 +142,15 @@ def _no_duplicates(source: str, entry: str) -> Any:
 
 def json_depth(value: Any) -> int:
     """How deeply lists and dicts nest in ``value`` (0 for a scalar), without recursion."""
+    if not isinstance(value, (dict, list)):
+        return 0
     depth, stack = 0, [(value, 1)]
-    while stack:
+    while stack:  # only containers are pushed: a list of a million numbers costs nothing
         item, level = stack.pop()
-        children = item.values() if isinstance(item, dict) else item \
-            if isinstance(item, list) else None
-        if children is not None:
-            depth = max(depth, level)
-            stack.extend((child, level + 1) for child in children)
+        depth = max(depth, level)
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, (dict, list)):
+                stack.append((child, level + 1))
     return depth
 
 
@@ -191,8 +193,7 @@ def expect_type(value: Any, types: type | tuple, source: str, where: str,
     ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in (
         types if isinstance(types, tuple) else (types,)))
     if not ok:
-        shown = repr(value)
-        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        shown = reprlib.repr(value)  # bounded: a huge list is not printed whole
         raise FileFormatError(f"{source}: {where} must be {what}; got {_json_type(value)} "
                               f"{shown}")
     return value

@@ -6,11 +6,12 @@ session: ``ember.saving.limits.MAX_WEIGHTS_BYTES = 200 << 30``. Every refusal na
 Example:
     >>> from ember.saving import limits
     >>> limits.MAX_CONFIG_BYTES // (1 << 20), limits.MAX_TENSORS
-    (8, 32768)
+    (3, 32768)
 """
 
-# config.json: real models' configs are kilobytes (a 50-layer ResNet's is about 200 KB)
-MAX_CONFIG_BYTES = 8 << 20
+# config.json: real models' configs are kilobytes (a 50-layer ResNet's is about 200 KB); JSON
+# parsed into Python objects takes up to ~10x its size
+MAX_CONFIG_BYTES = 3 << 20  # ~4,700 Dense layers; parsed, at most ~40 MB
 MAX_JSON_DEPTH = 100            # nesting of lists and objects in config.json and headers
 MAX_ZIP_ENTRIES = 16            # an .ember file holds 2; a few more get a clear "unexpected"
 MAX_CENTRAL_DIRECTORY_BYTES = 1 << 20
