@@ -285,3 +285,30 @@ def test_a_valid_file_with_a_larger_model_still_loads(tmp_path):
     same = em.models.load_model(path)
     np.testing.assert_array_equal(same.predict(x, verbose=0), model.predict(x, verbose=0))
     assert same.optimizer.iterations == model.optimizer.iterations
+
+
+@em.serialization.register_serializable(package="hostile_tests")
+class Twice(em.layers.Layer):  # no weights, no compute_output_shape: built by probing
+    def call(self, x):
+        return x * 2
+
+
+def test_a_crafted_input_shape_cannot_make_probing_allocate(tmp_path):
+    import time
+
+    config = {"model": {"class_name": "Sequential", "config": {
+        "name": "s", "input_shape": [None, 5000, 5000],
+        "layers": [{"class_name": "hostile_tests>Twice", "config": {"name": "twice"}}]}},
+        "build_input_shape": [None, 5000, 5000]}
+    path = H.ember_file(str(tmp_path / "probe.ember"), config=config,
+                        weights=H.safetensors_bytes({}))
+    start = time.perf_counter()
+    with pytest.raises(FileFormatError, match=r"building Twice 'twice' would run it on zeros "
+                                              r"of shape \(None, 5000, 5000\)") as info:
+        em.models.load_model(path)
+    assert path in str(info.value) and time.perf_counter() - start < 1.0
+    small = dict(config, build_input_shape=[None, 3])
+    small["model"]["config"]["input_shape"] = [None, 3]
+    model = em.models.load_model(H.ember_file(str(tmp_path / "ok.ember"), config=small,
+                                              weights=H.safetensors_bytes({})))
+    assert model.predict(np.ones((1, 3), np.float32), verbose=0).tolist() == [[2.0, 2.0, 2.0]]

@@ -201,5 +201,8 @@ def _hint(message: str) -> str:
 def probe_zeros(shape: Any, dtype: Any, owner: Any) -> Any:
     """Zeros of ``shape`` (unknown axes, None, taken as 1) on ``owner``'s device: the batch
     that shape inference and ``Model.build`` run through a layer or model."""
+    from ember.safe_io import check_probe
+
+    check_probe(shape, owner)  # a loader caps what a crafted input shape may cost
     xp = backend.module_for(model_device(owner))
     return xp.zeros(tuple(1 if d is None else d for d in shape), dtype=dtype)

@@ -23,10 +23,14 @@ got a list
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
+import math
 import os
 import reprlib
 import stat
+from collections.abc import Iterator
 from typing import IO, Any
 
 CHUNK = 1 << 20  # bytes read at a time: a bounded read never asks for more than this
@@ -197,3 +201,33 @@ def expect_type(value: Any, types: type | tuple, source: str, where: str,
         raise FileFormatError(f"{source}: {where} must be {what}; got {_json_type(value)} "
                               f"{shown}")
     return value
+
+
+# While a model is rebuilt from a file, the zeros a layer is probed with (to infer shapes, for
+# layers without compute_output_shape) are capped too: a crafted input shape would otherwise
+# allocate gigabytes without declaring a single weight.
+_PROBE_LIMIT: contextvars.ContextVar[tuple[int, str] | None] = contextvars.ContextVar(
+    "ember_probe_limit", default=None)
+
+
+@contextlib.contextmanager
+def limiting_probes(max_elements: int, source: str) -> Iterator[None]:
+    """Within the block, ``check_probe`` refuses probes of more than ``max_elements``."""
+    token = _PROBE_LIMIT.set((max_elements, source))
+    try:
+        yield
+    finally:
+        _PROBE_LIMIT.reset(token)
+
+
+def check_probe(shape: tuple, owner: Any) -> None:
+    """Raise FileFormatError if a loader's limit is active and ``shape`` exceeds it."""
+    limit = _PROBE_LIMIT.get()
+    if limit is None:
+        return
+    n = math.prod(1 if d is None else int(d) for d in shape)
+    if n > limit[0]:
+        raise FileFormatError(
+            f"{limit[1]}: building {type(owner).__name__} '{getattr(owner, 'name', '?')}' "
+            f"would run it on zeros of shape {tuple(shape)} ({n} values), more than the "
+            f"{limit[0]} allowed while loading (ember.saving.limits.MAX_PROBE_ELEMENTS)")

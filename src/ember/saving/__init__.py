@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from ember.atomic_file import atomic_write
-from ember.safe_io import FileFormatError
+from ember.safe_io import FileFormatError, limiting_probes
 from ember.saving import limits
 from ember.saving.config_checks import check_model_config
 from ember.saving.reading import CONFIG_NAME, WEIGHTS_NAME, WeightsFile, open_weights_file
@@ -182,7 +182,7 @@ def _build(f: WeightsFile, custom_objects: dict | None, source: str) -> Any:
     shapes = {t.name: t.shape for t in f.index.tensors if not t.name.startswith(_OPT)}
     try:
         cls = deserialize_class(model_cfg["class_name"], custom_objects)
-        with expecting(shapes, source):
+        with expecting(shapes, source), limiting_probes(limits.MAX_PROBE_ELEMENTS, source):
             if hasattr(cls, "from_config"):
                 try:
                     model = cls.from_config(model_cfg.get("config", {}),

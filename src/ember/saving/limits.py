@@ -22,7 +22,10 @@ MAX_COMPRESSION_RATIO = 100
 MAX_HEADER_BYTES = 8 << 20      # a safetensors header (JSON): ~100 bytes per tensor
 MAX_TENSORS = 32768  # tensors in one weights file (weights and optimizer slots): 30 MB to parse
 MAX_NDIM = 32                   # dimensions of one tensor
+# Values in the zeros a layer without compute_output_shape is probed with while a model is
+# rebuilt (32 MB of float32; a 16-frame 224x224 video clip is 2.4 M)
+MAX_PROBE_ELEMENTS = 1 << 23
 
 __all__ = ["MAX_CONFIG_BYTES", "MAX_JSON_DEPTH", "MAX_ZIP_ENTRIES",
            "MAX_CENTRAL_DIRECTORY_BYTES", "MAX_WEIGHTS_BYTES", "MAX_COMPRESSION_RATIO",
-           "MAX_HEADER_BYTES", "MAX_TENSORS", "MAX_NDIM"]
+           "MAX_HEADER_BYTES", "MAX_TENSORS", "MAX_NDIM", "MAX_PROBE_ELEMENTS"]
