@@ -40,6 +40,7 @@ from ember.saving import limits
 
 _DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
            "I8": "i1", "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1", "BOOL": "?"}
+_ITEMSIZE = {name: np.dtype(code).itemsize for name, code in _DTYPES.items()}
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,21 @@ def _parse_header(raw: bytearray, source: str) -> dict:
 
 
 def _spec(name: str, entry: Any, where: str) -> TensorSpec:
+    """One header entry, checked: a fast path for well-formed entries (a header at the tensor
+    cap parses in a fraction of a second), the checked path for anything else."""
+    if type(entry) is dict:
+        dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
+        if (type(dtype) is str and dtype in _DTYPES and type(shape) is list
+                and len(shape) <= limits.MAX_NDIM and type(offsets) is list and len(offsets) == 2
+                and {type(d) for d in shape} <= {int} and min(shape, default=0) >= 0
+                and type(offsets[0]) is int and type(offsets[1]) is int
+                and 0 <= offsets[0] <= offsets[1]):
+            return _sized(name, dtype, shape, offsets, where)
+    return _spec_checked(name, entry, where)
+
+
+def _spec_checked(name: str, entry: Any, where: str) -> TensorSpec:
+    """``_spec`` with a precise message for whatever is wrong (the slow path)."""
     label = f"tensor {name!r}"
     expect_type(entry, dict, where, label, "an object with dtype, shape and data_offsets")
     missing = [k for k in ("dtype", "shape", "data_offsets") if k not in entry]
@@ -159,13 +175,16 @@ def _spec(name: str, entry: Any, where: str) -> TensorSpec:
                                     for o in offsets) or offsets[0] > offsets[1]:
         raise FileFormatError(f"{where}: corrupt weights: {label} has data_offsets {offsets}; "
                               "expected [begin, end] with 0 <= begin <= end")
-    np_dtype = _DTYPES[dtype]
-    nbytes = math.prod(shape) * np.dtype(np_dtype).itemsize
+    return _sized(name, dtype, shape, offsets, where)
+
+
+def _sized(name: str, dtype: str, shape: list, offsets: list, where: str) -> TensorSpec:
+    nbytes = math.prod(shape) * _ITEMSIZE[dtype]
     if offsets[1] - offsets[0] != nbytes:
-        raise FileFormatError(f"{where}: corrupt weights: {label} of shape {tuple(shape)} and "
-                              f"dtype {dtype} needs {nbytes} bytes; its offsets span "
-                              f"{offsets[1] - offsets[0]}")
-    return TensorSpec(name, np_dtype, tuple(shape), offsets[0], offsets[1])
+        raise FileFormatError(f"{where}: corrupt weights: tensor {name!r} of shape "
+                              f"{tuple(shape)} and dtype {dtype} needs {nbytes} bytes; its "
+                              f"offsets span {offsets[1] - offsets[0]}")
+    return TensorSpec(name, _DTYPES[dtype], tuple(shape), offsets[0], offsets[1])
 
 
 def read_data(stream: IO[bytes], index: TensorIndex,
