@@ -52,11 +52,33 @@ def flatten(x: Any, start_axis: int = 0) -> Tensor:
     return reshape(x, x.shape[:start_axis] + (-1,))
 
 
-def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
-    """Permute the axes (reverse them when ``axes`` is None), as ``numpy.transpose``."""
+def transpose(x: Any, axes: Sequence[int] | int | None = None, axis2: int | None = None, *,
+              dim0: int | None = None, dim1: int | None = None) -> Tensor:
+    """Permute the axes, as ``numpy.transpose``, or swap two of them, as ``torch.transpose``.
+
+    ``transpose(x)`` reverses the axes; ``transpose(x, (2, 0, 1))`` permutes them (NumPy);
+    ``transpose(x, 0, 1)`` or ``transpose(x, dim0=0, dim1=1)`` swaps two axes (PyTorch). The
+    method follows the same rule: ``t.transpose(0, 1)`` swaps (on a 2-D tensor too, where
+    NumPy would read the identity permutation), ``t.transpose(2, 0, 1)`` with every axis
+    named permutes.
+
+    Example:
+        >>> import ember as em
+        >>> em.zeros(2, 3, 4).transpose(0, 2).shape
+        (4, 3, 2)
+    """
     x = _t(x)
+    if dim0 is not None or dim1 is not None:
+        if dim0 is None or dim1 is None or axes is not None:
+            raise ValueError("transpose: give both dim0 and dim1 (and no axes)")
+        return swapaxes(x, dim0, dim1)
+    if axis2 is not None:
+        return swapaxes(x, axes, axis2)
     if axes is None:
         axes = tuple(range(x.ndim - 1, -1, -1))
+    elif isinstance(axes, int):
+        raise ValueError(f"transpose: one axis ({axes}) given; pass two axes to swap, or a "
+                         f"permutation of all {x.ndim}")
     axes = tuple(a % x.ndim for a in axes) if x.ndim else ()
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of 0..{x.ndim - 1}")
@@ -75,7 +97,7 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     axis1, axis2 = _axis("swapaxes", axis1, x.ndim), _axis("swapaxes", axis2, x.ndim)
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    return transpose(x, axes)
+    return transpose(x, tuple(axes))
 
 
 def expand_dims(x: Any, axis: int) -> Tensor:
