@@ -50,7 +50,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
                 return _nn.softmax_cross_entropy(input, target, -1, label_smoothing, "mean")
             loss = _nn.softmax_cross_entropy(input, target, -1, label_smoothing)
             return _reduce(loss, reduction, "cross_entropy")
-        w = _t(weight)
+        w = _t(weight).astype(input.data.dtype)
         logp = _nn.log_softmax(input, -1)
         tgt = _t(target)
         loss = -(tgt * logp * w).sum(axis=-1)
@@ -59,8 +59,9 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
     safe = xp_of(t).where(keep, t, 0)
     loss = _nn.softmax_cross_entropy(input, safe, -1, label_smoothing)
     xp = xp_of(input.data)
-    w = xp.ones(input.shape[-1], dtype=input.data.dtype) if weight is None else _t(weight).data
-    sample_w = Tensor(w[safe] * keep)
+    dt = input.data.dtype
+    w = xp.ones(input.shape[-1], dtype=dt) if weight is None else _t(weight).data.astype(dt)
+    sample_w = Tensor(w[safe] * keep.astype(dt))
     return _reduce(loss * sample_w, reduction, "cross_entropy", sample_w)
 
 
@@ -74,8 +75,9 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
     keep = t != ignore_index
     safe = xp.where(keep, t, 0).astype("int64")
     picked = take_along_axis(input, safe[..., None], -1).squeeze(-1)
-    w = xp.ones(input.shape[-1], dtype=input.data.dtype) if weight is None else _t(weight).data
-    sample_w = Tensor(w[safe] * keep)
+    dt = input.data.dtype
+    w = xp.ones(input.shape[-1], dtype=dt) if weight is None else _t(weight).data.astype(dt)
+    sample_w = Tensor(w[safe] * keep.astype(dt))
     return _reduce(-picked * sample_w, reduction, "nll_loss", sample_w)
 
 

@@ -115,13 +115,17 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> T
     return make(data, (x,), lambda g: (_expand(g, shape, axes, keepdims, scale),), "mean")
 
 
-def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0,
+def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int | None = None,
         **torch_kw: Any) -> Tensor:
-    """Variance over ``axis`` with NumPy's ``ddof`` (default 0: population, as NumPy and
-    Keras), or PyTorch's ``correction=`` / ``unbiased=`` (PyTorch's own default is 1)."""
+    """Variance over ``axis`` with NumPy's ``ddof``, or PyTorch's ``correction=`` /
+    ``unbiased=``. The default follows the call: ddof=0 (population, as NumPy and Keras) for
+    ``var(x)`` and ``var(x, axis=...)``; correction=1 (PyTorch's) when called with ``dim=``
+    or ``keepdim=``."""
     if torch_kw:
         ddof, torch_kw = torch_ddof("var", ddof, torch_kw)
         axis, keepdims = torch_dims("var", axis, keepdims, torch_kw)
+    elif ddof is None:
+        ddof = 0
     x = _t(x)
     axes = _axes(axis, x.ndim)
     count = 1
@@ -133,11 +137,11 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0,
     return sum(centered * centered, axis=axes, keepdims=keepdims) * scale
 
 
-def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0,
+def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int | None = None,
         **torch_kw: Any) -> Tensor:
     """Standard deviation: sqrt of ``var`` (the same ``ddof`` / ``correction`` / ``unbiased``,
-    default ddof=0); its gradient is 0 where the deviation is 0 (as PyTorch), not the NaN
-    that sqrt'(0) * 0 would give."""
+    and the same default: 0, or 1 when called with ``dim=`` as in PyTorch); its gradient is 0
+    where the deviation is 0 (as PyTorch), not the NaN that sqrt'(0) * 0 would give."""
     v = var(x, axis=axis, keepdims=keepdims, ddof=ddof, **torch_kw)
     xp = xp_of(v.data)
     data = xp.sqrt(v.data)

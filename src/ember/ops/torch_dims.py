@@ -28,11 +28,11 @@ def torch_dims(op: str, axis: Any, keepdims: bool, kw: dict) -> tuple[Any, bool]
     return axis, keepdims
 
 
-def torch_ddof(op: str, ddof: int, kw: dict) -> tuple[int, dict]:
+def torch_ddof(op: str, ddof: int | None, kw: dict) -> tuple[int, dict]:
     """NumPy's ``ddof`` from PyTorch's ``correction`` or ``unbiased`` (removed from ``kw``).
 
-    ember's default is ddof=0 (NumPy, Keras); PyTorch's std/var default to correction=1:
-    pass ``unbiased=True`` or ``correction=1`` for that.
+    Without any of the three: PyTorch's correction=1 when the call names ``dim`` or
+    ``keepdim`` (a PyTorch-style call), else NumPy's and Keras' ddof=0.
     """
     kw = dict(kw)
     correction = kw.pop("correction", None)
@@ -43,6 +43,8 @@ def torch_ddof(op: str, ddof: int, kw: dict) -> tuple[int, dict]:
         ddof = int(correction)
     elif unbiased is not None:
         ddof = 1 if unbiased else 0
+    elif ddof is None:
+        ddof = 1 if ("dim" in kw or "keepdim" in kw) else 0
     return ddof, kw
 
 

@@ -77,6 +77,29 @@ def _max_min(fn: Any) -> Any:
     return method
 
 
+def _trace(self: Tensor, offset: int = 0) -> Tensor:
+    from ember.ops.linalg import trace
+
+    return trace(self, offset)
+
+
+def _norm(self: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+    """``t.norm()``: the 2-norm of all elements (any rank), or the p-norm over ``dim``."""
+    from ember.ops.linalg import norm
+
+    order = None if p == "fro" else p
+    if dim is None:
+        out = norm(self.reshape(-1), ord=order if order is not None else 2)
+        return out.reshape((1,) * self.ndim) if keepdim else out
+    return norm(self, ord=order, axis=dim, keepdims=keepdim)
+
+
+def _outer(self: Tensor, other: Any) -> Tensor:
+    from ember.ops.matmul import outer
+
+    return outer(self, other)
+
+
 def bind(T: type) -> None:
     from ember.ops import reduction as _red
 
@@ -100,6 +123,9 @@ def bind(T: type) -> None:
     T.contiguous = contiguous
     T.is_contiguous = lambda self: bool(self.data.flags.c_contiguous)
     T.split = _split
+    T.trace = _trace
+    T.norm = _norm
+    T.outer = _outer
     T.max = _max_min(_red.max)
     T.min = _max_min(_red.min)
     methods = {
