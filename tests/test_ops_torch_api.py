@@ -109,6 +109,14 @@ CASES = [
     ("movedim", [(2, 3, 4)], lambda x: x.movedim(0, 2), None),
     ("transpose_swap", [(2, 3, 4)], lambda x: x.transpose(0, 2), None),
     ("swapaxes", [(2, 3, 4)], lambda x: x.swapaxes(1, 2), None),
+    ("squeeze_dim_kw", [(3, 1, 4)], lambda x: x.squeeze(dim=1), None),
+    ("softmax_dim", [(3, 4)], lambda x: x.softmax(dim=0), None),
+    ("log_softmax_dim", [(3, 4)], lambda x: x.log_softmax(dim=1), None),
+    ("logsumexp_dim", [(3, 4)], lambda x: x.logsumexp(dim=1, keepdim=True), None),
+    ("stack_dim", [(2, 3), (2, 3)], lambda x, y: em.stack([x, y], dim=1),
+     lambda x, y: torch.stack([x, y], dim=1)),
+    ("split_fn_dim", [(2, 5)], lambda x: em.split(x, 2, dim=1),
+     lambda x: torch.split(x, 2, dim=1)),
 ]
 
 
@@ -141,6 +149,7 @@ def test_mode_matches_torch():
     ("argmax_keepdim", lambda x: x.argmax(dim=1, keepdim=True)),
     ("argmin_dim", lambda x: x.argmin(dim=0)),
     ("nonzero", lambda x: (x > 0).nonzero()),
+    ("where_one_arg", lambda x: (em if isinstance(x, em.Tensor) else torch).where(x > 0)),
     ("argwhere", lambda x: (x > 0.5).argwhere()),
     ("unique", lambda x: (x * 2).round().unique()),
     ("unique_counts", lambda x: (x * 2).round().unique(return_inverse=True,

@@ -42,6 +42,8 @@ def test_in_place_on_a_leaf_requiring_grad_raises_as_pytorch():
     with pytest.raises(RuntimeError) as err:
         w += 1
     assert str(torch_err.value).rstrip(".") in str(err.value)
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        w *= em.ones(3, requires_grad=True)  # an operand needing grad: still PyTorch's error
     for method in ("add_", "sub_", "mul_", "div_"):
         with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
             getattr(w, method)(2.0)

@@ -199,16 +199,16 @@ def _transpose_method(self: Tensor, *axes: Any, dim0: Any = None, dim1: Any = No
     return _sh.transpose(self, _sh._shape_arg(axes) if axes else None)
 
 
-def _softmax_method(self: Tensor, axis: int = -1) -> Tensor:
+def _softmax_method(self: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
     from ember.ops.nn import softmax as _softmax
 
-    return _softmax(self, axis)
+    return _softmax(self, axis if dim is None else dim)
 
 
-def _log_softmax_method(self: Tensor, axis: int = -1) -> Tensor:
+def _log_softmax_method(self: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
     from ember.ops.nn import log_softmax as _log_softmax
 
-    return _log_softmax(self, axis)
+    return _log_softmax(self, axis if dim is None else dim)
 
 
 _bind()

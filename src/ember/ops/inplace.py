@@ -55,6 +55,14 @@ def _check(self: Tensor, what: str, other: Any = None) -> None:
         )
 
 
+def _recorded(self: Tensor, other: Any) -> bool:
+    """Whether an operator must be recorded out of place: a graph tensor, or an operand that
+    needs a gradient (a leaf that requires grad is refused by ``_check`` instead)."""
+    if self.requires_grad and self._node is None:
+        return False
+    return self._node is not None or (isinstance(other, Tensor) and other.requires_grad)
+
+
 def _ufunc_into(self: Tensor, what: str, ufunc: str, other: Any) -> Tensor:
     """``self.data = ufunc(self.data, other)`` in the same memory, with a clear error."""
     data = self.data
@@ -76,8 +84,7 @@ def _operator(name: str, ufunc: str, out_of_place: Callable) -> Callable:
     what = f"{name} (in-place operator)"
 
     def op(self: Tensor, other: Any) -> Tensor:
-        if STATE.enabled and (self._node is not None or (
-                isinstance(other, Tensor) and other.requires_grad)):
+        if STATE.enabled and _recorded(self, other):
             return out_of_place(self, other)  # recorded: a new tensor that Python binds
         _check(self, what, other)
         return _ufunc_into(self, what, ufunc, other)
@@ -91,8 +98,7 @@ def _imatmul(self: Tensor, other: Any) -> Tensor:
     """``t @= m``: in place when the product has t's shape (as NumPy and PyTorch)."""
     from ember.ops.matmul import matmul
 
-    if STATE.enabled and (self._node is not None or (
-            isinstance(other, Tensor) and other.requires_grad)):
+    if STATE.enabled and _recorded(self, other):
         return matmul(self, other)
     _check(self, "@=", other)
     product = self.data @ _operand(other)

@@ -100,9 +100,13 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     return transpose(x, tuple(axes))
 
 
-def expand_dims(x: Any, axis: int) -> Tensor:
-    """Insert a size-1 axis at ``axis``."""
+def expand_dims(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Insert a size-1 axis at ``axis`` (or PyTorch's ``dim``)."""
     x = _t(x)
+    if dim is not None:
+        axis = dim
+    if axis is None:
+        raise TypeError("expand_dims: give the position of the new axis (axis= or dim=)")
     xp = xp_of(x.data)
     if isinstance(axis, int):
         axis = _axis("expand_dims", axis, x.ndim + 1)
@@ -110,9 +114,11 @@ def expand_dims(x: Any, axis: int) -> Tensor:
     return make(data, (x,), lambda g: (squeeze(g, axis),), "expand_dims")
 
 
-def squeeze(x: Any, axis: int | Sequence[int] | None = None) -> Tensor:
-    """Remove size-1 axes (all of them, or the ones named)."""
+def squeeze(x: Any, axis: int | Sequence[int] | None = None, *, dim: Any = None) -> Tensor:
+    """Remove size-1 axes (all of them, or the ones named by ``axis`` or PyTorch's ``dim``)."""
     x = _t(x)
+    if dim is not None:
+        axis = dim
     if axis is not None:
         axis = axis if isinstance(axis, int) else tuple(axis)
         for a in (axis,) if isinstance(axis, int) else axis:
@@ -158,8 +164,10 @@ def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
     return make(data, (x,), lambda g: (broadcast_to(g, x.shape),), "sum_to")
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (``dim`` is PyTorch's name; ``em.cat`` too)."""
+    if dim is not None:
+        axis = dim
     ts = [_t(t) for t in tensors]
     if not ts:
         raise ValueError("concatenate: needs at least one tensor")
@@ -182,8 +190,10 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return make(data, tuple(ts), backward, "concatenate")
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along a new axis."""
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along a new axis (``dim`` is PyTorch's name)."""
+    if dim is not None:
+        axis = dim
     ts = [_t(t) for t in tensors]
     if not ts:
         raise ValueError("stack: needs at least one tensor")
@@ -194,8 +204,17 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return concatenate([expand_dims(t, axis) for t in ts], axis=axis)
 
 
-def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
-    """Split into equal sections or at the given indices, as ``numpy.split``."""
+def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0, *,
+          dim: int | None = None) -> Any:
+    """Split into equal sections or at the given indices, as ``numpy.split``.
+
+    Called the PyTorch way, with ``dim=`` (as ``t.split(...)`` always is), it is
+    ``torch.split``: an int is each piece's size, a list the sizes.
+    """
+    if dim is not None:
+        from ember.ops.shape_extra import split_torch
+
+        return split_torch(x, indices_or_sections, dim)
     x = _t(x)
     axis = _axis("split", axis, x.ndim)
     n = x.shape[axis]

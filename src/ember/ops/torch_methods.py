@@ -100,6 +100,15 @@ def _outer(self: Tensor, other: Any) -> Tensor:
     return outer(self, other)
 
 
+def _logsumexp(self: Tensor, axis: Any = None, keepdims: bool = False, **kw: Any) -> Tensor:
+    from ember.ops.reduction import logsumexp
+    from ember.ops.torch_dims import torch_dims
+
+    if kw:
+        axis, keepdims = torch_dims("logsumexp", axis, keepdims, kw)
+    return logsumexp(self, axis, keepdims)
+
+
 def bind(T: type) -> None:
     from ember.ops import reduction as _red
 
@@ -124,6 +133,7 @@ def bind(T: type) -> None:
     T.is_contiguous = lambda self: bool(self.data.flags.c_contiguous)
     T.split = _split
     T.trace = _trace
+    T.logsumexp = _logsumexp
     T.norm = _norm
     T.outer = _outer
     T.max = _max_min(_red.max)
