@@ -131,10 +131,16 @@ def test_cumprod_gradient_with_zeros_matches_torch():
     check_op(lambda x: x.cumprod(1), inputs=[a])
 
 
-def test_mode_matches_torch():
-    a = np.array([[1.0, 2.0, 2.0, 3.0, 1.0, 2.0], [5.0, 4.0, 4.0, 5.0, 0.0, 1.0]])
-    e, t = em.tensor(a).mode(1), torch.tensor(a).mode(1)
-    assert e.values.tolist() == t.values.tolist() and e.indices.tolist() == t.indices.tolist()
+def test_mode_matches_torch_including_ties():
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        a = rng.integers(0, 4, size=(3, 7)).astype(np.float32)
+        dim = int(rng.integers(0, 2))
+        e, t = em.tensor(a).mode(dim), torch.tensor(a).mode(dim)
+        assert e.values.tolist() == t.values.tolist(), a
+        assert e.indices.tolist() == t.indices.tolist(), a
+    check_op(lambda x: x.mode(1).values, inputs=[np.array([[1.0, 2.0, 2.0], [3.0, 3.0, 1.0]])],
+             fd=False)  # ties are the point here; finite differences would split them
 
 
 @pytest.mark.parametrize("name, fn", [

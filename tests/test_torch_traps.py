@@ -203,3 +203,15 @@ def test_parameter_groups_without_options_are_accepted():
     assert w.tolist() == [0.0, 0.0]
     with pytest.raises(ValueError, match="per-group options"):
         em.optimizers.SGD([{"params": [w], "lr": 0.1}], lr=0.5)
+
+
+def test_param_groups_read_and_set_the_learning_rate_as_pytorch_schedulers_do():
+    w = em.ones(2, requires_grad=True)
+    opt = em.optimizers.SGD([w], lr=0.5)
+    (group,) = opt.param_groups
+    assert group["params"][0] is w and group["lr"] == 0.5
+    for g in opt.param_groups:
+        g["lr"] *= 0.1
+    assert opt.learning_rate == pytest.approx(0.05)
+    with pytest.raises(KeyError, match="only 'lr' can be set"):
+        group["momentum"] = 0.9

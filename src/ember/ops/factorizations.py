@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from ember import backend
 from ember.autograd.mode import STATE
 from ember.autograd.tensor import Tensor, _new, make
 from ember.backend import xp_of
@@ -56,7 +57,11 @@ def eig(a: Any) -> EigResult:
                            "are not supported; use eigh for a symmetric matrix, or pass "
                            "a.detach() for the values alone")
     xp = xp_of(a.data)
-    w, v = _call("eig", a, xp.linalg.eig, a.data)
+    if hasattr(xp.linalg, "eig"):
+        w, v = _call("eig", a, xp.linalg.eig, a.data)
+    else:  # CuPy without a general eig: compute on the CPU, return on the GPU
+        w, v = _call("eig", a, backend.numpy_module().linalg.eig, backend.to_numpy(a.data))
+        w, v = backend.to_device(w, a.device), backend.to_device(v, a.device)
     ctype = "complex64" if a.data.dtype.itemsize <= 4 else "complex128"
     return EigResult(_new(w.astype(ctype)), _new(v.astype(ctype)))
 

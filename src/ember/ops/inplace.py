@@ -201,11 +201,16 @@ def masked_fill_(self: Tensor, mask: Any, value: Any) -> Tensor:
     return self
 
 
+def _draw_dtype(t: Tensor) -> str:
+    """float32 draws for float32 (and non-float) tensors, float64 for float64: no upcast."""
+    return "float64" if t.data.dtype.name == "float64" else "float32"
+
+
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with draws from U[a, b) (ember's seeded generator); returns ``self``."""
     _check(self, "uniform_")
-    xp = xp_of(self.data)
-    self.data[...] = backend.rng(xp).uniform(a, b, size=self.shape)
+    u = backend.rng(xp_of(self.data)).random(self.shape, dtype=_draw_dtype(self))
+    self.data[...] = u * (b - a) + a
     self._version += 1
     return self
 
@@ -213,8 +218,8 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill with draws from N(mean, std^2) (ember's seeded generator); returns ``self``."""
     _check(self, "normal_")
-    xp = xp_of(self.data)
-    self.data[...] = backend.rng(xp).normal(mean, std, size=self.shape)
+    z = backend.rng(xp_of(self.data)).standard_normal(self.shape, dtype=_draw_dtype(self))
+    self.data[...] = z * std + mean
     self._version += 1
     return self
 

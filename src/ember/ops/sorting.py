@@ -166,7 +166,11 @@ def mode(x: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     s = xp.sort(a, axis=-1)
     ar = xp.broadcast_to(xp.arange(n), s.shape)
     start = xp.concatenate([xp.ones(s.shape[:-1] + (1,), bool), s[..., 1:] != s[..., :-1]], -1)
-    first = xp.maximum.accumulate(xp.where(start, ar, 0), axis=-1)
+    # each element's run starts at the run_id-th start position (cumsum and sort, which CuPy
+    # has too, instead of NumPy's maximum.accumulate)
+    run_id = xp.cumsum(start, axis=-1) - 1
+    starts = xp.sort(xp.where(start, ar, n), axis=-1)
+    first = xp.take_along_axis(starts, run_id, -1)
     run = ar - first + 1  # length of the run so far: largest at each run's end
     best = xp.argmax(run, axis=-1)[..., None]  # the first longest run: the smallest value
     value = xp.take_along_axis(s, best, -1)

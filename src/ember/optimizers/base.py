@@ -27,7 +27,7 @@ from ember.autograd.tensor import Tensor
 from ember.backend import xp_of
 from ember.optimizers import schedules as _schedules
 from ember.optimizers.state import OptimizerState
-from ember.optimizers.torch_style import accept_params
+from ember.optimizers.torch_style import accept_params, param_groups
 from ember.optimizers.validation import _as_float
 
 # Elements per block of a large NumPy parameter: the block's parameter, gradient, slot and work
@@ -77,6 +77,7 @@ class Optimizer(OptimizerState):
     """
 
     _n_work = 1  # work arrays per parameter that _update_step needs
+    param_groups = property(param_groups)  # PyTorch's [{"params": [...], "lr": ...}]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -71,3 +71,25 @@ def accept_params(init: Callable) -> Callable:
 
     __init__._accepts_params = True
     return __init__
+
+
+class ParamGroup(dict):
+    """One PyTorch-style parameter group: ``{"params": [...], "lr": ...}``. Setting ``"lr"``
+    sets the optimizer's learning rate (the schedulers' way: ``group["lr"] *= 0.1``)."""
+
+    def __init__(self, optimizer: Any) -> None:
+        super().__init__(params=list(optimizer._params), lr=optimizer.learning_rate)
+        self._optimizer = optimizer
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key == "lr":
+            self._optimizer.learning_rate = value
+        elif key != "params":
+            raise KeyError(f"{type(self._optimizer).__name__}.param_groups: only 'lr' can be "
+                           f"set here; got {key!r}")
+        super().__setitem__(key, value)
+
+
+def param_groups(optimizer: Any) -> list[ParamGroup]:
+    """``optimizer.param_groups``: one group holding every registered parameter."""
+    return [ParamGroup(optimizer)]
