@@ -149,7 +149,7 @@ def test_get_shortcuts_and_keras_defaults():
     (lambda: em.optimizers.Adam(clipnorm=1.0, clipvalue=1.0), "only one of"),
     (lambda: em.optimizers.SGD(weight_decay=-0.1), "weight_decay"),
     (lambda: em.optimizers.AdamW(weight_decay=None), "weight_decay"),
-    (lambda: em.optimizers.Adam(lr=0.1), "not recognized"),
+    (lambda: em.optimizers.Adam(lrate=0.1), "not recognized"),  # lr= is PyTorch's alias
 ])
 def test_invalid_hyperparameters_raise_clear_errors(make_bad, match):
     with pytest.raises((ValueError, TypeError), match=match):

@@ -5,7 +5,7 @@ Example:
     >>> x = em.tensor(2.0, requires_grad=True)
     >>> y = em.sin(x ** 2)
     >>> y.backward()
-    >>> round(x.grad.item(), 5)   # cos(4) * 4
+    >>> print(f"{x.grad.item():.5f}")   # cos(4) * 4
     -2.61457
 """
 
@@ -20,15 +20,19 @@ from ember.autograd import (
 )
 from ember.autograd import engine as autograd
 from ember.autograd.functional import grad, value_and_grad
+from ember.autograd.mode import inference_mode
 from ember.backend import floatx, set_floatx
 from ember.creation import (
     arange,
     empty,
     eye,
+    from_dlpack,
     from_numpy,
     full,
     full_like,
+    is_tensor,
     linspace,
+    manual_seed,
     ones,
     ones_like,
     rand,
@@ -40,6 +44,9 @@ from ember.creation import (
     zeros,
     zeros_like,
 )
+from ember.dtypes import *  # noqa: F403 - em.float32, em.int64, ... (NumPy dtypes)
+from ember.dtypes import __all__ as _dtypes_all
+from ember.dtypes import bool, float, int  # noqa: F401 - torch.bool / float / int
 from ember.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from ember.ops import *  # noqa: F403 - the op namespace is the public API
 from ember.ops import __all__ as _ops_all
@@ -55,7 +62,7 @@ _SUBMODULES = {
     "activations", "applications", "callbacks", "cli", "cuda", "data", "datasets", "devices",
     "distributions", "explain", "initializers", "io", "layers", "linalg", "losses", "metrics",
     "model_selection", "models", "optimizers", "regularizers", "saving", "serialization",
-    "sklearn", "tune",
+    "sklearn", "tune", "nn",
 }
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.
 _LAZY_NAMES = {
@@ -81,4 +88,6 @@ __all__ = [
     "set_floatx", "set_grad_enabled", "utils", "value_and_grad", "arange", "empty", "eye",
     "from_numpy", "full", "full_like", "linspace", "ones", "ones_like", "rand", "rand_like",
     "randint", "randn", "randn_like", "tensor", "zeros", "zeros_like", *_ops_all,
+    "inference_mode", "from_dlpack", "is_tensor", "manual_seed",
+    *_dtypes_all,
 ]

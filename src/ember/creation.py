@@ -170,3 +170,32 @@ def rand_like(t: Any) -> Tensor:
 def randn_like(t: Any) -> Tensor:
     shape, dt, dev = _like(t)
     return randn(shape, dtype=dt, device=dev)
+
+
+def from_dlpack(obj: Any) -> Tensor:
+    """A tensor sharing memory with any DLPack array (PyTorch, JAX, CuPy, NumPy ...).
+
+    Example:
+        >>> import ember as em, numpy as np
+        >>> em.from_dlpack(np.arange(3)).tolist()
+        [0, 1, 2]
+    """
+    if not hasattr(obj, "__dlpack__"):
+        raise TypeError(f"from_dlpack: {type(obj).__name__} does not support DLPack "
+                        "(no __dlpack__); use em.tensor(...) instead")
+    device = getattr(obj, "__dlpack_device__", lambda: (1, 0))()
+    xp = backend.numpy_module() if device[0] in (1, 3) else backend.cupy_module()
+    return _new(xp.from_dlpack(obj))
+
+
+def is_tensor(obj: Any) -> bool:
+    """True for an ember Tensor (PyTorch's ``torch.is_tensor``)."""
+    return isinstance(obj, Tensor)
+
+
+def manual_seed(seed: int) -> None:
+    """Seed every generator ember draws from (PyTorch's name for
+    ``em.utils.set_random_seed``)."""
+    from ember.utils import set_random_seed
+
+    set_random_seed(seed)

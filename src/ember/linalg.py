@@ -1,5 +1,6 @@
-"""Linear algebra, as ``numpy.linalg``: products, inverse, determinant, solve, norms and the
-symmetric eigen- and singular-value decompositions, all differentiable and batched.
+"""Linear algebra, as ``numpy.linalg`` / ``torch.linalg``: products, inverse, determinant, solve,
+norms, the symmetric eigen- and singular-value decompositions, qr, cholesky, solve_triangular and
+lstsq, differentiable and batched; the general ``eig`` (complex) and ``matrix_rank`` too.
 
 Example:
     >>> import ember as em
@@ -14,13 +15,36 @@ Example:
     True
 """
 
-from ember.ops.decompositions import det, eigh, eigvalsh, inv, pinv, slogdet, solve, svd
+from ember.ops.decompositions import (
+    SYMMETRY_RTOL,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    pinv,
+    slogdet,
+    solve,
+    svd,
+)
+from ember.ops.factorizations import (
+    EigResult,
+    LstsqResult,
+    QRResult,
+    cholesky,
+    eig,
+    eigvals,
+    lstsq,
+    matrix_rank,
+    qr,
+    solve_triangular,
+)
 from ember.ops.linalg import cross, einsum, norm, trace
 from ember.ops.linalg_common import EighResult, LinAlgError, SlogdetResult, SVDResult
 from ember.ops.matmul import dot, matmul, outer
 
 __all__ = [
-    "EighResult", "LinAlgError", "SlogdetResult", "SVDResult", "cross", "det", "dot", "eigh",
-    "eigvalsh", "einsum", "inv", "matmul", "norm", "outer", "pinv", "slogdet", "solve", "svd",
-    "trace",
+    "SYMMETRY_RTOL", "EigResult", "EighResult", "LinAlgError", "LstsqResult", "QRResult",
+    "SlogdetResult", "SVDResult", "cholesky", "cross", "det", "dot", "eig", "eigh", "eigvals",
+    "eigvalsh", "einsum", "inv", "lstsq", "matmul", "matrix_rank", "norm", "outer", "pinv",
+    "qr", "slogdet", "solve", "solve_triangular", "svd", "trace",
 ]

@@ -97,3 +97,18 @@ class enable_grad(_Mode):
     """Context manager / decorator: turn recording back on inside a ``no_grad`` block."""
 
     mode = True
+
+
+class inference_mode(_Mode):
+    """PyTorch's ``inference_mode``: ``no_grad`` for inference (``mode=False`` records).
+
+    Example:
+        >>> import ember as em
+        >>> with em.inference_mode():
+        ...     y = em.ones(2, requires_grad=True) * 2
+        >>> y.requires_grad
+        False
+    """
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = not mode

@@ -32,6 +32,8 @@ def _to_array(value: Any, dtype: Any = None, device: str | None = None) -> Any:
     if dtype is not None:
         arr = xp.asarray(value, dtype=dtype)
     elif hasattr(value, "dtype") and hasattr(value, "shape"):
+        if type(value).__module__.startswith("torch") and hasattr(value, "__dlpack__"):
+            return _to_array(_from_torch(value), None, device)
         arr = xp.asarray(value)  # arrays keep their dtype (no copy when possible)
     else:
         arr = xp.asarray(value)
@@ -40,6 +42,16 @@ def _to_array(value: Any, dtype: Any = None, device: str | None = None) -> Any:
     if device is not None and backend.device_of(arr) != backend.normalize_device(device):
         arr = backend.to_device(arr, device)
     return arr
+
+
+def _from_torch(value: Any) -> Any:
+    """A PyTorch tensor's memory as a NumPy (or CuPy) array, without a copy (DLPack)."""
+    if value.requires_grad:
+        raise TypeError("em.tensor: the PyTorch tensor requires grad; pass t.detach() (its "
+                        "gradient history cannot come along)")
+    if value.device.type == "cuda":
+        return backend.cupy_module().from_dlpack(value)
+    return numpy.from_dlpack(value.resolve_conj().resolve_neg())
 
 
 class Tensor:
@@ -142,6 +154,13 @@ class Tensor:
         return backend.to_numpy(self.data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> numpy.ndarray:
+        """``numpy.asarray(t)``: the values, refused for a tensor that requires grad (the
+        array would silently drop out of the graph); use ``t.detach()`` or ``t.numpy()``."""
+        if self.requires_grad:
+            raise TypeError(
+                "numpy.asarray() of a tensor that requires grad: the array would leave the "
+                "graph and its gradient would be lost; use t.detach() (or t.numpy()) first"
+            )
         arr = backend.to_numpy(self.data)
         return arr if dtype is None else arr.astype(dtype)
 
@@ -198,8 +217,9 @@ class Tensor:
     def _check_inplace(self, what: str) -> None:
         if STATE.enabled and self.requires_grad and self._node is None:
             raise RuntimeError(
-                f"{what}: in-place change of a leaf tensor that requires grad; wrap it in "
-                "`with em.no_grad():` (as optimizers do) or work on a copy"
+                f"{what}: in-place change of a leaf tensor that requires grad (PyTorch: a leaf "
+                "Variable that requires grad is being used in an in-place operation); wrap it "
+                "in `with em.no_grad():` (as optimizers do) or work on a copy"
             )
         if STATE.enabled and self._node is not None:
             raise RuntimeError(
@@ -228,37 +248,7 @@ class Tensor:
         self.data[index] = value
         self._bump()
 
-    def zero_(self) -> Tensor:
-        self._check_inplace("zero_")
-        self.data[...] = 0
-        return self._bump()
-
-    def fill_(self, value: float) -> Tensor:
-        self._check_inplace("fill_")
-        self.data[...] = value
-        return self._bump()
-
-    def copy_(self, src: Any) -> Tensor:
-        self._check_inplace("copy_")
-        self.data[...] = src.data if isinstance(src, Tensor) else src
-        return self._bump()
-
-    def add_(self, other: Any, alpha: float = 1.0) -> Tensor:
-        self._check_inplace("add_")
-        other = other.data if isinstance(other, Tensor) else other
-        if alpha == 1.0:
-            self.data += other
-        else:
-            self.data += alpha * other
-        return self._bump()
-
-    def sub_(self, other: Any) -> Tensor:
-        return self.add_(other, alpha=-1.0)
-
-    def mul_(self, other: Any) -> Tensor:
-        self._check_inplace("mul_")
-        self.data *= other.data if isinstance(other, Tensor) else other
-        return self._bump()
+    # zero_, fill_, copy_, add_, sub_, mul_, += ... live in ember.ops.inplace (bound there)
 
 
 def _new(data: Any) -> Tensor:

@@ -39,6 +39,7 @@ from ember.devices import Device, probe_zeros, scoped_device
 from ember.layers import _config, expected_weights
 from ember.layers.input_checks import InputChecks
 from ember.layers.naming import to_snake_case, unique_name
+from ember.layers.torch_module import TorchModule
 from ember.layers.tracking import Trackable, flatten_nested
 from ember.serialization import register
 from ember.variable import Variable
@@ -72,7 +73,7 @@ def _call_flags(cls: type) -> int:
 
 
 @register()
-class Layer(InputChecks, Trackable):
+class Layer(InputChecks, TorchModule, Trackable):
     """Base class of every layer: weights, lazy build, call, config, freezing.
 
     ``input_shape`` (batch axis excluded, as Keras) is kept for ``Sequential`` to build from;
@@ -206,6 +207,8 @@ class Layer(InputChecks, Trackable):
         if self._call_losses:
             self._call_losses.clear()
         ctx = _CTX
+        if training is None and self._train_mode is not None:  # after train() / eval()
+            training = self._train_mode
         if training is None or training is ctx.training:  # e.g. a model's layers, nested
             if flags == 0:
                 out = self.call(inputs, *args, **kwargs)

@@ -11,10 +11,12 @@ from typing import Any
 from ember.autograd.tensor import Tensor, as_tensor
 from ember.ops import activation_ops as _act
 from ember.ops import elementwise as _ew
+from ember.ops import inplace as _inplace
 from ember.ops import matmul as _mm
 from ember.ops import misc as _misc
 from ember.ops import reduction as _red
 from ember.ops import shape as _sh
+from ember.ops import torch_methods as _torch_methods
 from ember.ops.activation_ops import (
     elu,
     erf,
@@ -52,7 +54,13 @@ from ember.ops.elementwise import (
     tanh,
     where,
 )
+from ember.ops.elementwise_extra import *  # noqa: F403
+from ember.ops.elementwise_extra import __all__ as _ex_all
+from ember.ops.indexing import *  # noqa: F403
+from ember.ops.indexing import __all__ as _ix_all
 from ember.ops.matmul import dot, matmul, outer
+from ember.ops.matrix_ops import *  # noqa: F403
+from ember.ops.matrix_ops import __all__ as _mx_all
 from ember.ops.misc import astype, clone, to
 from ember.ops.nn import (
     dropout,
@@ -95,8 +103,16 @@ from ember.ops.shape import (
     take_along_axis,
     transpose,
 )
+from ember.ops.shape_extra import *  # noqa: F403
+from ember.ops.shape_extra import __all__ as _sx_all
+from ember.ops.shape_extra import flatten  # noqa: F811 - flatten(x, start, end)
+from ember.ops.sorting import *  # noqa: F403
+from ember.ops.sorting import __all__ as _so_all
+
+_TORCH_NAMES = [*_ex_all, *_ix_all, *_mx_all, *_sx_all, *_so_all]
 
 __all__ = [
+    *_TORCH_NAMES,
     "abs", "add", "clip", "cos", "div", "elu", "erf", "exp", "expm1", "floordiv", "gelu",
     "leaky_relu", "log", "log1p", "maximum", "minimum", "mul", "neg", "pow", "relu",
     "remainder", "selu", "sigmoid", "sign", "silu", "sin", "softplus", "sqrt", "square", "sub",
@@ -170,22 +186,29 @@ def _bind() -> None:
     T.double = lambda self: _misc.astype(self, "float64")
     T.cpu = lambda self: _misc.to(self, "cpu")
     T.cuda = lambda self: _misc.to(self, "cuda")
+    _inplace.bind(T)
+    _torch_methods.bind(T)
 
 
-def _transpose_method(self: Tensor, *axes: Any) -> Tensor:
+def _transpose_method(self: Tensor, *axes: Any, dim0: Any = None, dim1: Any = None) -> Tensor:
+    """``t.transpose(0, 1)`` swaps two axes (PyTorch); all axes named, or a tuple, permute."""
+    if len(axes) == 2 and isinstance(axes[0], int) and isinstance(axes[1], int):
+        return _sh.swapaxes(self, axes[0], axes[1])
+    if dim0 is not None or dim1 is not None:
+        return _sh.transpose(self, dim0=dim0, dim1=dim1)
     return _sh.transpose(self, _sh._shape_arg(axes) if axes else None)
 
 
-def _softmax_method(self: Tensor, axis: int = -1) -> Tensor:
+def _softmax_method(self: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
     from ember.ops.nn import softmax as _softmax
 
-    return _softmax(self, axis)
+    return _softmax(self, axis if dim is None else dim)
 
 
-def _log_softmax_method(self: Tensor, axis: int = -1) -> Tensor:
+def _log_softmax_method(self: Tensor, axis: int = -1, dim: int | None = None) -> Tensor:
     from ember.ops.nn import log_softmax as _log_softmax
 
-    return _log_softmax(self, axis)
+    return _log_softmax(self, axis if dim is None else dim)
 
 
 _bind()

@@ -169,10 +169,13 @@ def pinv(a: Any) -> Tensor:
 
 
 # ------------------------------------------------------------------ decompositions
-def eigh(a: Any, UPLO: str = "L") -> EighResult:
+def eigh(a: Any, UPLO: str | None = None) -> EighResult:
     """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of a symmetric matrix.
 
-    Only the ``UPLO`` triangle is read, as in NumPy. Backward (w: eigenvalues, V: vectors):
+    A matrix that is not symmetric raises ``LinAlgError`` (its eigenvalues are not what eigh
+    would return; use ``eig``): symmetric means max|A - A^T| <= ``SYMMETRY_RTOL`` (1e-4 for
+    float32, 1e-10 for float64) times max|A|. Passing ``UPLO="L"`` or ``"U"`` skips the
+    check and reads only that triangle, as NumPy does. Backward (w: eigenvalues, V: vectors):
     dL/dA = V (diag(dL/dw) + F * skew(V^T dL/dV) / 2) V^T with F_ij = 1 / (w_j - w_i). With
     repeated eigenvalues the eigenvectors are not unique and their gradient is undefined
     (inf / nan); losses of the eigenvalues alone stay fine. Eigenvector signs are arbitrary,
@@ -187,7 +190,9 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
     a = _float(a)
     _square("eigh", a)
     xp = xp_of(a.data)
-    wd, vd = _call("eigh", a, xp.linalg.eigh, a.data, UPLO)
+    if UPLO is None:
+        _check_symmetric("eigh", a)
+    wd, vd = _call("eigh", a, xp.linalg.eigh, a.data, UPLO or "L")
 
     def w_backward(g: Tensor) -> tuple:
         return (matmul(v * reshape(g, g.shape[:-1] + (1, -1)), _mT(v)),)
@@ -202,8 +207,28 @@ def eigh(a: Any, UPLO: str = "L") -> EighResult:
     return EighResult(w, v)
 
 
-def eigvalsh(a: Any, UPLO: str = "L") -> Tensor:
-    """The eigenvalues of a symmetric matrix, ascending (differentiable)."""
+SYMMETRY_RTOL = {"float64": 1e-10, "float32": 1e-4, "float16": 1e-2}
+
+
+def _check_symmetric(fn: str, a: Tensor) -> None:
+    xp = xp_of(a.data)
+    d = a.data
+    rtol = SYMMETRY_RTOL.get(d.dtype.name, 1e-4)
+    if not d.size:
+        return
+    gap = float(xp.abs(d - xp.swapaxes(d, -1, -2)).max())
+    scale = max(float(xp.abs(d).max()), 1e-30)
+    if gap > rtol * scale:
+        raise LinAlgError(
+            f"{fn}: the matrix is not symmetric (max|A - A^T| = {gap:.3g}, above the tolerance "
+            f"SYMMETRY_RTOL={rtol:g} x max|A| = {rtol * scale:.3g}); its eigenvalues are not "
+            f"what {fn} computes. Use em.linalg.eig for a general matrix, symmetrize it "
+            f"((A + A.T) / 2), or pass UPLO='L' to read one triangle as NumPy does"
+        )
+
+
+def eigvalsh(a: Any, UPLO: str | None = None) -> Tensor:
+    """The eigenvalues of a symmetric matrix, ascending (differentiable); see ``eigh``."""
     return eigh(a, UPLO).eigenvalues
 
 

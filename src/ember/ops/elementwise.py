@@ -201,8 +201,13 @@ def _extremum(a: Any, b: Any, op: str) -> Tensor:
     return make(data, (a, b), backward, op, (a, b))
 
 
-def where(condition: Any, x: Any, y: Any) -> Tensor:
-    """x where condition is true, else y (differentiable in x and y)."""
+def where(condition: Any, x: Any = None, y: Any = None) -> Any:
+    """x where condition is true, else y (differentiable in x and y); ``where(condition)``
+    alone gives the indices of the true entries, one tensor per axis (NumPy, PyTorch)."""
+    if x is None and y is None:
+        from ember.ops.indexing import nonzero
+
+        return nonzero(condition, as_tuple=True)
     cond = condition.data if isinstance(condition, Tensor) else condition
     x, y = _pair(x, y, "where")
     xp = xp_of(x.data)

@@ -13,6 +13,7 @@ from ember.autograd.mode import STATE
 from ember.autograd.tensor import Tensor, _new, as_tensor, make
 from ember.backend import numpy_module, xp_of
 from ember.ops.shape import broadcast_to, reshape
+from ember.ops.torch_dims import torch_ddof, torch_dims, values_and_indices
 
 _NP = numpy_module()
 
@@ -77,8 +78,10 @@ def _expand(g: Tensor, in_shape: tuple, axes: tuple, keepdims: bool, scale: floa
     return _new(xp_of(gd).broadcast_to(gd, in_shape))
 
 
-def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Sum over ``axis`` (all axes by default)."""
+def sum(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
+    """Sum over ``axis`` (all axes by default); ``dim`` / ``keepdim`` as PyTorch's."""
+    if torch_kw:
+        axis, keepdims = torch_dims("sum", axis, keepdims, torch_kw)
     x = _t(x)
     axes = _axes(axis, x.ndim)
     data = x.data.sum(axis=axes, keepdims=keepdims)
@@ -88,8 +91,10 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return make(data, (x,), lambda g: (_expand(g, shape, axes, keepdims),), "sum")
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def mean(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
     """Arithmetic mean over ``axis`` (NaN over an empty axis, as PyTorch)."""
+    if torch_kw:
+        axis, keepdims = torch_dims("mean", axis, keepdims, torch_kw)
     x = _t(x)
     axes = _axes(axis, x.ndim)
     count = 1
@@ -110,8 +115,17 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return make(data, (x,), lambda g: (_expand(g, shape, axes, keepdims, scale),), "mean")
 
 
-def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Variance over ``axis`` with NumPy's ``ddof`` (0: population; PyTorch's default is 1)."""
+def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int | None = None,
+        **torch_kw: Any) -> Tensor:
+    """Variance over ``axis`` with NumPy's ``ddof``, or PyTorch's ``correction=`` /
+    ``unbiased=``. The default follows the call: ddof=0 (population, as NumPy and Keras) for
+    ``var(x)`` and ``var(x, axis=...)``; correction=1 (PyTorch's) when called with ``dim=``
+    or ``keepdim=``."""
+    if torch_kw:
+        ddof, torch_kw = torch_ddof("var", ddof, torch_kw)
+        axis, keepdims = torch_dims("var", axis, keepdims, torch_kw)
+    elif ddof is None:
+        ddof = 0
     x = _t(x)
     axes = _axes(axis, x.ndim)
     count = 1
@@ -123,10 +137,12 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
     return sum(centered * centered, axis=axes, keepdims=keepdims) * scale
 
 
-def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-    """Standard deviation: sqrt of ``var``; its gradient is 0 where the deviation is 0 (as
-    PyTorch), not the NaN that sqrt'(0) * 0 would give."""
-    v = var(x, axis=axis, keepdims=keepdims, ddof=ddof)
+def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int | None = None,
+        **torch_kw: Any) -> Tensor:
+    """Standard deviation: sqrt of ``var`` (the same ``ddof`` / ``correction`` / ``unbiased``,
+    and the same default: 0, or 1 when called with ``dim=`` as in PyTorch); its gradient is 0
+    where the deviation is 0 (as PyTorch), not the NaN that sqrt'(0) * 0 would give."""
+    v = var(x, axis=axis, keepdims=keepdims, ddof=ddof, **torch_kw)
     xp = xp_of(v.data)
     data = xp.sqrt(v.data)
 
@@ -140,20 +156,34 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tens
     return out
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Largest value over ``axis``; the gradient is split evenly between tied maxima."""
+def max(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Any:
+    """Largest value over ``axis``; the gradient is split evenly between tied maxima.
+
+    ``max(x, dim=1)`` returns (values, indices) as PyTorch; ``axis=`` returns the values.
+    """
+    if torch_kw:
+        axis, keepdims = torch_dims("max", axis, keepdims, torch_kw)
+        if "dim" in torch_kw:
+            return values_and_indices(x, axis, keepdims, "max")
     return _extreme(x, axis, keepdims, "max")
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Smallest value over ``axis``; the gradient is split evenly between tied minima."""
+def min(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Any:
+    """Smallest value over ``axis``; the gradient is split evenly between tied minima.
+
+    ``min(x, dim=1)`` returns (values, indices) as PyTorch; ``axis=`` returns the values.
+    """
+    if torch_kw:
+        axis, keepdims = torch_dims("min", axis, keepdims, torch_kw)
+        if "dim" in torch_kw:
+            return values_and_indices(x, axis, keepdims, "min")
     return _extreme(x, axis, keepdims, "min")
 
 
 def _extreme(x: Any, axis: Any, keepdims: bool, op: str) -> Tensor:
     x = _t(x)
     axes = _axes(axis, x.ndim)
-    if x.size == 0 and builtins.any(x.shape[a] == 0 for a in axes):
+    if x.data.size == 0 and builtins.any(x.shape[a] == 0 for a in axes):
         raise ValueError(f"{op}: reduction over an empty axis of a tensor of shape {x.shape} "
                          "has no identity")
     data = getattr(x.data, op)(axis=axes, keepdims=keepdims)
@@ -168,8 +198,10 @@ def _extreme(x: Any, axis: Any, keepdims: bool, op: str) -> Tensor:
     return make(data, (x,), backward, op, (x,))
 
 
-def prod(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def prod(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
     """Product over ``axis``; exact gradients also where some factors are zero."""
+    if torch_kw:
+        axis, keepdims = torch_dims("prod", axis, keepdims, torch_kw)
     x = _t(x)
     xp = xp_of(x.data)
     axes = _axes(axis, x.ndim)
@@ -238,27 +270,35 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return out
 
 
-def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    """Index of the largest value (not differentiable)."""
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
+    """Index of the largest value (not differentiable); ``dim`` / ``keepdim`` accepted."""
+    if torch_kw:
+        axis, keepdims = torch_dims("argmax", axis, keepdims, torch_kw)
     x = _t(x)
     xp = xp_of(x.data)
     return _new(xp.asarray(xp.argmax(x.data, axis=axis, keepdims=keepdims)))
 
 
-def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    """Index of the smallest value (not differentiable)."""
+def argmin(x: Any, axis: int | None = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
+    """Index of the smallest value (not differentiable); ``dim`` / ``keepdim`` accepted."""
+    if torch_kw:
+        axis, keepdims = torch_dims("argmin", axis, keepdims, torch_kw)
     x = _t(x)
     xp = xp_of(x.data)
     return _new(xp.asarray(xp.argmin(x.data, axis=axis, keepdims=keepdims)))
 
 
-def all(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def all(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
     """True where every value over ``axis`` is non-zero."""
+    if torch_kw:
+        axis, keepdims = torch_dims("all", axis, keepdims, torch_kw)
     x = _t(x)
     return _new(xp_of(x.data).asarray(x.data.all(axis=axis, keepdims=keepdims)))
 
 
-def any(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def any(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
     """True where some value over ``axis`` is non-zero."""
+    if torch_kw:
+        axis, keepdims = torch_dims("any", axis, keepdims, torch_kw)
     x = _t(x)
     return _new(xp_of(x.data).asarray(x.data.any(axis=axis, keepdims=keepdims)))

@@ -52,11 +52,33 @@ def flatten(x: Any, start_axis: int = 0) -> Tensor:
     return reshape(x, x.shape[:start_axis] + (-1,))
 
 
-def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
-    """Permute the axes (reverse them when ``axes`` is None), as ``numpy.transpose``."""
+def transpose(x: Any, axes: Sequence[int] | int | None = None, axis2: int | None = None, *,
+              dim0: int | None = None, dim1: int | None = None) -> Tensor:
+    """Permute the axes, as ``numpy.transpose``, or swap two of them, as ``torch.transpose``.
+
+    ``transpose(x)`` reverses the axes; ``transpose(x, (2, 0, 1))`` permutes them (NumPy);
+    ``transpose(x, 0, 1)`` or ``transpose(x, dim0=0, dim1=1)`` swaps two axes (PyTorch). The
+    method follows the same rule: ``t.transpose(0, 1)`` swaps (on a 2-D tensor too, where
+    NumPy would read the identity permutation), ``t.transpose(2, 0, 1)`` with every axis
+    named permutes.
+
+    Example:
+        >>> import ember as em
+        >>> em.zeros(2, 3, 4).transpose(0, 2).shape
+        (4, 3, 2)
+    """
     x = _t(x)
+    if dim0 is not None or dim1 is not None:
+        if dim0 is None or dim1 is None or axes is not None:
+            raise ValueError("transpose: give both dim0 and dim1 (and no axes)")
+        return swapaxes(x, dim0, dim1)
+    if axis2 is not None:
+        return swapaxes(x, axes, axis2)
     if axes is None:
         axes = tuple(range(x.ndim - 1, -1, -1))
+    elif isinstance(axes, int):
+        raise ValueError(f"transpose: one axis ({axes}) given; pass two axes to swap, or a "
+                         f"permutation of all {x.ndim}")
     axes = tuple(a % x.ndim for a in axes) if x.ndim else ()
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of 0..{x.ndim - 1}")
@@ -75,12 +97,16 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     axis1, axis2 = _axis("swapaxes", axis1, x.ndim), _axis("swapaxes", axis2, x.ndim)
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-    return transpose(x, axes)
+    return transpose(x, tuple(axes))
 
 
-def expand_dims(x: Any, axis: int) -> Tensor:
-    """Insert a size-1 axis at ``axis``."""
+def expand_dims(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Insert a size-1 axis at ``axis`` (or PyTorch's ``dim``)."""
     x = _t(x)
+    if dim is not None:
+        axis = dim
+    if axis is None:
+        raise TypeError("expand_dims: give the position of the new axis (axis= or dim=)")
     xp = xp_of(x.data)
     if isinstance(axis, int):
         axis = _axis("expand_dims", axis, x.ndim + 1)
@@ -88,9 +114,11 @@ def expand_dims(x: Any, axis: int) -> Tensor:
     return make(data, (x,), lambda g: (squeeze(g, axis),), "expand_dims")
 
 
-def squeeze(x: Any, axis: int | Sequence[int] | None = None) -> Tensor:
-    """Remove size-1 axes (all of them, or the ones named)."""
+def squeeze(x: Any, axis: int | Sequence[int] | None = None, *, dim: Any = None) -> Tensor:
+    """Remove size-1 axes (all of them, or the ones named by ``axis`` or PyTorch's ``dim``)."""
     x = _t(x)
+    if dim is not None:
+        axis = dim
     if axis is not None:
         axis = axis if isinstance(axis, int) else tuple(axis)
         for a in (axis,) if isinstance(axis, int) else axis:
@@ -136,8 +164,10 @@ def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
     return make(data, (x,), lambda g: (broadcast_to(g, x.shape),), "sum_to")
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis."""
+def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along an existing axis (``dim`` is PyTorch's name; ``em.cat`` too)."""
+    if dim is not None:
+        axis = dim
     ts = [_t(t) for t in tensors]
     if not ts:
         raise ValueError("concatenate: needs at least one tensor")
@@ -160,8 +190,10 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return make(data, tuple(ts), backward, "concatenate")
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along a new axis."""
+def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
+    """Join tensors along a new axis (``dim`` is PyTorch's name)."""
+    if dim is not None:
+        axis = dim
     ts = [_t(t) for t in tensors]
     if not ts:
         raise ValueError("stack: needs at least one tensor")
@@ -172,8 +204,17 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return concatenate([expand_dims(t, axis) for t in ts], axis=axis)
 
 
-def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
-    """Split into equal sections or at the given indices, as ``numpy.split``."""
+def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0, *,
+          dim: int | None = None) -> Any:
+    """Split into equal sections or at the given indices, as ``numpy.split``.
+
+    Called the PyTorch way, with ``dim=`` (as ``t.split(...)`` always is), it is
+    ``torch.split``: an int is each piece's size, a list the sizes.
+    """
+    if dim is not None:
+        from ember.ops.shape_extra import split_torch
+
+        return split_torch(x, indices_or_sections, dim)
     x = _t(x)
     axis = _axis("split", axis, x.ndim)
     n = x.shape[axis]

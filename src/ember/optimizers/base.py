@@ -27,6 +27,8 @@ from ember.autograd.tensor import Tensor
 from ember.backend import xp_of
 from ember.optimizers import schedules as _schedules
 from ember.optimizers.state import OptimizerState
+from ember.optimizers.torch_style import accept_params, param_groups
+from ember.optimizers.validation import _as_float
 
 # Elements per block of a large NumPy parameter: the block's parameter, gradient, slot and work
 # arrays (~5 x 128 KiB in float32) fit in a core's L2 cache.
@@ -36,30 +38,6 @@ _TINY = 1e-30
 _NDARRAY = backend.numpy_module().ndarray
 _BASE_KEYS = ("name", "learning_rate", "weight_decay", "clipnorm", "global_clipnorm",
               "clipvalue")
-
-
-def _as_float(owner: str, name: str, value: Any, low: float | None = None,
-              high: float | None = None, high_open: bool = False,
-              low_open: bool = False) -> float:
-    """``value`` as a Python float, checked against [low, high] (bounds optionally open)."""
-    if isinstance(value, (bool, str, bytes)):
-        raise TypeError(f"{owner}: `{name}` must be a number; got {name}={value!r}")
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{owner}: `{name}` must be a number; got {name}={value!r}") from None
-    bad = math.isnan(out)
-    if low is not None:
-        bad = bad or out < low or (low_open and out == low)
-    if high is not None:
-        bad = bad or out > high or (high_open and out == high)
-    if bad:
-        lo = "" if low is None else ("(" if low_open else "[") + f"{low:g}"
-        hi = "" if high is None else f"{high:g}" + (")" if high_open else "]")
-        where = f"in {lo}, {hi}" if low is not None and high is not None else (
-            f"{'>' if low_open else '>='} {low:g}" if low is not None else f"<= {high:g}")
-        raise ValueError(f"{owner}: `{name}` must be {where}; got {name}={value!r}")
-    return out
 
 
 def _grad_array(grad: Any) -> Any:
@@ -73,6 +51,10 @@ def _grad_array(grad: Any) -> Any:
 class Optimizer(OptimizerState):
     """Base optimizer; subclasses define ``_slot_specs`` and ``_update_step``.
 
+    Every optimizer also takes the parameters first, as PyTorch's do
+    (``SGD(model.parameters(), lr=0.1)``; ``lr`` is an alias of ``learning_rate``), and then
+    ``step()`` / ``zero_grad()`` act on them; see ``ember.optimizers.torch_style``.
+
     Args:
         learning_rate: a float >= 0, a ``LearningRateSchedule`` (called with ``iterations``),
             or a callable of no arguments returning the rate.
@@ -85,9 +67,9 @@ class Optimizer(OptimizerState):
     Example:
         >>> import ember as em
         >>> w = em.tensor([1.0, 2.0], requires_grad=True)
-        >>> opt = em.optimizers.SGD(learning_rate=0.1)
+        >>> opt = em.optimizers.SGD([w], lr=0.1)   # or SGD(learning_rate=0.1) + step([w])
         >>> (w * w).sum().backward()       # grad = 2 w
-        >>> opt.step([w])                  # w -= 0.1 * 2 w
+        >>> opt.step()                     # w -= 0.1 * 2 w
         >>> w
         tensor([0.8, 1.6], requires_grad=True)
         >>> opt.iterations
@@ -95,6 +77,12 @@ class Optimizer(OptimizerState):
     """
 
     _n_work = 1  # work arrays per parameter that _update_step needs
+    param_groups = property(param_groups)  # PyTorch's [{"params": [...], "lr": ...}]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:  # PyTorch's SGD(params, lr=...) besides Keras' form
+            cls.__init__ = accept_params(cls.__init__)
 
     def __init__(self, learning_rate: Any, weight_decay: float | None = None,
                  clipnorm: float | None = None, clipvalue: float | None = None,
@@ -262,8 +250,19 @@ class Optimizer(OptimizerState):
             self._apply_pairs(pairs)
 
     def step(self, params: Iterable | None = None) -> None:
-        """``apply(params)``, PyTorch's name; without ``params``, the registered parameters."""
-        self.apply(self._params if params is None else params)
+        """``apply(params)``, PyTorch's name; without ``params``, the registered parameters
+        (given to the constructor, or seen by an earlier update); none at all raises."""
+        self.apply(self._registered("step") if params is None else params)
+
+    def _registered(self, what: str) -> list:
+        if not self._params:
+            owner = type(self).__name__
+            raise ValueError(
+                f"{owner}.{what}(): this optimizer has no parameters, so it would change "
+                f"nothing; pass them when creating it ({owner}(model.parameters(), lr=0.01)) "
+                f"or to {what}(params)"
+            )
+        return self._params
 
     def apply_gradients(self, grads_and_vars: Iterable) -> int:
         """One update from ``(gradient, parameter)`` pairs (Keras); None gradients are skipped.
@@ -368,7 +367,7 @@ class Optimizer(OptimizerState):
 
     def zero_grad(self, params: Iterable | None = None) -> None:
         """Set each parameter's ``.grad`` to None (the registered ones without ``params``)."""
-        for p in (self._params if params is None else params):
+        for p in (self._registered("zero_grad") if params is None else params):
             p.grad = None
 
     # ------------------------------------------------------------------ config
