@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -115,6 +116,12 @@ class BatchNormalization(Layer):
         if inputs.ndim != self._ndim:
             self._check_rank(inputs, self._ndim, None)
         if training and self.trainable:
+            if inputs.size == 0:  # no statistics to take: empty out, moving ones untouched
+                warnings.warn(f"BatchNormalization '{self.name}': got a batch of 0 samples "
+                              f"(input shape {tuple(inputs.shape)}) in training; batch "
+                              "statistics need at least one sample, so the moving mean and "
+                              "variance are left as they were", UserWarning, stacklevel=3)
+                return inputs * 1.0
             if mask is not None:
                 out, mean, var = self._masked_moments(inputs, mask)
             else:

@@ -100,7 +100,9 @@ class MetricsContainer:
             y_pred = outs[i].data if isinstance(outs[i], Tensor) else outs[i]
             sw = None if sws is None else sws[i if len(sws) > 1 else 0]
             for m in row:
-                m.update_state(ys[i], y_pred, sample_weight=sw)
+                # cross-entropies take the Tensor: from a softmax's logits, as the loss does
+                pred = outs[i] if getattr(m, "takes_tensor", False) else y_pred
+                m.update_state(ys[i], pred, sample_weight=sw)
 
     def results(self) -> dict[str, float]:
         if self.metrics is None:

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from ember.layers.base import Layer
+from ember.models.input_checks import fits as _fits
+from ember.models.input_checks import raise_input_mismatch
 from ember.serialization import register
 
 
@@ -279,6 +281,9 @@ class Graph:
             raise ValueError(f"the model has {len(self.inputs)} inputs "
                              f"({[t.node.layer.name for t in self.inputs]}); got {len(given)}")
         for sym, value in zip(self.inputs, given):
+            shape = getattr(value, "shape", None)
+            if shape is None or not _fits(tuple(shape), sym.shape):
+                raise_input_mismatch(self.inputs, given)
             values[id(sym)] = value
         for node in self.nodes:
             if node.inputs is None:
