@@ -212,6 +212,11 @@ def test_a_functional_model_names_the_input_that_does_not_match_and_a_wrong_orde
     assert "another order" not in str(info.value)
     with pytest.raises(ValueError, match=r"the model has 2 inputs"):
         model(xa)
+    with pytest.raises(ValueError, match=r"functional model: the input dict has keys "
+                                         r"\['pixels', 'extra'\]; the model's inputs are "
+                                         r"named \['pixels', 'meta'\]"):
+        model({"pixels": xa, "extra": xb})
+    assert model({"meta": xb, "pixels": xa}).shape == (5, 5)
 
 
 def test_batchnorm_warns_on_an_empty_training_batch_and_keeps_its_statistics():

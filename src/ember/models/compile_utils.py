@@ -14,6 +14,15 @@ import numpy as np
 from ember.autograd.tensor import Tensor
 
 
+def as_list(out: Any) -> list:
+    """A model's output(s) as a list (a dict gives its values, in order)."""
+    if isinstance(out, (list, tuple)):
+        return list(out)
+    if isinstance(out, dict):
+        return list(out.values())
+    return [out]
+
+
 def per_output(value: Any, names: Sequence[str], what: str, allow_single: bool = True) -> list:
     """Spread a compile argument over the outputs: one value for all, a list, or a dict."""
     n = len(names)

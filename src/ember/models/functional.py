@@ -274,9 +274,14 @@ class Graph:
 
     def run(self, inputs: Any, training: Any) -> Any:
         values: dict[int, Any] = {}
-        given = _flatten(inputs) if isinstance(inputs, (list, tuple)) else (
-            [inputs[t.node.layer.name] for t in self.inputs] if isinstance(inputs, dict)
-            else [inputs])
+        if isinstance(inputs, dict):
+            names = [t.node.layer.name for t in self.inputs]
+            if sorted(inputs) != sorted(names):
+                raise ValueError(f"functional model: the input dict has keys {list(inputs)}; "
+                                 f"the model's inputs are named {names}")
+            given = [inputs[n] for n in names]
+        else:
+            given = _flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(given) != len(self.inputs):
             raise ValueError(f"the model has {len(self.inputs)} inputs "
                              f"({[t.node.layer.name for t in self.inputs]}); got {len(given)}")

@@ -26,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember.layers.base import Layer
+from ember.models import predict_loop
 from ember.models import trainer as _trainer
 from ember.models.fit_inputs import prepare
 from ember.models.nonfinite_loss import NonFiniteLossError
@@ -238,6 +239,14 @@ class Model(Layer):
 
         ``validation_split`` holds out the LAST fraction of the samples (taken before
         shuffling, as Keras does): shuffle your data first if it is sorted by class.
+
+        NaN or inf in ``x``, ``y``, ``sample_weight`` or the validation data is refused
+        before the first step (in-memory arrays in one pass per call; a generator's or
+        Dataset's batches when first drawn). ``steps_per_epoch`` with arrays takes that many
+        batches per epoch from a pass that continues across epochs, as Keras does; a finite
+        generator that runs out gives Keras' "ran out of data" warning and training stops.
+        A non-finite training loss raises ``em.models.NonFiniteLossError`` (see ``compile``'s
+        ``stop_on_nan``).
         """
         return _trainer.fit(self, x, y, batch_size, epochs, verbose, callbacks,
                             validation_split, validation_data, shuffle, class_weight,
@@ -258,7 +267,7 @@ class Model(Layer):
         ``batch_size`` defaults to 32 (Keras'); ``verbose`` 1 or 2 prints Keras' closing line
         (batches, seconds, ms per batch), 0 prints nothing; "auto" (the default) prints it too.
         """
-        return _trainer.predict(self, x, batch_size, verbose, steps, callbacks)
+        return predict_loop.predict(self, x, batch_size, verbose, steps, callbacks)
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
                        class_weight: dict | None = None, return_dict: bool = False) -> Any:
@@ -273,8 +282,7 @@ class Model(Layer):
         try:
             trainer.train_step(xs, ys, sws)
         except NonFiniteLossError as err:
-            raise trainer.explain_nonfinite(xs, "this batch", err.value,
-                                            "train_on_batch") from None
+            raise trainer.explain_nonfinite(xs, "this batch", err, "train_on_batch") from None
         return _result(trainer.logs(), return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,

@@ -7,6 +7,12 @@ non-trainable state a forward pass changes in place (BatchNormalization's moving
 is put back from a copy taken before the step. ``fit`` then raises ``NonFiniteLossError``
 naming the epoch, the step, the first layer whose output was not finite and the usual causes.
 
+A diverging run can overflow in the backward pass first: a finite loss of 1e35 whose gradient
+is inf would make every weight NaN. So a step whose loss is above ``HUGE_LOSS`` (1e12; no
+healthy step pays for this) also has its gradients looked at before the update. Should an
+overflow still slip through (a gradient going from finite to inf below that loss), the message
+says that the weights are already not finite rather than claiming them good.
+
 Finding that layer costs nothing on healthy steps: only after the loss has gone bad is the
 batch run forward once more with every layer's ``call`` wrapped to look at its output, in the
 order the layers finish (an inner layer before the block that holds it).
@@ -29,17 +35,29 @@ CAUSES = ("usual causes: a learning rate too high (try 10x smaller, or gradient 
           "clipnorm=1.0), inputs not scaled (e.g. pixels 0-255 instead of x / 255.0, or "
           "features of very different sizes: standardize them), or the log of zero (a "
           "probability of exactly 0 or 1 fed to a cross-entropy; pass logits with "
-          "from_logits=True). The weights are those of the last finite step; "
-          "compile(..., stop_on_nan=False) keeps training as Keras does")
+          "from_logits=True). compile(..., stop_on_nan=False) keeps training as Keras does")
+
+
+# Above this, a step's loss is a sign of divergence, and the gradients are looked at before
+# the update (float32 overflows at 3.4e38; a diverging loss passes through this range first).
+HUGE_LOSS = 1e12
 
 
 class NonFiniteLossError(FloatingPointError):
-    """The training loss became NaN or inf; ``layer`` names the first non-finite layer."""
+    """The training loss (or, for a huge loss, its gradient) became NaN or inf. ``layer``
+    names the first layer whose output was not finite; ``gradient`` is True when the loss was
+    finite but its gradient was not."""
 
-    def __init__(self, message: str, layer: str | None = None,
-                 value: float | None = None) -> None:
+    def __init__(self, message: str, layer: str | None = None, value: float | None = None,
+                 gradient: bool = False) -> None:
         super().__init__(message)
-        self.layer, self.value = layer, value
+        self.layer, self.value, self.gradient = layer, value, gradient
+
+
+def nonfinite_gradients(params: list) -> list:
+    """The weights whose gradient holds NaN or inf (a pass over the gradients: only paid on
+    steps whose loss is above ``HUGE_LOSS``)."""
+    return [p for p in params if p.grad is not None and _not_finite(p.grad)]
 
 
 def _not_finite(value: Any) -> bool:
@@ -89,20 +107,37 @@ def first_nonfinite_layer(model: Any, inputs: Any) -> tuple[str | None, str]:
     return found[0].name, type(found[0]).__name__
 
 
-def describe(model: Any, inputs: Any, loss_value: float, where: str,
-             who: str = "fit") -> tuple[str, str | None]:
-    """The message for a non-finite loss in ``who`` at ``where`` ("epoch 3, step 120"), and
-    the name of the first non-finite layer (None when every layer's output is finite)."""
-    name, cls = first_nonfinite_layer(model, inputs)
-    if name is not None:
-        culprit = (f"the first layer whose output is not finite is {cls} '{name}' (the layers "
-                   "before it gave finite outputs)")
+def describe(model: Any, inputs: Any, loss_value: float, where: str, who: str = "fit",
+             params: list | None = None, gradient: bool = False) -> tuple[str, str | None]:
+    """The message for a non-finite loss (or gradient) in ``who`` at ``where`` ("epoch 3,
+    step 120"), and the name of the first non-finite layer (None when every layer's output is
+    finite)."""
+    params = params or []
+    if gradient:
+        names = [p.path for p in nonfinite_gradients(params)]
+        head = (f"{who}: the gradient became non-finite at {where} while the loss, "
+                f"{loss_value:.3g}, was still finite: training is diverging; the weights "
+                f"with non-finite gradients are {names[:5]}")
+        name = None
     else:
-        culprit = ("every layer's output is finite, so the loss function itself (or a weight "
-                   "penalty) produced it: e.g. the log of a probability of exactly 0, or a "
-                   "squared error that overflows float32")
-    return (f"{who}: the training loss became {loss_value} at {where}; {culprit}. The update of "
-            f"this step was not applied. The {CAUSES}"), name
+        name, cls = first_nonfinite_layer(model, inputs)
+        if name is not None:
+            culprit = (f"the first layer whose output is not finite is {cls} '{name}' (the "
+                       "layers before it gave finite outputs)")
+        else:
+            culprit = ("every layer's output is finite, so the loss function itself (or a "
+                       "weight penalty) produced it: e.g. the log of a probability of exactly "
+                       "0, or a squared error that overflows float32")
+        head = f"{who}: the training loss became {loss_value} at {where}; {culprit}"
+    bad_weights = [p.path for p in params if _not_finite(p)]
+    if bad_weights:
+        kept = (f"The update of this step was not applied, but the weights {bad_weights[:5]} "
+                "were already not finite: an earlier update overflowed while its loss was "
+                "still finite (restore a checkpoint, e.g. from ModelCheckpoint)")
+    else:
+        kept = ("The update of this step was not applied: the weights are those of the last "
+                "finite step")
+    return f"{head}. {kept}. The {CAUSES}", name
 
 
 class StateBackup:

@@ -16,23 +16,20 @@ import numpy as np
 
 from ember import backend
 from ember.autograd.mode import no_grad
-from ember.autograd.tensor import Tensor
 from ember.callbacks.base import CallbackList
 from ember.callbacks.history import History
 from ember.callbacks.progbar import ProgbarLogger, closing_line, resolve_verbose
 from ember.devices import model_device, move_batch
 from ember.models import data_adapter as da
 from ember.models import fit_inputs as fi
-from ember.models.compile_utils import LossContainer, MetricsContainer, per_output
-from ember.models.nonfinite_loss import NonFiniteLossError, StateBackup, describe
-
-
-def _as_list(out: Any) -> list:
-    if isinstance(out, (list, tuple)):
-        return list(out)
-    if isinstance(out, dict):
-        return list(out.values())
-    return [out]
+from ember.models.compile_utils import LossContainer, MetricsContainer, as_list, per_output
+from ember.models.nonfinite_loss import (
+    HUGE_LOSS,
+    NonFiniteLossError,
+    StateBackup,
+    describe,
+    nonfinite_gradients,
+)
 
 
 class Trainer:
@@ -113,7 +110,7 @@ class Trainer:
     def _forward_loss(self, xb: list, yb: list, sb: list | None, training: bool) -> tuple:
         model = self.model
         out = model(xb[0] if len(xb) == 1 else xb, training=training)
-        outs = _as_list(out)
+        outs = as_list(out)
         if yb is None or len(yb) != len(outs):
             got = 0 if yb is None else len(yb)
             raise ValueError(f"the model has {len(outs)} output(s) but {got} target array(s) "
@@ -146,20 +143,28 @@ class Trainer:
         for p in params:
             p.grad = None
         loss.backward()
+        if guard and abs(value) > HUGE_LOSS and nonfinite_gradients(params):
+            # diverging: a finite but huge loss whose gradient overflowed would turn the
+            # weights into NaN; only such steps pay for looking at the gradients
+            if self._backup is not None:
+                self._backup.restore()
+            raise NonFiniteLossError(f"the gradient became non-finite (loss {value})",
+                                     value=value, gradient=True)
         self.optimizer.apply(params)
         self._track_loss(value, len(xb[0]))
         self.metrics.update(yb, outs, sb)
         return loss
 
-    def explain_nonfinite(self, xb: list, where: str, value: float,
+    def explain_nonfinite(self, xb: list, where: str, err: NonFiniteLossError,
                           who: str = "fit") -> NonFiniteLossError:
-        """The full error for a non-finite loss: finds the first non-finite layer by running
-        the batch forward again, then puts the non-trainable state back once more."""
+        """The full error for a non-finite loss (or gradient): finds the first non-finite
+        layer by running the batch forward again, then puts the non-trainable state back."""
         xb, _, _ = self._to_model_device(xb, None, None)
-        message, layer = describe(self.model, xb[0] if len(xb) == 1 else xb, value, where, who)
+        message, layer = describe(self.model, xb[0] if len(xb) == 1 else xb, err.value, where,
+                                  who, self.trainable_params(), err.gradient)
         if self._backup is not None:
             self._backup.restore()
-        return NonFiniteLossError(message, layer=layer, value=value)
+        return NonFiniteLossError(message, layer=layer, value=err.value, gradient=err.gradient)
 
     def _track_loss(self, value: float, n: int) -> None:
         self._loss_sum += value * n
@@ -258,7 +263,7 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
             except NonFiniteLossError as err:
                 model.history = history
                 raise trainer.explain_nonfinite(
-                    xb, f"epoch {epoch + 1} (of {epochs}), step {step + 1}", err.value
+                    xb, f"epoch {epoch + 1} (of {epochs}), step {step + 1}", err
                 ) from None
             if want_batch_logs:
                 cbs.on_train_batch_end(step, trainer.logs())
@@ -330,57 +335,3 @@ def evaluate(model: Any, x: Any = None, y: Any = None, batch_size: int | None = 
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
 
-
-def _predict_inputs(batches: Any, device: str) -> Any:
-    """What ``predict`` calls the model with, batch after batch: for one in-memory array,
-    plain slices (views, no per-batch lists); the model's call wraps them."""
-    if isinstance(batches, da.ArrayBatches) and len(batches.xs) == 1 and device == "cpu":
-        x, bs = batches.xs[0], batches.batch_size
-        return (x[i:i + bs] for i in range(0, batches.n, bs))
-    moved = (b[0] if device == "cpu" else move_batch(b[0], device) for b in batches)
-    return (xb[0] if len(xb) == 1 else xb for xb in moved)
-
-
-def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "auto",
-            steps: int | None = None, callbacks: Any = None) -> Any:
-    """See ``Model.predict``."""
-    fi.require_x(x, "predict")
-    fi.check_positive(batch_size, "batch_size", "predict", " or None (32)")
-    fi.check_positive(steps, "steps", "predict", " or None")
-    if da.is_batch_iterable(x):
-        batches = da.IterableBatches(x, steps, who="predict")
-    else:
-        xs = da.flatten_structure(fi.by_name(x, getattr(model, "input_names", None), "x"), "x",
-                                  "predict")
-        if da.check_counts(xs, None, None) == 0:
-            raise ValueError(f"predict: x is empty (shape {xs[0].shape}); at least one sample "
-                             "is expected")
-        batches = da.ArrayBatches(xs, None, None, batch_size or 32, False)
-    fi.ensure_built(model, batches)
-    verbose = resolve_verbose(verbose)
-    start = time.perf_counter()
-    device = model_device(model)  # once: predict runs no optimizer that could move it
-    cbs = CallbackList(list(callbacks or []), model=model, params={"steps": len(batches)})
-    cbs.on_predict_begin()
-    hooks = cbs.needs("on_predict_batch_begin") or cbs.needs("on_predict_batch_end")
-    on_cpu = device == "cpu"
-    chunks: list = []
-    with no_grad():
-        for step, xb in enumerate(_predict_inputs(batches, device)):
-            if hooks:
-                cbs.on_predict_batch_begin(step)
-            out = model(xb, training=False)
-            if on_cpu and isinstance(out, Tensor):
-                chunks.append((out.data,))
-            else:
-                chunks.append([backend.to_numpy(o.data if isinstance(o, Tensor) else o)
-                               for o in _as_list(out)])
-            if hooks:
-                cbs.on_predict_batch_end(step, None)
-    cbs.on_predict_end()
-    if not chunks:
-        raise ValueError("predict: x (a generator or Dataset) yielded no batches")
-    if verbose:  # Keras' closing line, after the loop (no per-batch printing)
-        print(closing_line(len(chunks), len(chunks), time.perf_counter() - start))
-    outs = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
-    return outs[0] if len(outs) == 1 else outs
