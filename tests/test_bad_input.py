@@ -239,4 +239,17 @@ def test_integer_inputs_to_dense_give_floatx_outputs():
     assert dense(em.tensor(np.arange(6, dtype=np.int64).reshape(2, 3))).dtype == np.float32
     model = em.Sequential([L.Dense(2, input_shape=(3,))])
     assert model.predict(np.arange(6).reshape(2, 3), verbose=0).dtype == np.float32
+    assert L.LayerNormalization()(np.arange(6).reshape(2, 3)).dtype == np.float32
+    assert L.Dense(2, dtype="float64")(np.arange(6).reshape(2, 3)).dtype == np.float64
 
+
+
+def test_fit_with_a_string_or_a_scalar_as_x():
+    model = _model()
+    with pytest.raises(TypeError, match=r"fit: x holds strings \(dtype <U\d+, e.g. "
+                                        r"'data.csv'\); numbers are expected.*"
+                                        r"em.data.read_csv\(path, target=...\)"):
+        model.fit("data.csv", np.zeros(1), verbose=0)
+    with pytest.raises(ValueError, match=r"evaluate: x must be an array with one entry per "
+                                         r"sample .* got the scalar 7 \(int\)"):
+        model.evaluate(7, np.zeros(1), verbose=0)

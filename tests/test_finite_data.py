@@ -200,3 +200,23 @@ def _timed(fn, time):
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def test_validation_generator_and_generator_sample_weights_are_checked():
+    x, y = _data()
+    sw = np.ones(40, np.float32)
+    sw[13] = np.inf
+
+    def weighted():
+        for i in range(0, 40, 10):
+            yield x[i:i + 10], y[i:i + 10], sw[i:i + 10]
+
+    with pytest.raises(ValueError, match=r"fit \(batch 1 of the data\): sample_weight contains "
+                                         r"1 non-finite value .* first is inf at index 3\b"):
+        _model().fit(weighted(), verbose=0)
+    vx = x.copy()
+    vx[2, 2] = np.nan
+    val = em.data.Dataset.from_arrays(vx, y, batch_size=10)
+    with pytest.raises(ValueError, match=r"fit \(batch 0 of the data\): validation_data x "
+                                         r"contains 1 non-finite value .* index \(2, 2\)"):
+        _model().fit(x, y, validation_data=val, verbose=0)

@@ -22,6 +22,7 @@ from ember.autograd.tensor import Tensor, _new
 from ember.layers import _config
 from ember.layers.base import Layer
 from ember.ops.linear import _normalize
+from ember.ops.misc import astype
 from ember.ops.shape import reshape
 from ember.serialization import register
 
@@ -239,6 +240,8 @@ class LayerNormalization(Layer):
     def call(self, inputs: Tensor) -> Tensor:
         if inputs.ndim != self._ndim:
             self._check_rank(inputs, self._ndim, None)
+        if inputs.data.dtype.kind != "f":  # integer features: the layer's float type, as Keras
+            inputs = astype(inputs, self._np_dtype)
         if self.rms_scaling:
             var = inputs.var(axis=self._axes, keepdims=True)
             return inputs * (var + self.epsilon) ** -0.5 * reshape(self.gamma, self._pshape)

@@ -39,9 +39,11 @@ def to_numpy(value: Any, what: str, who: str = "fit") -> np.ndarray:
                          "sample needs the same shape and a numeric type")
     if arr.dtype.kind in "USV":
         sample = repr(arr.reshape(-1)[0].item()) if arr.size else "''"
+        hint = (" (a file name? read a CSV file with em.data.read_csv(path, target=...))"
+                if arr.ndim == 0 and str(given).lower().endswith((".csv", ".txt")) else "")
         raise TypeError(f"{who}: {what} holds strings (dtype {arr.dtype}, e.g. {sample[:40]}); "
                         "numbers are expected: encode text or categories as integers (or "
-                        "one-hot vectors) before training")
+                        f"one-hot vectors) before training{hint}")
     if arr.ndim == 0:
         raise ValueError(f"{who}: {what} must be an array with one entry per sample (the batch "
                          f"axis first); got the scalar {given!r} ({type(given).__name__}). "
