@@ -265,3 +265,16 @@ def test_the_crossentropy_metric_on_plain_probabilities_is_keras_clipped_value()
     assert float(m([1], [[1.0, 0.0]])) == pytest.approx(-np.log(1e-7), rel=1e-5)
     loss = L.sparse_categorical_crossentropy([1], np.array([[1.0, 0.0]], np.float32))
     assert float(m.result()) == pytest.approx(float(loss.numpy()[0]), rel=1e-6)
+
+
+@pytest.mark.parametrize("spec", [em.losses.sparse_categorical_crossentropy,
+                                  em.losses.SparseCategoricalCrossentropy(),
+                                  em.metrics.SparseCategoricalCrossentropy()], ids=repr)
+def test_a_loss_used_as_a_metric_agrees_with_the_loss(spec):
+    model = em.Sequential([em.layers.Dense(2, activation="softmax", input_shape=(1,))])
+    model.build((None, 1))
+    model.layers[0].kernel.data[...] = np.array([[30.0, -30.0]], np.float32)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=[spec])
+    logs = model.evaluate(np.array([[1.0], [-1.0]], np.float32), np.array([1, 0]), verbose=0,
+                          return_dict=True)
+    assert logs == pytest.approx({"loss": 60.0, "sparse_categorical_crossentropy": 60.0})
