@@ -253,3 +253,12 @@ def test_fit_with_a_string_or_a_scalar_as_x():
     with pytest.raises(ValueError, match=r"evaluate: x must be an array with one entry per "
                                          r"sample .* got the scalar 7 \(int\)"):
         model.evaluate(7, np.zeros(1), verbose=0)
+
+
+def test_a_dataframe_with_text_columns_names_them():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"age": [30, 40], "city": ["Oslo", "Rome"], "size": [1.0, 2.0]})
+    with pytest.raises(TypeError, match=r"fit: x has non-numeric columns \['city'\]; numbers "
+                                        r"are expected: encode them first "
+                                        r"\(em.data.from_dataframe"):
+        _model(d=3).fit(frame, np.zeros(2), verbose=0)

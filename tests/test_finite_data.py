@@ -220,3 +220,15 @@ def test_validation_generator_and_generator_sample_weights_are_checked():
     with pytest.raises(ValueError, match=r"fit \(batch 0 of the data\): validation_data x "
                                          r"contains 1 non-finite value .* index \(2, 2\)"):
         _model().fit(x, y, validation_data=val, verbose=0)
+
+
+def test_arrays_are_checked_once_per_fit_not_per_epoch_or_step(monkeypatch):
+    from ember.models import fit_inputs
+
+    calls = []
+    original = fit_inputs.check_arrays
+    monkeypatch.setattr(fit_inputs, "check_arrays",
+                        lambda *a, **k: calls.append(a[1]) or original(*a, **k))
+    x, y = _data()
+    _model().fit(x, y, epochs=4, batch_size=4, validation_data=(x, y), verbose=0)
+    assert calls == ["fit", "fit"]  # the training arrays and the validation arrays, once each

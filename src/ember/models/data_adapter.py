@@ -35,6 +35,11 @@ def to_numpy(value: Any, what: str, who: str = "fit") -> np.ndarray:
         raise ValueError(f"{who}: {what}: could not convert {type(value).__name__} to an "
                          f"array ({exc})") from None
     if arr.dtype == object:
+        columns = _non_numeric_columns(given)
+        if columns:
+            raise TypeError(f"{who}: {what} has non-numeric columns {columns[:10]}; numbers "
+                            "are expected: encode them first (em.data.from_dataframe(df, "
+                            "target=...) one-hot encodes categories)")
         raise ValueError(f"{who}: {what}: got ragged or mixed-type data (dtype=object); every "
                          "sample needs the same shape and a numeric type")
     if arr.dtype.kind in "USV":
@@ -51,6 +56,14 @@ def to_numpy(value: Any, what: str, who: str = "fit") -> np.ndarray:
     if arr.dtype.kind == "f" and arr.dtype.name != backend.floatx():
         arr = arr.astype(backend.floatx())  # once per fit, not once per batch
     return arr
+
+
+def _non_numeric_columns(frame: Any) -> list:
+    """The names of a DataFrame's columns that are not numbers or booleans ([] otherwise)."""
+    dtypes = getattr(frame, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return []
+    return [str(c) for c, d in dtypes.items() if getattr(d, "kind", "O") not in "iufb"]
 
 
 def is_batch_iterable(x: Any) -> bool:
