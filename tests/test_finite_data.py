@@ -123,7 +123,7 @@ def test_generator_batch_is_refused_when_drawn_naming_the_batch():
 
     model = _model()
     counter = CountSteps()
-    with pytest.raises(ValueError, match=r"fit \(batch 2 of the data\): x contains 1 "
+    with pytest.raises(ValueError, match=r"fit \(batch 3 drawn from the data\): x contains 1 "
                                          r"non-finite value .* index \(1, 1\)"):
         model.fit(batches(), verbose=0, callbacks=[counter])
     assert counter.steps == 2  # refused when drawn: the two clean batches before it trained
@@ -147,7 +147,7 @@ def test_dataset_is_checked_in_its_first_epoch_only():
     assert calls == ["f", "i"] * 4  # the 4 batches of epoch 1 only (x and the labels)
     bad = x.copy()
     bad[39, 3] = np.inf
-    with pytest.raises(ValueError, match=r"batch 3 of the data\): x contains 1 non-finite "
+    with pytest.raises(ValueError, match=r"batch 4 drawn from the data\): x contains 1 non-finite "
                                          r"value .* first is inf at index \(9, 3\)"):
         _model().fit(em.data.Dataset.from_arrays(bad, y, batch_size=10), verbose=0)
 
@@ -211,13 +211,14 @@ def test_validation_generator_and_generator_sample_weights_are_checked():
         for i in range(0, 40, 10):
             yield x[i:i + 10], y[i:i + 10], sw[i:i + 10]
 
-    with pytest.raises(ValueError, match=r"fit \(batch 1 of the data\): sample_weight contains "
-                                         r"1 non-finite value .* first is inf at index 3\b"):
+    with pytest.raises(ValueError, match=r"fit \(batch 2 drawn from the data\): sample_weight "
+                                         r"contains 1 non-finite value .* first is inf at "
+                                         r"index 3\b"):
         _model().fit(weighted(), verbose=0)
     vx = x.copy()
     vx[2, 2] = np.nan
     val = em.data.Dataset.from_arrays(vx, y, batch_size=10)
-    with pytest.raises(ValueError, match=r"fit \(batch 0 of the data\): validation_data x "
+    with pytest.raises(ValueError, match=r"fit \(batch 1 drawn from the data\): validation_data x "
                                          r"contains 1 non-finite value .* index \(2, 2\)"):
         _model().fit(x, y, validation_data=val, verbose=0)
 
@@ -232,3 +233,11 @@ def test_arrays_are_checked_once_per_fit_not_per_epoch_or_step(monkeypatch):
     x, y = _data()
     _model().fit(x, y, epochs=4, batch_size=4, validation_data=(x, y), verbose=0)
     assert calls == ["fit", "fit"]  # the training arrays and the validation arrays, once each
+
+
+def test_a_nan_class_weight_is_named_as_such():
+    x, y = _data()
+    model = _model()
+    with pytest.raises(ValueError, match=r"fit: class_weight \(as per-sample weights\) "
+                                         r"contains \d+ non-finite values .*finite weight"):
+        model.fit(x, y, class_weight={0: 1.0, 1: float("nan")}, verbose=0)

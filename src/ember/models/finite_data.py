@@ -64,7 +64,7 @@ def check_finite(a: Any, what: str, who: str, original: Any = None,
     remedy = (f"drop those samples (e.g. {what}[np.isfinite({what}).all(axis=1)] for a 2-D "
               f"array) or impute them (np.nan_to_num, a column mean)") if a.ndim > 1 else (
         "drop those samples or impute them (np.nan_to_num, the mean)")
-    if what.startswith("sample_weight"):
+    if "weight" in what:
         remedy = "give every sample a finite weight (0 leaves a sample out)"
     raise ValueError(f"{who}: {what} contains {count} non-finite value{'s' * (count != 1)} "
                      f"(NaN or inf) out of {a.size}; the first is {value} at {where}. Clean "
@@ -120,8 +120,8 @@ class FirstSightCheck:
     def __call__(self, xb: list, yb: list | None, sb: list | None) -> None:
         if self.done:
             return
-        who = f"{self.who} (batch {self.step} of the data)"
-        self.step += 1
+        self.step += 1  # counted from 1, as fit's epochs and steps are in messages
+        who = f"{self.who} (batch {self.step} drawn from the data)"
         p = self.prefix
         check_arrays([(f"{p}x", xb), (f"{p}y", yb), (f"{p}sample_weight", sb)], who,
                      exact=True)

@@ -63,13 +63,15 @@ def prepare(x: Any, y: Any, sample_weight: Any, class_weight: Any, model: Any = 
     if n == 0:
         raise ValueError(f"{who}: {prefix}x is empty (shape {xs[0].shape}); at least one "
                          "sample is expected")
+    weights = f"{prefix}sample_weight"
     if class_weight is not None:
         if ys is None or len(ys) != 1:
             raise ValueError("class_weight needs exactly one target array")
         cw = da.class_weight_to_sample_weight(ys[0], class_weight)
+        weights = "class_weight (as per-sample weights)" if sws is None else \
+            "sample_weight * class_weight"
         sws = [cw if sws is None else sws[0] * cw]
-    check_arrays([(f"{prefix}x", xs), (f"{prefix}y", ys), (f"{prefix}sample_weight", sws)],
-                 who, originals)
+    check_arrays([(f"{prefix}x", xs), (f"{prefix}y", ys), (weights, sws)], who, originals)
     return xs, ys, sws
 
 
