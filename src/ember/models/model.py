@@ -212,7 +212,7 @@ class Model(Layer):
         self._trainer = _trainer.Trainer(self, optimizer, loss, metrics, loss_weights,
                                          stop_on_nan)
         self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
-                                "loss_weights": loss_weights}
+                                "loss_weights": loss_weights, "stop_on_nan": stop_on_nan}
 
     @property
     def optimizer(self) -> Any:

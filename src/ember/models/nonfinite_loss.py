@@ -84,8 +84,9 @@ def first_nonfinite_layer(model: Any, inputs: Any) -> tuple[str | None, str]:
     of the first layer, in the order layers finish, whose output holds NaN or inf."""
     found: list = []
     layers = [layer for layer in model._walk() if layer is not model]
+    own = {id(layer): layer.__dict__["call"] for layer in layers if "call" in layer.__dict__}
     for layer in layers:
-        original = type(layer).call.__get__(layer)
+        original = own.get(id(layer)) or type(layer).call.__get__(layer)
 
         def watched(*args: Any, _layer: Any = layer, _call: Any = original, **kwargs: Any):
             out = _call(*args, **kwargs)
@@ -102,6 +103,8 @@ def first_nonfinite_layer(model: Any, inputs: Any) -> tuple[str | None, str]:
     finally:
         for layer in layers:
             layer.__dict__.pop("call", None)
+            if id(layer) in own:  # a call set on the instance itself is put back
+                object.__setattr__(layer, "call", own[id(layer)])
     if not found:
         return None, ""
     return found[0].name, type(found[0]).__name__
