@@ -134,7 +134,8 @@ def test_terminate_on_nan_stops_at_the_first_bad_batch():
         loss = ((y_pred - y_true) ** 2).mean(axis=-1)
         return loss * (float("nan") if len(calls) >= 3 else 1.0)
 
-    model.compile(optimizer="sgd", loss=exploding)
+    # stop_on_nan=False: Keras' behaviour, where TerminateOnNaN is what stops training
+    model.compile(optimizer="sgd", loss=exploding, stop_on_nan=False)
     hist = model.fit(x, y, epochs=5, batch_size=8, verbose=0, callbacks=[C.TerminateOnNaN()])
     assert len(calls) == 3 and len(hist.epoch) == 1
     assert math.isnan(hist.history["loss"][0])

@@ -232,3 +232,49 @@ def test_softmax_then_sparse_crossentropy_is_one_fused_op_with_the_mean():
     ref.backward()
     np.testing.assert_allclose(loss.item(), ref.item(), rtol=1e-6)
     np.testing.assert_allclose(z.grad.numpy(), zt.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["sparse_categorical_crossentropy", "categorical_crossentropy",
+                                  "binary_crossentropy"])
+def test_the_crossentropy_metric_equals_the_loss_of_the_same_name(name):
+    """At logits +-30 a softmax (sigmoid) output rounds to exactly 0 and 1: the loss is taken
+    from the logits (60, or 30 for one sigmoid unit), and the metric of the same name, which
+    is the same function, must say the same (it used to clip to 1e-7 and report 16.1)."""
+    binary = name == "binary_crossentropy"
+    units, act = (1, "sigmoid") if binary else (2, "softmax")
+    model = em.Sequential([em.layers.Dense(units, activation=act, input_shape=(1,))])
+    model.build((None, 1))
+    kernel = [[30.0]] if binary else [[30.0, -30.0]]
+    model.layers[0].kernel.data[...] = np.array(kernel, np.float32)
+    x = np.array([[1.0], [-1.0]], np.float32)
+    labels = np.array([1, 0])  # both confidently wrong
+    y = {"sparse_categorical_crossentropy": labels, "binary_crossentropy": 1 - labels[:, None],
+         "categorical_crossentropy": np.eye(2, dtype=np.float32)[labels]}[name]
+    model.compile(optimizer="sgd", loss=name, metrics=[name])
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    expected = 30.0 if binary else 60.0
+    assert logs["loss"] == pytest.approx(expected, rel=1e-5)
+    assert logs[name] == pytest.approx(logs["loss"], rel=1e-6)
+    hist = model.fit(x, y, epochs=1, verbose=0, shuffle=False)  # in training too
+    assert hist.history[name][0] == pytest.approx(hist.history["loss"][0], rel=1e-6)
+
+
+def test_the_crossentropy_metric_on_plain_probabilities_is_keras_clipped_value():
+    # arrays carry no logits: probabilities are clipped to [1e-7, 1 - 1e-7], as Keras does
+    m = em.metrics.SparseCategoricalCrossentropy()
+    assert float(m([1], [[1.0, 0.0]])) == pytest.approx(-np.log(1e-7), rel=1e-5)
+    loss = L.sparse_categorical_crossentropy([1], np.array([[1.0, 0.0]], np.float32))
+    assert float(m.result()) == pytest.approx(float(loss.numpy()[0]), rel=1e-6)
+
+
+@pytest.mark.parametrize("spec", [em.losses.sparse_categorical_crossentropy,
+                                  em.losses.SparseCategoricalCrossentropy(),
+                                  em.metrics.SparseCategoricalCrossentropy()], ids=repr)
+def test_a_loss_used_as_a_metric_agrees_with_the_loss(spec):
+    model = em.Sequential([em.layers.Dense(2, activation="softmax", input_shape=(1,))])
+    model.build((None, 1))
+    model.layers[0].kernel.data[...] = np.array([[30.0, -30.0]], np.float32)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=[spec])
+    logs = model.evaluate(np.array([[1.0], [-1.0]], np.float32), np.array([1, 0]), verbose=0,
+                          return_dict=True)
+    assert logs == pytest.approx({"loss": 60.0, "sparse_categorical_crossentropy": 60.0})

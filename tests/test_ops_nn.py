@@ -159,3 +159,14 @@ def test_softmax_cross_entropy_mean_reduction_is_one_node():
         "softmax_cross_entropy"
     with pytest.raises(ValueError, match="reduction must be"):
         em.softmax_cross_entropy(z, labels, reduction="sum")
+
+
+@pytest.mark.parametrize("shape, axis", [((2, 0), -1), ((0, 0), 0), ((3, 0, 2), 1)], ids=str)
+def test_softmax_and_log_softmax_of_an_empty_axis_are_empty(shape, axis):
+    x = em.zeros(shape, requires_grad=True)
+    for fn, tfn in ((em.softmax, F.softmax), (em.log_softmax, F.log_softmax)):
+        out = fn(x, axis=axis)
+        assert out.shape == tuple(tfn(torch.zeros(shape), dim=axis).shape) == shape
+        out.sum().backward()
+        assert x.grad.shape == shape
+        x.grad = None

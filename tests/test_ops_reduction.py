@@ -193,3 +193,13 @@ def test_max_kept_reads_a_strided_view_correctly():
 
     a = np.random.default_rng(1).standard_normal((20, 24))[::2, ::3]  # (10, 8), not contiguous
     np.testing.assert_array_equal(max_kept(a, -1), a.max(axis=-1, keepdims=True))
+
+
+def test_logsumexp_propagates_nan_as_pytorch():
+    x = np.array([[1.0, np.nan, 2.0], [np.nan, -np.inf, 0.0], [-np.inf, -np.inf, -np.inf],
+                  [np.inf, 1.0, np.nan], [np.inf, -np.inf, 0.0]], np.float32)
+    got = em.logsumexp(em.tensor(x), axis=1).numpy()
+    want = torch.logsumexp(torch.tensor(x), dim=1).numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(got[~np.isnan(got)], want[~np.isnan(want)])
+    assert np.isnan(em.logsumexp(em.tensor([1.0, np.nan])).item())

@@ -181,3 +181,22 @@ def test_dict_space_encodes_string_labels_and_validation_data(data):
     with pytest.raises(ValueError, match="labels the training data does not"):
         em.tune.search({"units": [4]}, x[40:], names[40:], n_trials=1, epochs=1,
                        validation_data=(x_val, np.array(["maybe"] * 40)))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the overflow is the point
+def test_a_diverging_trial_is_recorded_not_a_crash_of_the_search(data):
+    """fit raises NonFiniteLossError when the loss becomes NaN; the search keeps going, and
+    the diverging trial keeps the epochs it finished (or fails, as a NaN trial did)."""
+    x, y = data
+
+    def build_diverging(trial):
+        lr = trial.suggest_categorical("lr", [0.01, 1e30])
+        model = em.Sequential([em.layers.Dense(8, activation="relu"), em.layers.Dense(1)])
+        model.compile(optimizer=em.optimizers.SGD(learning_rate=lr), loss="mse")
+        return model
+
+    result = em.tune.search(build_diverging, x, y.astype("float32"), n_trials=4, epochs=2,
+                            seed=0, sampler=optuna.samplers.GridSampler({"lr": [0.01, 1e30]}))
+    assert result.best_params == {"lr": 0.01}
+    diverged = [t for t in result.study.trials if t.params["lr"] == 1e30]
+    assert diverged and all("became" in t.user_attrs["nonfinite_loss"] for t in diverged)

@@ -12,6 +12,10 @@ from ember.serialization import register
 class TerminateOnNaN(Callback):
     """Stops training at the first batch whose running loss is NaN or infinite.
 
+    ember already stops at a non-finite loss by default, before that step's update (see
+    ``Model.compile``'s ``stop_on_nan``); this callback is Keras' way, for models compiled
+    with ``stop_on_nan=False``: the bad step's update is applied, then training stops.
+
     Example:
         >>> import ember as em
         >>> cb = em.callbacks.TerminateOnNaN()

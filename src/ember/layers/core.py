@@ -21,6 +21,7 @@ from ember.layers import _config
 from ember.layers.base import Layer
 from ember.ops.elementwise import mul
 from ember.ops.linear import linear
+from ember.ops.misc import astype
 from ember.ops.nn import dropout
 from ember.ops.shape import reshape, transpose
 from ember.serialization import register
@@ -73,6 +74,8 @@ class Dense(Layer):
         self._expect_features(-1, n_in, "features", min_ndim=2)
 
     def call(self, inputs: Tensor) -> Tensor:
+        if inputs.data.dtype.kind != "f":  # integer or bool features: floatx out, as Keras
+            inputs = astype(inputs, self.kernel.data.dtype)
         out = linear(inputs, self.kernel, self.bias, self._relu)
         act = self._act
         return out if act is None else act(out)

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from ember.autograd.tensor import Tensor, _new
 from ember.layers import _config
 from ember.layers.base import Layer
 from ember.ops.linear import _normalize
+from ember.ops.misc import astype
 from ember.ops.shape import reshape
 from ember.serialization import register
 
@@ -115,6 +117,12 @@ class BatchNormalization(Layer):
         if inputs.ndim != self._ndim:
             self._check_rank(inputs, self._ndim, None)
         if training and self.trainable:
+            if inputs.size == 0:  # no statistics to take: empty out, moving ones untouched
+                warnings.warn(f"BatchNormalization '{self.name}': got a batch of 0 samples "
+                              f"(input shape {tuple(inputs.shape)}) in training; batch "
+                              "statistics need at least one sample, so the moving mean and "
+                              "variance are left as they were", UserWarning, stacklevel=3)
+                return inputs * 1.0
             if mask is not None:
                 out, mean, var = self._masked_moments(inputs, mask)
             else:
@@ -232,6 +240,8 @@ class LayerNormalization(Layer):
     def call(self, inputs: Tensor) -> Tensor:
         if inputs.ndim != self._ndim:
             self._check_rank(inputs, self._ndim, None)
+        if inputs.data.dtype.kind != "f":  # integer features: the layer's float type, as Keras
+            inputs = astype(inputs, self._np_dtype)
         if self.rms_scaling:
             var = inputs.var(axis=self._axes, keepdims=True)
             return inputs * (var + self.epsilon) ** -0.5 * reshape(self.gamma, self._pshape)

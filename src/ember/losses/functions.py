@@ -234,6 +234,8 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
     if labels.dtype.kind not in "iu":
         if labels.dtype.kind not in "fb":
             raise TypeError(f"{who}: labels must be integers; got dtype {labels.dtype}")
+        if labels.dtype.kind == "f":
+            _check_whole(labels, xp, p.shape[ax], who)
         labels = labels.astype("int64")
     valid = None
     if ignore_class is not None:
@@ -255,6 +257,19 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
         loss = ops.where(valid, loss, 0.0)
         loss._mask = valid  # the Loss class averages over the valid samples only
     return loss
+
+
+def _check_whole(labels: Any, xp: Any, classes: int, who: str) -> None:
+    """Float labels must hold whole numbers: 0.7 would silently become class 0."""
+    frac = labels != xp.floor(labels)
+    if bool(frac.any()):
+        first = int(xp.argmax(frac.reshape(-1)))
+        value = float(labels.reshape(-1)[first])
+        hint = (" (probabilities or soft targets of shape (batch, classes): use "
+                "categorical_crossentropy)")
+        raise ValueError(f"{who}: y_true holds float labels that are not whole numbers "
+                         f"({int(frac.sum())} of {labels.size}; the first is {value} at index "
+                         f"{first}); class indices 0..{classes - 1} are expected{hint}")
 
 
 def _sparse_from_probabilities(p: Tensor, labels: Any, ax: int, who: str) -> Tensor:

@@ -310,8 +310,9 @@ class MeanMetricWrapper(Mean):
                  **kwargs: Any) -> None:
         if not callable(fn):
             raise TypeError(f"MeanMetricWrapper: fn must be callable; got {fn!r}")
-        super().__init__(name=name or getattr(fn, "__name__", "mean_metric_wrapper"),
-                         dtype=dtype)
+        # a Loss object (em.losses.MeanSquaredError()) is named by its own name, as in Keras
+        default = getattr(fn, "__name__", None) or getattr(fn, "name", None)
+        super().__init__(name=name or default or "mean_metric_wrapper", dtype=dtype)
         self._fn = fn
         self._fn_kwargs = kwargs
 

@@ -2,8 +2,10 @@
 arrays: the running mean of the per-sample loss, for watching a loss other than the one
 being trained.
 
-Probabilities are clipped to [1e-7, 1 - 1e-7] before the logarithm, as Keras does;
-``from_logits=True`` takes raw scores and uses a stable log-sigmoid / log-softmax instead.
+The cross-entropies are the losses of the same name (``ember.losses``), so a metric and a
+loss agree on the same outputs: probabilities given as such are clipped to [1e-7, 1 - 1e-7]
+before the logarithm, as Keras does, while a softmax or sigmoid output Tensor is scored from
+its logits; ``from_logits=True`` takes raw scores.
 
 Example:
     >>> import ember as em
@@ -16,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from ember.autograd.mode import no_grad
+from ember.losses import functions as _losses
 from ember.metrics.base import EPSILON, _FixedFn, align, as_float, inputs, mean_last, register
 
 
@@ -27,57 +29,39 @@ def _floats(y_true: Any, y_pred: Any) -> tuple[Any, Any, Any]:
     return yt.astype(yp.dtype, copy=False), yp, xp
 
 
-def _log_softmax(x: Any, xp: Any, axis: int) -> Any:
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-def _log_probs(y_pred: Any, xp: Any, from_logits: bool, axis: int) -> Any:
-    if from_logits:
-        return _log_softmax(y_pred, xp, axis)
-    p = y_pred / y_pred.sum(axis=axis, keepdims=True)
-    return xp.log(xp.clip(p, EPSILON, 1.0 - EPSILON))
+def _loss(fn: Any, y_true: Any, y_pred: Any, **kwargs: Any) -> Any:
+    """The per-sample values of the loss ``fn`` of the same name, as an array: the metric and
+    the loss share one computation, so they agree on the same outputs. Given the model's
+    output Tensor (as ``fit`` passes it), a softmax or sigmoid output is scored from its
+    logits, as the loss is (finite for any confidence), instead of from clipped
+    probabilities (at most -log(1e-7) = 16.1 per sample)."""
+    with no_grad():
+        out = fn(y_true, y_pred, **kwargs)
+    return out.data
 
 
 @register
 def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                         label_smoothing: float = 0.0) -> Any:
     """Per-sample binary cross-entropy, averaged over the last axis."""
-    yt, yp, xp = _floats(y_true, y_pred)
-    yt, yp = align(yt, yp)
-    if label_smoothing:
-        yt = yt * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    if from_logits:
-        # -[y log s(x) + (1 - y) log(1 - s(x))] = max(x, 0) - x y + log(1 + exp(-|x|))
-        loss = xp.maximum(yp, 0) - yp * yt + xp.log1p(xp.exp(-xp.abs(yp)))
-    else:
-        p = xp.clip(yp, EPSILON, 1.0 - EPSILON)
-        loss = -(yt * xp.log(p) + (1.0 - yt) * xp.log(1.0 - p))
-    return mean_last(loss)
+    return _loss(_losses.binary_crossentropy, y_true, y_pred, from_logits=from_logits,
+                 label_smoothing=label_smoothing)
 
 
 @register
 def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                              label_smoothing: float = 0.0, axis: int = -1) -> Any:
     """Per-sample ``-sum(y_true * log(y_pred))`` for one-hot (or soft) labels."""
-    yt, yp, xp = _floats(y_true, y_pred)
-    if label_smoothing:
-        yt = yt * (1.0 - label_smoothing) + label_smoothing / yt.shape[axis]
-    return -(yt * _log_probs(yp, xp, from_logits, axis)).sum(axis=axis)
+    return _loss(_losses.categorical_crossentropy, y_true, y_pred, from_logits=from_logits,
+                 label_smoothing=label_smoothing, axis=axis)
 
 
 @register
 def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                                     axis: int = -1) -> Any:
     """Per-sample ``-log(y_pred[label])`` for integer labels shaped (n,) or (n, 1)."""
-    yt, yp, xp = inputs(y_true, y_pred)
-    yp = as_float(yp)
-    if yt.ndim == yp.ndim and yt.shape[-1] == 1:
-        yt = yt[..., 0]
-    logp = _log_probs(yp, xp, from_logits, axis)
-    logp = xp.moveaxis(logp, axis, -1)
-    idx = yt.astype(np.int64)[..., None]
-    return -xp.take_along_axis(logp, idx, axis=-1)[..., 0]
+    return _loss(_losses.sparse_categorical_crossentropy, y_true, y_pred,
+                 from_logits=from_logits, axis=axis)
 
 
 @register
@@ -104,6 +88,7 @@ class BinaryCrossentropy(_FixedFn):
     """Running mean of the binary cross-entropy."""
 
     _config_keys = ("from_logits", "label_smoothing")
+    takes_tensor = True  # fit passes the output Tensor: its logits give the loss' value
 
     def __init__(self, name: str = "binary_crossentropy", dtype: Any = None,
                  from_logits: bool = False, label_smoothing: float = 0.0) -> None:
@@ -124,6 +109,7 @@ class CategoricalCrossentropy(_FixedFn):
     """
 
     _config_keys = ("from_logits", "label_smoothing", "axis")
+    takes_tensor = True  # fit passes the output Tensor: its logits give the loss' value
 
     def __init__(self, name: str = "categorical_crossentropy", dtype: Any = None,
                  from_logits: bool = False, label_smoothing: float = 0.0,
@@ -145,6 +131,7 @@ class SparseCategoricalCrossentropy(_FixedFn):
     """
 
     _config_keys = ("from_logits", "axis")
+    takes_tensor = True  # fit passes the output Tensor: its logits give the loss' value
 
     def __init__(self, name: str = "sparse_categorical_crossentropy", dtype: Any = None,
                  from_logits: bool = False, axis: int = -1) -> None:

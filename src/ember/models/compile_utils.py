@@ -14,6 +14,15 @@ import numpy as np
 from ember.autograd.tensor import Tensor
 
 
+def as_list(out: Any) -> list:
+    """A model's output(s) as a list (a dict gives its values, in order)."""
+    if isinstance(out, (list, tuple)):
+        return list(out)
+    if isinstance(out, dict):
+        return list(out.values())
+    return [out]
+
+
 def per_output(value: Any, names: Sequence[str], what: str, allow_single: bool = True) -> list:
     """Spread a compile argument over the outputs: one value for all, a list, or a dict."""
     n = len(names)
@@ -88,6 +97,7 @@ class MetricsContainer:
                 row.append(m)
             built.append(row)
         self.metrics = built
+        self.tensor_flags = [[wants_tensor(m) for m in row] for row in built]
 
     def update(self, ys: list, outs: list, sws: list | None) -> None:
         if not self.any:
@@ -99,8 +109,8 @@ class MetricsContainer:
                 continue
             y_pred = outs[i].data if isinstance(outs[i], Tensor) else outs[i]
             sw = None if sws is None else sws[i if len(sws) > 1 else 0]
-            for m in row:
-                m.update_state(ys[i], y_pred, sample_weight=sw)
+            for m, tensor in zip(row, self.tensor_flags[i]):
+                m.update_state(ys[i], outs[i] if tensor else y_pred, sample_weight=sw)
 
     def results(self) -> dict[str, float]:
         if self.metrics is None:
@@ -120,6 +130,21 @@ class MetricsContainer:
 
     def all(self) -> list:
         return [m for row in self.metrics or [] for m in row]
+
+
+def wants_tensor(metric: Any) -> bool:
+    """True for metrics that are given the output Tensor rather than its array: the
+    cross-entropy metrics and ember's losses used as metrics, which score a softmax or
+    sigmoid output from its logits, as the loss does (an array has lost them)."""
+    if getattr(metric, "takes_tensor", False):
+        return True
+    from ember.losses.base import Loss
+    from ember.metrics.base import MeanMetricWrapper, _FixedFn
+
+    if not isinstance(metric, MeanMetricWrapper) or isinstance(metric, _FixedFn):
+        return False  # built-in metrics are array code
+    fn = metric._fn
+    return isinstance(fn, Loss) or getattr(fn, "__module__", "").startswith("ember.losses")
 
 
 def resolve_metric(spec: Any, y_true: Any, y_pred: Any, loss: Any, metrics_mod: Any) -> Any:

@@ -19,8 +19,12 @@ from ember import backend
 from ember.autograd.tensor import Tensor
 
 
-def to_numpy(value: Any, what: str) -> np.ndarray:
-    """One array from an array, list, Tensor or DataFrame/Series; float64 -> floatx."""
+def to_numpy(value: Any, what: str, who: str = "fit") -> np.ndarray:
+    """One array from an array, list, Tensor or DataFrame/Series; float64 -> floatx.
+
+    ``who`` (the calling function) and ``what`` (the argument) name the culprit in errors.
+    """
+    given = value
     if hasattr(value, "to_numpy") and not isinstance(value, np.ndarray):
         value = value.to_numpy()
     elif isinstance(value, Tensor):
@@ -28,14 +32,38 @@ def to_numpy(value: Any, what: str) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except (ValueError, TypeError) as exc:
-        raise ValueError(f"{what}: could not convert {type(value).__name__} to an array "
-                         f"({exc})") from None
+        raise ValueError(f"{who}: {what}: could not convert {type(value).__name__} to an "
+                         f"array ({exc})") from None
     if arr.dtype == object:
-        raise ValueError(f"{what}: got ragged or mixed-type data (dtype=object); every sample "
-                         "needs the same shape and a numeric type")
+        columns = _non_numeric_columns(given)
+        if columns:
+            raise TypeError(f"{who}: {what} has non-numeric columns {columns[:10]}; numbers "
+                            "are expected: encode them first (em.data.from_dataframe(df, "
+                            "target=...) one-hot encodes categories)")
+        raise ValueError(f"{who}: {what}: got ragged or mixed-type data (dtype=object); every "
+                         "sample needs the same shape and a numeric type")
+    if arr.dtype.kind in "USV":
+        sample = repr(arr.reshape(-1)[0].item()) if arr.size else "''"
+        hint = (" (a file name? read a CSV file with em.data.read_csv(path, target=...))"
+                if arr.ndim == 0 and str(given).lower().endswith((".csv", ".txt")) else "")
+        raise TypeError(f"{who}: {what} holds strings (dtype {arr.dtype}, e.g. {sample[:40]}); "
+                        "numbers are expected: encode text or categories as integers (or "
+                        f"one-hot vectors) before training{hint}")
+    if arr.ndim == 0:
+        raise ValueError(f"{who}: {what} must be an array with one entry per sample (the batch "
+                         f"axis first); got the scalar {given!r} ({type(given).__name__}). "
+                         f"For one sample, pass e.g. np.array([[{given!r}]])")
     if arr.dtype.kind == "f" and arr.dtype.name != backend.floatx():
         arr = arr.astype(backend.floatx())  # once per fit, not once per batch
     return arr
+
+
+def _non_numeric_columns(frame: Any) -> list:
+    """The names of a DataFrame's columns that are not numbers or booleans ([] otherwise)."""
+    dtypes = getattr(frame, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return []
+    return [str(c) for c, d in dtypes.items() if getattr(d, "kind", "O") not in "iufb"]
 
 
 def is_batch_iterable(x: Any) -> bool:
@@ -47,17 +75,17 @@ def is_batch_iterable(x: Any) -> bool:
     return hasattr(x, "__iter__") or hasattr(x, "__next__")
 
 
-def flatten_structure(value: Any, what: str) -> list[np.ndarray] | None:
+def flatten_structure(value: Any, what: str, who: str = "fit") -> list[np.ndarray] | None:
     """None, one array, or several (a list/tuple of arrays or a dict in key order)."""
     if value is None:
         return None
     if isinstance(value, dict):
-        return [to_numpy(v, f"{what}[{k!r}]") for k, v in value.items()]
+        return [to_numpy(v, f"{what}[{k!r}]", who) for k, v in value.items()]
     if isinstance(value, (list, tuple)) and value and all(
         hasattr(v, "shape") or hasattr(v, "to_numpy") for v in value
     ):
-        return [to_numpy(v, f"{what}[{i}]") for i, v in enumerate(value)]
-    return [to_numpy(value, what)]
+        return [to_numpy(v, f"{what}[{i}]", who) for i, v in enumerate(value)]
+    return [to_numpy(value, what, who)]
 
 
 def check_counts(xs: list[np.ndarray], ys: list[np.ndarray] | None,
@@ -112,25 +140,65 @@ def warn_missing_classes(y_train: np.ndarray, y_val: np.ndarray) -> None:
         )
 
 
+RAN_OUT = ("Your input ran out of data; interrupting training. Make sure that your dataset or "
+           "generator can generate at least `steps_per_epoch * epochs` batches. You may need "
+           "to use the `.repeat()` function when building your dataset.")  # Keras 3's words
+
+
+def warn_ran_out() -> None:
+    warnings.warn(RAN_OUT, UserWarning, stacklevel=4)
+
+
 class ArrayBatches:
-    """Mini-batches of in-memory arrays; a new permutation each epoch when shuffling."""
+    """Mini-batches of in-memory arrays; a new permutation each epoch when shuffling.
+
+    ``steps`` (fit's ``steps_per_epoch``) is honoured as Keras does: each epoch takes the next
+    ``steps`` batches of a pass over the data, so one pass may span several epochs; when the
+    pass runs out before an epoch has its steps, Keras' "ran out of data" warning is given,
+    that epoch ends early, and the next epoch starts a new pass.
+    """
 
     def __init__(self, xs: list[np.ndarray], ys: list[np.ndarray] | None,
-                 sws: list[np.ndarray] | None, batch_size: int, shuffle: bool = False) -> None:
+                 sws: list[np.ndarray] | None, batch_size: int, shuffle: bool = False,
+                 steps: int | None = None) -> None:
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer; got {batch_size!r}")
         self.xs, self.ys, self.sws = xs, ys, sws
         self.n = check_counts(xs, ys, sws)
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
+        self.steps = steps
+        self._pass: Iterator | None = None
+        self._seen = 0
 
     def __len__(self) -> int:
+        return self.steps if self.steps is not None else self._per_pass()
+
+    def _per_pass(self) -> int:
         return math.ceil(self.n / self.batch_size)
 
     def __iter__(self) -> Iterator[tuple]:
+        if self.steps is None:
+            return self._one_pass()
+        return self._steps()
+
+    def _steps(self) -> Iterator[tuple]:
+        per_pass = self._per_pass()
+        if self._pass is None:
+            self._pass, self._seen = self._one_pass(), 0
+        for _ in range(self.steps):
+            if self._seen >= per_pass:
+                warn_ran_out()
+                break
+            self._seen += 1
+            yield next(self._pass)
+        if self._seen >= per_pass:
+            self._pass = None
+
+    def _one_pass(self) -> Iterator[tuple]:
         bs = self.batch_size
         if self.shuffle == "batch":
-            order = backend.rng().permutation(len(self))
+            order = backend.rng().permutation(self._per_pass())
             for b in order:
                 yield self._take(slice(b * bs, (b + 1) * bs))
         elif self.shuffle:
@@ -158,11 +226,24 @@ def _pick(a: np.ndarray, idx: Any) -> np.ndarray:
 
 
 class IterableBatches:
-    """Batches from a generator or dataset; ``steps`` limits how many are taken per epoch."""
+    """Batches from a generator or dataset; ``steps`` limits how many are taken per epoch.
 
-    def __init__(self, source: Any, steps: int | None = None) -> None:
+    A restartable source (``iter()`` gives a new pass: a Dataset, a list of batches) restarts
+    each epoch. A one-shot generator that runs out sets ``exhausted`` and gives Keras' "ran
+    out of data" warning: with ``steps`` as soon as an epoch gets fewer batches; without, its
+    first pass is the first epoch and the warning comes when the next epoch finds nothing.
+    Either way ``fit`` then stops, as the warning's "interrupting training" says. ``check`` (a
+    ``FirstSightCheck``) looks at each batch for NaN and inf the first time it is drawn.
+    """
+
+    def __init__(self, source: Any, steps: int | None = None, check: Any = None,
+                 who: str = "fit") -> None:
         self.source = source
         self.steps = steps
+        self.check = check
+        self.who = who
+        self.exhausted = False
+        self.restartable = not hasattr(source, "__next__")
         self._it: Iterator | None = None
         if steps is None and hasattr(source, "__len__"):
             self.steps = len(source)
@@ -171,31 +252,54 @@ class IterableBatches:
         return self.steps or 0
 
     def __iter__(self) -> Iterator[tuple]:
-        restartable = not hasattr(self.source, "__next__")
-        if restartable or self._it is None:
+        if self.restartable or self._it is None:
             self._it = iter(self.source)
         taken = 0
+        check = self.check
         while self.steps is None or taken < self.steps:
             try:
                 batch = next(self._it)
             except StopIteration:
-                if self.steps is not None and taken == 0:
-                    raise ValueError("the data generator is exhausted; a generator needs "
-                                     "steps_per_epoch and must yield forever (or pass a "
-                                     "Dataset, which restarts each epoch)") from None
-                return
+                if self.steps is not None or taken == 0:  # fewer batches than the epoch needs
+                    warn_ran_out()
+                    self.exhausted = not self.restartable
+                break
             taken += 1
-            yield unpack_batch(batch)
+            parts = unpack_batch(batch, self.who)
+            if check is not None:
+                check(*parts)
+            yield parts
+        if check is not None and self.restartable:
+            check.done = True  # a restartable source repeats what was just checked
 
 
-def unpack_batch(batch: Any) -> tuple:
+def first_batch(batches: Any) -> tuple[Any, Iterator | None]:
+    """The epoch's iterator with its first batch already drawn (None when there is none), so
+    that an empty epoch is known before any callback is told it began."""
+    import itertools
+
+    it = iter(batches)
+    try:
+        first = next(it)
+    except StopIteration:
+        return None, None
+    return first, itertools.chain([first], it)
+
+
+def unpack_batch(batch: Any, who: str = "fit") -> tuple:
     """x, (x, y) or (x, y, sample_weight) -> lists of arrays."""
     if isinstance(batch, tuple) and 1 <= len(batch) <= 3:
         parts = list(batch) + [None] * (3 - len(batch))
     else:
         parts = [batch, None, None]
-    x, y, sw = (flatten_structure(p, name) for p, name in zip(parts, ("x", "y", "sample_weight")))
-    check_counts(x, y, sw)
+    if parts[0] is None:
+        raise ValueError(f"{who}: the data yielded a batch without x ({type(batch).__name__}); "
+                         "each batch must be x, (x, y) or (x, y, sample_weight)")
+    x, y, sw = (flatten_structure(p, name, who)
+                for p, name in zip(parts, ("x", "y", "sample_weight")))
+    if check_counts(x, y, sw) == 0:
+        raise ValueError(f"{who}: the data yielded an empty batch (x of shape "
+                         f"{x[0].shape}); every batch needs at least one sample")
     return x, y, sw
 
 

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from ember.layers.base import Layer
+from ember.models.input_checks import fits as _fits
+from ember.models.input_checks import raise_input_mismatch
 from ember.serialization import register
 
 
@@ -272,13 +274,21 @@ class Graph:
 
     def run(self, inputs: Any, training: Any) -> Any:
         values: dict[int, Any] = {}
-        given = _flatten(inputs) if isinstance(inputs, (list, tuple)) else (
-            [inputs[t.node.layer.name] for t in self.inputs] if isinstance(inputs, dict)
-            else [inputs])
+        if isinstance(inputs, dict):
+            names = [t.node.layer.name for t in self.inputs]
+            if sorted(inputs) != sorted(names):
+                raise ValueError(f"functional model: the input dict has keys {list(inputs)}; "
+                                 f"the model's inputs are named {names}")
+            given = [inputs[n] for n in names]
+        else:
+            given = _flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(given) != len(self.inputs):
             raise ValueError(f"the model has {len(self.inputs)} inputs "
                              f"({[t.node.layer.name for t in self.inputs]}); got {len(given)}")
         for sym, value in zip(self.inputs, given):
+            shape = getattr(value, "shape", None)
+            if shape is None or not _fits(tuple(shape), sym.shape):
+                raise_input_mismatch(self.inputs, given)
             values[id(sym)] = value
         for node in self.nodes:
             if node.inputs is None:

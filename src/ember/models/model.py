@@ -26,7 +26,10 @@ from __future__ import annotations
 from typing import Any
 
 from ember.layers.base import Layer
+from ember.models import predict_loop
 from ember.models import trainer as _trainer
+from ember.models.fit_inputs import prepare
+from ember.models.nonfinite_loss import NonFiniteLossError
 from ember.serialization import register
 
 
@@ -188,14 +191,28 @@ class Model(Layer):
         Strings work as in Keras: ``optimizer="adam"``, ``loss="mse"``,
         ``metrics=["accuracy"]`` (binary, categorical or sparse accuracy is chosen from the
         shapes of the targets and outputs on the first batch).
+
+        ``stop_on_nan`` (ember's, default True): a step whose loss is NaN or inf applies no
+        update and ``fit`` raises ``em.models.NonFiniteLossError`` naming the epoch, the step
+        and the first layer whose output was not finite; the weights stay those of the last
+        finite step. ``stop_on_nan=False`` keeps training as Keras does (the update is applied
+        and ``loss: nan`` reported; add ``em.callbacks.TerminateOnNaN()`` to stop at the end
+        of that batch, as in Keras).
+
+        Example:
+            >>> import ember as em
+            >>> model = em.Sequential([em.layers.Dense(1, input_shape=(3,))])
+            >>> model.compile(optimizer="sgd", loss="mse", stop_on_nan=False)
         """
+        stop_on_nan = kwargs.pop("stop_on_nan", True)
         unknown = set(kwargs) - {"run_eagerly", "jit_compile", "steps_per_execution",
                                  "auto_scale_loss", "weighted_metrics"}
         if unknown:
             raise TypeError(f"compile: unknown argument(s) {sorted(unknown)}")
-        self._trainer = _trainer.Trainer(self, optimizer, loss, metrics, loss_weights)
+        self._trainer = _trainer.Trainer(self, optimizer, loss, metrics, loss_weights,
+                                         stop_on_nan)
         self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
-                                "loss_weights": loss_weights}
+                                "loss_weights": loss_weights, "stop_on_nan": stop_on_nan}
 
     @property
     def optimizer(self) -> Any:
@@ -222,6 +239,14 @@ class Model(Layer):
 
         ``validation_split`` holds out the LAST fraction of the samples (taken before
         shuffling, as Keras does): shuffle your data first if it is sorted by class.
+
+        NaN or inf in ``x``, ``y``, ``sample_weight`` or the validation data is refused
+        before the first step (in-memory arrays in one pass per call; a generator's or
+        Dataset's batches when first drawn). ``steps_per_epoch`` with arrays takes that many
+        batches per epoch from a pass that continues across epochs, as Keras does; a finite
+        generator that runs out gives Keras' "ran out of data" warning and training stops.
+        A non-finite training loss raises ``em.models.NonFiniteLossError`` (see ``compile``'s
+        ``stop_on_nan``).
         """
         return _trainer.fit(self, x, y, batch_size, epochs, verbose, callbacks,
                             validation_split, validation_data, shuffle, class_weight,
@@ -242,26 +267,29 @@ class Model(Layer):
         ``batch_size`` defaults to 32 (Keras'); ``verbose`` 1 or 2 prints Keras' closing line
         (batches, seconds, ms per batch), 0 prints nothing; "auto" (the default) prints it too.
         """
-        return _trainer.predict(self, x, batch_size, verbose, steps, callbacks)
+        return predict_loop.predict(self, x, batch_size, verbose, steps, callbacks)
 
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
                        class_weight: dict | None = None, return_dict: bool = False) -> Any:
         """One optimizer step on one batch; returns the loss and metrics of that batch."""
         trainer = self._require_compiled("train_on_batch")
-        xs, ys, sws = _trainer._prepare(x, y, sample_weight, class_weight, self)
+        xs, ys, sws = prepare(x, y, sample_weight, class_weight, self, "train_on_batch")
         if not self.built:
             self.build([(None,) + a.shape[1:] for a in xs] if len(xs) > 1
                        else (None,) + xs[0].shape[1:])
         trainer.reset()
         trainer.invalidate()  # a GAN loop may have frozen or unfrozen layers since the last call
-        trainer.train_step(xs, ys, sws)
+        try:
+            trainer.train_step(xs, ys, sws)
+        except NonFiniteLossError as err:
+            raise trainer.explain_nonfinite(xs, "this batch", err, "train_on_batch") from None
         return _result(trainer.logs(), return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
                       return_dict: bool = False) -> Any:
         """Loss and metrics on one batch, without updating anything."""
         trainer = self._require_compiled("test_on_batch")
-        xs, ys, sws = _trainer._prepare(x, y, sample_weight, None, self)
+        xs, ys, sws = prepare(x, y, sample_weight, None, self, "test_on_batch")
         trainer.reset()
         trainer.test_step(xs, ys, sws)
         return _result(trainer.logs(), return_dict)

@@ -8,6 +8,7 @@ does nothing it does not need: logs are built only when a callback reads them.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -15,31 +16,34 @@ import numpy as np
 
 from ember import backend
 from ember.autograd.mode import no_grad
-from ember.autograd.tensor import Tensor
 from ember.callbacks.base import CallbackList
 from ember.callbacks.history import History
 from ember.callbacks.progbar import ProgbarLogger, closing_line, resolve_verbose
 from ember.devices import model_device, move_batch
 from ember.models import data_adapter as da
-from ember.models.compile_utils import LossContainer, MetricsContainer, per_output
-
-
-def _as_list(out: Any) -> list:
-    if isinstance(out, (list, tuple)):
-        return list(out)
-    if isinstance(out, dict):
-        return list(out.values())
-    return [out]
+from ember.models import fit_inputs as fi
+from ember.models.compile_utils import LossContainer, MetricsContainer, as_list, per_output
+from ember.models.nonfinite_loss import (
+    HUGE_LOSS,
+    NonFiniteLossError,
+    StateBackup,
+    describe,
+    nonfinite_gradients,
+)
 
 
 class Trainer:
     """Holds what ``compile`` resolved and runs the loops for one model."""
 
     def __init__(self, model: Any, optimizer: Any, loss: Any, metrics: Any,
-                 loss_weights: Any) -> None:
+                 loss_weights: Any, stop_on_nan: bool = True) -> None:
         from ember import optimizers
 
+        if not isinstance(stop_on_nan, bool):
+            raise TypeError(f"compile: stop_on_nan must be True or False; got {stop_on_nan!r}")
         self.model = model
+        self.stop_on_nan = stop_on_nan
+        self._backup: StateBackup | None = None
         names = model.output_names
         self.optimizer = optimizers.get(optimizer)
         losses = per_output(loss, names, "loss")
@@ -70,6 +74,7 @@ class Trainer:
         self._params = None
         self._penalties = None
         self._anchor = None
+        self._backup = None
 
     def _to_model_device(self, xb: list, yb: list | None, sb: list | None) -> tuple:
         """The batch on the model's device (its first weight's): a model moved to a GPU gets
@@ -105,7 +110,7 @@ class Trainer:
     def _forward_loss(self, xb: list, yb: list, sb: list | None, training: bool) -> tuple:
         model = self.model
         out = model(xb[0] if len(xb) == 1 else xb, training=training)
-        outs = _as_list(out)
+        outs = as_list(out)
         if yb is None or len(yb) != len(outs):
             got = 0 if yb is None else len(yb)
             raise ValueError(f"the model has {len(outs)} output(s) but {got} target array(s) "
@@ -118,19 +123,51 @@ class Trainer:
         return loss, outs
 
     def train_step(self, xb: list, yb: list, sb: list | None) -> Any:
+        """Forward, loss, backward, update. A non-finite loss (with ``stop_on_nan``) raises
+        ``NonFiniteLossError`` before the backward pass: no update, state put back."""
         xb, yb, sb = self._to_model_device(xb, yb, sb)
+        guard = self.stop_on_nan
+        if guard:
+            backup = self._backup
+            if backup is None and self.model.built:
+                backup = self._backup = StateBackup(self.model)
+            if backup is not None and backup.pairs:
+                backup.save()
         loss, outs = self._forward_loss(xb, yb, sb, training=True)
+        value = loss.item()  # read for the logs anyway: the check costs one float test
+        if guard and not math.isfinite(value):
+            if self._backup is not None:
+                self._backup.restore()
+            raise NonFiniteLossError(f"the training loss became {value}", value=value)
         params = self.trainable_params()  # after the forward: a lazily built model has weights
         for p in params:
             p.grad = None
         loss.backward()
+        if guard and abs(value) > HUGE_LOSS and nonfinite_gradients(params):
+            # diverging: a finite but huge loss whose gradient overflowed would turn the
+            # weights into NaN; only such steps pay for looking at the gradients
+            if self._backup is not None:
+                self._backup.restore()
+            raise NonFiniteLossError(f"the gradient became non-finite (loss {value})",
+                                     value=value, gradient=True)
         self.optimizer.apply(params)
-        self._track_loss(loss, len(xb[0]))
+        self._track_loss(value, len(xb[0]))
         self.metrics.update(yb, outs, sb)
         return loss
 
-    def _track_loss(self, loss: Any, n: int) -> None:
-        self._loss_sum += loss.item() * n
+    def explain_nonfinite(self, xb: list, where: str, err: NonFiniteLossError,
+                          who: str = "fit") -> NonFiniteLossError:
+        """The full error for a non-finite loss (or gradient): finds the first non-finite
+        layer by running the batch forward again, then puts the non-trainable state back."""
+        xb, _, _ = self._to_model_device(xb, None, None)
+        message, layer = describe(self.model, xb[0] if len(xb) == 1 else xb, err.value, where,
+                                  who, self.trainable_params(), err.gradient)
+        if self._backup is not None:
+            self._backup.restore()
+        return NonFiniteLossError(message, layer=layer, value=err.value, gradient=err.gradient)
+
+    def _track_loss(self, value: float, n: int) -> None:
+        self._loss_sum += value * n
         self._loss_count += n
         if self._term_names:
             for i, term in enumerate(self.loss.last_terms):
@@ -140,7 +177,7 @@ class Trainer:
         xb, yb, sb = self._to_model_device(xb, yb, sb)
         with no_grad():
             loss, outs = self._forward_loss(xb, yb, sb, training=False)
-        self._track_loss(loss, len(xb[0]))
+        self._track_loss(loss.item(), len(xb[0]))
         self.metrics.update(yb, outs, sb)
         return loss
 
@@ -159,50 +196,6 @@ class Trainer:
         self.metrics.reset()
 
 
-# ---------------------------------------------------------------------- data
-def _by_name(value: Any, names: list[str] | None, what: str) -> Any:
-    """A dict of arrays keyed by the model's input (or output) names, in the model's order."""
-    if not isinstance(value, dict) or not names:
-        return value
-    missing = [n for n in names if n not in value]
-    extra = [k for k in value if k not in names]
-    if missing or extra:
-        raise ValueError(f"{what}: the dict keys {list(value)} do not match the model's names "
-                         f"{names}")
-    return [value[n] for n in names]
-
-
-def _prepare(x: Any, y: Any, sample_weight: Any, class_weight: Any, model: Any = None
-             ) -> tuple:
-    if model is not None:
-        x = _by_name(x, getattr(model, "input_names", None), "x")
-        if getattr(model, "_graph", None) is not None:
-            y = _by_name(y, model.output_names, "y")
-    xs = da.flatten_structure(x, "x")
-    ys = da.flatten_structure(y, "y")
-    sws = da.flatten_structure(sample_weight, "sample_weight")
-    if xs is None:
-        raise ValueError("fit/evaluate: x is required")
-    da.check_counts(xs, ys, sws)
-    if class_weight is not None:
-        if ys is None or len(ys) != 1:
-            raise ValueError("class_weight needs exactly one target array")
-        cw = da.class_weight_to_sample_weight(ys[0], class_weight)
-        sws = [cw if sws is None else sws[0] * cw]
-    return xs, ys, sws
-
-
-def _batches(x: Any, y: Any, sample_weight: Any, class_weight: Any, batch_size: int | None,
-             shuffle: Any, steps: int | None, model: Any = None) -> Any:
-    if da.is_batch_iterable(x):
-        if y is not None:
-            raise ValueError("when x is a generator or Dataset, it must yield the targets too; "
-                             "do not pass y")
-        return da.IterableBatches(x, steps)
-    xs, ys, sws = _prepare(x, y, sample_weight, class_weight, model)
-    return da.ArrayBatches(xs, ys, sws, batch_size or 32, shuffle)
-
-
 # ---------------------------------------------------------------------- loops
 def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
         epochs: int = 1, verbose: Any = "auto", callbacks: Any = None,
@@ -214,26 +207,30 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
     trainer = model._require_compiled("fit")
     if not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative integer; got {epochs!r}")
+    fi.check_positive(batch_size, "batch_size", "fit", " or None (32)")
+    fi.check_positive(validation_batch_size, "validation_batch_size", "fit", " or None")
+    fi.check_positive(steps_per_epoch, "steps_per_epoch", "fit", " or None (one pass)")
+    fi.check_positive(validation_steps, "validation_steps", "fit", " or None")
+    fi.check_positive(validation_freq, "validation_freq", "fit",
+                      " (validate after every n-th epoch)")
     if validation_split and validation_data is None:
         if da.is_batch_iterable(x):
-            raise ValueError("validation_split needs arrays; with a generator pass "
+            raise ValueError("fit: validation_split needs arrays; with a generator pass "
                              "validation_data")
-        xs, ys, sws = _prepare(x, y, sample_weight, class_weight, model)
+        xs, ys, sws = fi.prepare(x, y, sample_weight, class_weight, model)
         (xs, ys, sws), (vx, vy, vs) = da.split_validation([xs, ys, sws], validation_split)
         if ys:
             da.warn_missing_classes(ys[0], vy[0])
-        train = da.ArrayBatches(xs, ys, sws, batch_size or 32, shuffle)
+        train = da.ArrayBatches(xs, ys, sws, batch_size or 32, shuffle, steps_per_epoch)
         val = da.ArrayBatches(vx, vy, vs, validation_batch_size or batch_size or 32, False)
     else:
-        train = _batches(x, y, sample_weight, class_weight, batch_size, shuffle,
-                         steps_per_epoch, model)
+        train = fi.batches(x, y, sample_weight, class_weight, batch_size, shuffle,
+                           steps_per_epoch, model)
         val = None
         if validation_data is not None:
-            val = _validation_batches(validation_data, validation_batch_size or batch_size,
-                                      validation_steps, model)
-    if steps_per_epoch is not None and isinstance(train, da.IterableBatches):
-        train.steps = steps_per_epoch
-    _ensure_built(model, train)
+            val = fi.validation_batches(validation_data, validation_batch_size or batch_size,
+                                        validation_steps, model)
+    fi.ensure_built(model, train)
     verbose = resolve_verbose(verbose)
     history = History()
     cbs = _callback_list(model, callbacks, verbose, history,
@@ -249,12 +246,25 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
     want_batch_begin = cbs.needs("on_train_batch_begin")
     for epoch in range(initial_epoch, epochs):
         model._epoch = epoch
+        first, epoch_batches = da.first_batch(train)
+        if epoch_batches is None:  # a one-shot generator ran out ("ran out of data" warned)
+            if epoch == initial_epoch:
+                raise ValueError("fit: x (a generator or Dataset) yielded no batches; at "
+                                 "least one batch x, (x, y) or (x, y, sample_weight) is "
+                                 "expected")
+            break
         trainer.reset()
         cbs.on_epoch_begin(epoch)
-        for step, (xb, yb, sb) in enumerate(train):
+        for step, (xb, yb, sb) in enumerate(epoch_batches):
             if want_batch_begin:
                 cbs.on_train_batch_begin(step)
-            trainer.train_step(xb, yb, sb)
+            try:
+                trainer.train_step(xb, yb, sb)
+            except NonFiniteLossError as err:
+                model.history = history
+                raise trainer.explain_nonfinite(
+                    xb, f"epoch {epoch + 1} (of {epochs}), step {step + 1}", err
+                ) from None
             if want_batch_logs:
                 cbs.on_train_batch_end(step, trainer.logs())
             if model.stop_training:
@@ -264,24 +274,11 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
             val_logs = _run_evaluation(model, trainer, val, None)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
         cbs.on_epoch_end(epoch, epoch_logs)
-        if model.stop_training:
+        if model.stop_training or getattr(train, "exhausted", False):
             break
     cbs.on_train_end(epoch_logs)
     model.history = history
     return history
-
-
-def _validation_batches(data: Any, batch_size: int | None, steps: int | None,
-                        model: Any = None) -> Any:
-    if da.is_batch_iterable(data):
-        return da.IterableBatches(data, steps)
-    if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
-        raise ValueError("validation_data must be (x_val, y_val) or (x_val, y_val, "
-                         "sample_weight)")
-    vx, vy = data[0], data[1]
-    vs = data[2] if len(data) == 3 else None
-    xs, ys, sws = _prepare(vx, vy, vs, None, model)
-    return da.ArrayBatches(xs, ys, sws, batch_size or 32, False)
 
 
 def _callback_list(model: Any, callbacks: Any, verbose: int, history: History,
@@ -291,26 +288,24 @@ def _callback_list(model: Any, callbacks: Any, verbose: int, history: History,
     return CallbackList(default + user + [history], model=model, params=params)
 
 
-def _ensure_built(model: Any, batches: Any) -> None:
-    if model.built:
-        return
-    if isinstance(batches, da.ArrayBatches):
-        shapes = [(None,) + a.shape[1:] for a in batches.xs]
-        model.build(shapes[0] if len(shapes) == 1 else shapes)
-
-
 def _run_evaluation(model: Any, trainer: Trainer, batches: Any, cbs: CallbackList | None
                     ) -> dict:
     # fit has already read the training epoch's logs, so the accumulators can be reused.
     trainer.reset()
     if cbs is not None:
         cbs.on_test_begin()
+    steps = 0
     for step, (xb, yb, sb) in enumerate(batches):
         if cbs is not None:
             cbs.on_test_batch_begin(step)
         trainer.test_step(xb, yb, sb)
+        steps += 1
         if cbs is not None:
             cbs.on_test_batch_end(step, None)
+    if not steps:  # an exhausted validation generator: no numbers rather than zeros
+        if cbs is not None:
+            raise ValueError("evaluate: x (a generator or Dataset) yielded no batches")
+        return {}
     logs = trainer.logs()
     if cbs is not None:
         cbs.on_test_end(logs)
@@ -323,8 +318,11 @@ def evaluate(model: Any, x: Any = None, y: Any = None, batch_size: int | None = 
     """See ``Model.evaluate``."""
     trainer = model._require_compiled("evaluate")
     trainer.invalidate()
-    batches = _batches(x, y, sample_weight, None, batch_size, False, steps, model)
-    _ensure_built(model, batches)
+    fi.check_positive(batch_size, "batch_size", "evaluate", " or None (32)")
+    fi.check_positive(steps, "steps", "evaluate", " or None")
+    batches = fi.batches(x, y, sample_weight, None, batch_size, False, steps, model,
+                         "evaluate")
+    fi.ensure_built(model, batches)
     verbose = resolve_verbose(verbose)
     cbs = CallbackList(list(callbacks or []), model=model, params={"steps": len(batches)})
     start = time.perf_counter()
@@ -337,50 +335,3 @@ def evaluate(model: Any, x: Any = None, y: Any = None, batch_size: int | None = 
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
 
-
-def _predict_inputs(batches: Any, device: str) -> Any:
-    """What ``predict`` calls the model with, batch after batch: for one in-memory array,
-    plain slices (views, no per-batch lists); the model's call wraps them."""
-    if isinstance(batches, da.ArrayBatches) and len(batches.xs) == 1 and device == "cpu":
-        x, bs = batches.xs[0], batches.batch_size
-        return (x[i:i + bs] for i in range(0, batches.n, bs))
-    moved = (b[0] if device == "cpu" else move_batch(b[0], device) for b in batches)
-    return (xb[0] if len(xb) == 1 else xb for xb in moved)
-
-
-def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "auto",
-            steps: int | None = None, callbacks: Any = None) -> Any:
-    """See ``Model.predict``."""
-    if da.is_batch_iterable(x):
-        batches = da.IterableBatches(x, steps)
-    else:
-        xs = da.flatten_structure(_by_name(x, getattr(model, "input_names", None), "x"), "x")
-        batches = da.ArrayBatches(xs, None, None, batch_size or 32, False)
-    _ensure_built(model, batches)
-    verbose = resolve_verbose(verbose)
-    start = time.perf_counter()
-    device = model_device(model)  # once: predict runs no optimizer that could move it
-    cbs = CallbackList(list(callbacks or []), model=model, params={"steps": len(batches)})
-    cbs.on_predict_begin()
-    hooks = cbs.needs("on_predict_batch_begin") or cbs.needs("on_predict_batch_end")
-    on_cpu = device == "cpu"
-    chunks: list = []
-    with no_grad():
-        for step, xb in enumerate(_predict_inputs(batches, device)):
-            if hooks:
-                cbs.on_predict_batch_begin(step)
-            out = model(xb, training=False)
-            if on_cpu and isinstance(out, Tensor):
-                chunks.append((out.data,))
-            else:
-                chunks.append([backend.to_numpy(o.data if isinstance(o, Tensor) else o)
-                               for o in _as_list(out)])
-            if hooks:
-                cbs.on_predict_batch_end(step, None)
-    cbs.on_predict_end()
-    if not chunks:
-        raise ValueError("predict: got no data")
-    if verbose:  # Keras' closing line, after the loop (no per-batch printing)
-        print(closing_line(len(chunks), len(chunks), time.perf_counter() - start))
-    outs = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
-    return outs[0] if len(outs) == 1 else outs

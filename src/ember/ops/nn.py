@@ -48,7 +48,10 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     x = _ft(x)
     xp = xp_of(x.data)
     shifted = x.data - max_kept(x.data, axis)
-    data = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    if shifted.size:
+        data = shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    else:  # an empty axis (or batch): an empty result, without log(0) of the empty sum
+        data = shifted
 
     def backward(g: Tensor) -> tuple:
         return (g - exp(out) * _sum(g, axis=axis, keepdims=True),)

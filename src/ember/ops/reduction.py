@@ -49,6 +49,8 @@ def max_kept(a: Any, axis: int) -> Any:
     """
     ax = axis % a.ndim
     n = a.shape[ax]
+    if n == 0:  # an empty axis has no max; a zero shift keeps softmax of it empty, as PyTorch
+        return xp_of(a).zeros(a.shape[:ax] + (1,) + a.shape[ax + 1:], dtype=a.dtype)
     if ax == a.ndim - 1 and a.ndim > 1 and 1 < n <= _SHORT_LAST_AXIS and a.size > n \
             and type(a) is _NP.ndarray:
         columns = _NP.ascontiguousarray(a.reshape(-1, n).T)  # (n, rows)
@@ -242,7 +244,8 @@ def _prod_of_others(a: Any, axes: tuple, xp: Any) -> Any:
 
 
 def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """log(sum(exp(x))) over ``axis``, without overflow (-inf over an empty axis)."""
+    """log(sum(exp(x))) over ``axis``, without overflow (-inf over an empty axis; NaN where a
+    term is NaN, as PyTorch)."""
     from ember.ops.elementwise import _ft, exp
 
     x = _ft(x)
@@ -256,8 +259,9 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         m = s = xp.zeros(_kept_shape(x.shape, axes), dtype=x.data.dtype)
     if (s > 0).all():
         kept = xp.log(s) + m
-    else:  # all terms exp(-inf) = 0: log(0) = -inf, without NumPy's divide-by-zero warning
-        kept = xp.where(s > 0, xp.log(xp.where(s > 0, s, 1)) + m, -xp.inf).astype(s.dtype)
+    else:  # all terms exp(-inf) = 0: log(0) = -inf, without NumPy's divide-by-zero warning;
+        # a NaN term makes the sum NaN, and NaN it stays (s > 0 is False for NaN too)
+        kept = xp.where(s == 0, -xp.inf, xp.log(xp.where(s == 0, 1, s)) + m).astype(s.dtype)
     data = kept if keepdims else kept.reshape(tuple(n for i, n in enumerate(x.shape)
                                                     if i not in axes))
     shape = x.shape

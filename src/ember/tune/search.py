@@ -34,6 +34,7 @@ import numpy as np
 
 from ember.model_selection._deps import require
 from ember.model_selection.validation import as_inputs, as_target, n_samples, take
+from ember.models.nonfinite_loss import NonFiniteLossError
 from ember.tune.default_model import build_default_model, infer_task
 from ember.tune.pruning import PruningCallback
 from ember.tune.result import SearchResult
@@ -117,10 +118,19 @@ class _Objective:
         callbacks = list(s["callbacks"] or [])
         if prune:
             callbacks.append(PruningCallback(trial, s["monitor"]))
-        history = model.fit(*self.train, validation_data=self.val,
-                            epochs=int(chosen.get("epochs", s["epochs"])),
-                            batch_size=int(chosen.get("batch_size", s["batch_size"])),
-                            callbacks=callbacks, verbose=s["fit_verbose"], **s["fit_kwargs"])
+        try:
+            history = model.fit(*self.train, validation_data=self.val,
+                                epochs=int(chosen.get("epochs", s["epochs"])),
+                                batch_size=int(chosen.get("batch_size", s["batch_size"])),
+                                callbacks=callbacks, verbose=s["fit_verbose"],
+                                **s["fit_kwargs"])
+        except NonFiniteLossError as err:
+            # a diverging trial (a learning rate too high) is a result, not a crash of the
+            # search: it keeps the epochs it finished (none: Optuna records it as failed)
+            trial.set_user_attr("nonfinite_loss", str(err).split(";")[0])
+            history = model.history
+            if s["monitor"] not in history.history:
+                history.history[s["monitor"]] = []
         values = history.history.get(s["monitor"])
         if values is None:
             raise ValueError(f"{WHO}: monitor {s['monitor']!r} is not among the values the "
@@ -131,7 +141,7 @@ class _Objective:
     def __call__(self, trial: Any) -> float:
         model, values = self.fit(trial, self.s["prune"])
         arr = np.asarray(values, dtype=np.float64)
-        if np.all(np.isnan(arr)):
+        if arr.size == 0 or np.all(np.isnan(arr)):
             return float("nan")  # Optuna records the trial as failed
         maximize = self.s["direction"] == "maximize"
         best_epoch = int(np.nanargmax(arr) if maximize else np.nanargmin(arr))
