@@ -239,3 +239,15 @@ def test_weights_already_non_finite_are_not_called_good():
                                                  r"finite is Dense 'after'.* but the weights "
                                                  r"\['after/kernel'\] were already not finite"):
         model.fit(x, y, batch_size=8, verbose=0, callbacks=[Poison()])
+
+
+def test_stop_on_nan_is_saved_with_the_model(tmp_path):
+    """A model compiled to keep going on NaN keeps that choice through save and load."""
+    x, y = _data()
+    for choice in (False, True):
+        model = em.Sequential([em.layers.Dense(1)])
+        model.compile(optimizer=em.optimizers.SGD(0.1), loss="mse", stop_on_nan=choice)
+        model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+        model.save(tmp_path / f"m{choice}.ember")
+        loaded = em.models.load_model(tmp_path / f"m{choice}.ember")
+        assert loaded._compile_config["stop_on_nan"] is choice

@@ -114,7 +114,8 @@ def _compile_config(model: Any) -> dict | None:
         return serialize(v)
 
     return {"optimizer": serialize(model.optimizer), "loss": ser(cfg["loss"]),
-            "metrics": ser(cfg["metrics"]), "loss_weights": cfg["loss_weights"]}
+            "metrics": ser(cfg["metrics"]), "loss_weights": cfg["loss_weights"],
+            "stop_on_nan": cfg.get("stop_on_nan", True)}
 
 
 def save_model(model: Any, filepath: str, include_optimizer: bool = True,
@@ -226,7 +227,8 @@ def load_model(filepath: str, custom_objects: dict | None = None, compile: bool 
             model.compile(optimizer=_deser(comp["optimizer"], custom_objects),
                           loss=_deser_tree(comp.get("loss"), custom_objects),
                           metrics=_deser_tree(comp.get("metrics"), custom_objects),
-                          loss_weights=comp.get("loss_weights"))
+                          loss_weights=comp.get("loss_weights"),
+                          stop_on_nan=comp.get("stop_on_nan", True))
         except FileFormatError:
             raise
         except (KeyError, TypeError, ValueError) as exc:

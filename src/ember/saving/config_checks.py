@@ -77,7 +77,8 @@ def check_model_config(config: dict, source: str) -> None:
     for key, types, what in (("loss", (str, dict, list, type(None)), "a loss"),
                              ("metrics", (list, dict, type(None)), "a list of metrics"),
                              ("loss_weights", (list, dict, int, float, type(None)),
-                              "loss weights")):
+                              "loss weights"),
+                             ("stop_on_nan", (bool, type(None)), "true or false")):
         expect_type(comp.get(key), types, source, f"{_WHERE} 'compile.{key}'", what)
     _check_objects(comp, source, "compile")
 
