@@ -166,8 +166,9 @@ def find_layer(model: Any, layer: Any, who: str) -> Any:
 
 
 @contextlib.contextmanager
-def capture(layers: list) -> Iterator[list[tuple[Any, Any]]]:
-    """Record ``(layer, output)`` for each call of the given layers, in call order.
+def capture(layers: list, inputs: bool = False) -> Iterator[list[tuple]]:
+    """Record ``(layer, output)`` (``(layer, output, input)`` with ``inputs=True``) for each
+    call of the given layers, in call order.
 
     The layer's ``call`` is shadowed by an instance attribute for the duration (removed after),
     so it works the same for Sequential, functional and subclassed models."""
@@ -182,7 +183,8 @@ def capture(layers: list) -> Iterator[list[tuple[Any, Any]]]:
             def call(*args: Any, _layer: Any = layer, _orig: Callable = original,
                      **kwargs: Any) -> Any:
                 out = _orig(*args, **kwargs)
-                seen.append((_layer, out))
+                seen.append((_layer, out, args[0] if args else None) if inputs
+                            else (_layer, out))
                 return out
 
             object.__setattr__(layer, "call", call)
