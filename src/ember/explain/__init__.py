@@ -26,7 +26,7 @@ from ember.explain.occlusion import occlusion
 
 _LAZY = {
     "diagnose": "ember.explain.doctor", "Finding": "ember.explain.findings",
-    "report": "ember.explain.report",
+    "report": "ember.explain.html_report",
     "plot_attribution": "ember.explain.plots", "plot_feature_maps": "ember.explain.plots",
     "plot_filters": "ember.explain.plots", "plot_decision_boundary": "ember.explain.plots",
     "plot_history": "ember.explain.plots",
