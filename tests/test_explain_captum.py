@@ -9,7 +9,7 @@ import ember as em
 torch = pytest.importorskip("torch")
 captum_attr = pytest.importorskip("captum.attr")
 
-from explain_port import nchw, nhwc, to_torch  # noqa: E402
+from benchmarks.torch_port import nchw, nhwc, to_torch  # noqa: E402
 
 ATOL = 2e-5
 

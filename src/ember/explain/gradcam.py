@@ -35,8 +35,10 @@ def last_conv_layer(model: Any, x: np.ndarray) -> Any:
 def layer_gradients(model: Any, x: np.ndarray, target: Any, layer: Any, who: str
                     ) -> tuple[np.ndarray, np.ndarray]:
     """``(A, dy/dA)``: the layer's output on ``x`` and the score's gradient with respect to it."""
-    with _core.capture([layer]) as seen, enable_grad():
-        out = _core.forward(model, x)
+    xt = _new(x)
+    xt.requires_grad = True  # so the layer's output is recorded with the weights frozen
+    with _core.capture([layer]) as seen, enable_grad(), _core.weights_frozen(model):
+        out = _core.forward(model, xt)
         if not seen:
             raise ValueError(f"{who}: layer {layer.name!r} was not called by the forward pass")
         acts = seen[-1][1]

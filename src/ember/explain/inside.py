@@ -103,7 +103,7 @@ def maximize_activation(model: Any, layer: Any, unit: int, input_shape: Any = No
     for _ in range(int(steps)):
         xt = _new(x)
         xt.requires_grad = True
-        with _core.capture([chosen]) as seen, enable_grad():
+        with _core.capture([chosen]) as seen, enable_grad(), _core.weights_frozen(model):
             _core.forward(model, xt)
             acts = _core.first_output(seen[-1][1])
             n_units = acts.shape[-1]

@@ -1,4 +1,5 @@
-"""Port an ember model's weights to the equivalent PyTorch module (a test helper).
+"""Port an ember Sequential's weights to the equivalent PyTorch module (for the Captum
+comparisons: tests/test_explain_captum.py and benchmarks/bench_explain.py).
 
 Dense -> Linear (kernel transposed); Conv2D's NHWC kernel (kh, kw, cin, cout) -> Conv2d's
 (cout, cin, kh, kw); the torch module takes NCHW inputs and permutes back to NHWC before
@@ -39,6 +40,8 @@ def to_torch(model, torch):
                 mods.append(ToNHWC())
                 nchw = False
             mods.append(nn.Flatten())
+        elif isinstance(layer, layers.Dropout):
+            mods.append(nn.Dropout(layer.rate))  # identity in eval mode, as ember's predict
         elif isinstance(layer, layers.Dense):
             k = layer.kernel.data
             lin = nn.Linear(k.shape[0], k.shape[1])
@@ -55,6 +58,10 @@ def to_torch(model, torch):
             mods.append(nn.Tanh())
         elif act is activations.sigmoid:
             mods.append(nn.Sigmoid())
+        elif act is activations.softmax:
+            mods.append(nn.Softmax(dim=1))
+        elif act is not None and act is not activations.linear:
+            raise NotImplementedError(f"activation {act.__name__}")
         by_name[layer.name] = mods[-1]
     return nn.Sequential(*mods).eval(), by_name
 
