@@ -12,6 +12,8 @@ captum_attr = pytest.importorskip("captum.attr")
 from benchmarks.torch_port import nchw, nhwc, to_torch  # noqa: E402
 
 ATOL = 2e-5
+# Captum switches requires_grad on for the inputs it is given, and says so each time
+pytestmark = pytest.mark.filterwarnings("ignore:Input Tensor 0 did not already require")
 
 
 @pytest.fixture(scope="module")

@@ -121,3 +121,19 @@ def test_decision_boundary_follows_the_classifier():
     filled = fig.axes[0].collections[0]
     assert filled is not None  # the two regions x < 0 (class 1) and x > 0 (class 0)
     assert len(fig.axes[0].collections) >= 2  # regions and the scattered points
+
+
+def test_report_of_a_tabular_model_with_a_history_dict(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 5)).astype(np.float32)
+    y = (x[:, 0] + x[:, 1] > 0).astype(np.int64)
+    em.utils.set_random_seed(0)
+    model = em.Sequential([em.Input((5,)), em.layers.Dense(8, activation="relu"),
+                           em.layers.Dense(2)])
+    model.compile("adam", em.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = model.fit(x, y, epochs=4, verbose=0)
+    out = em.explain.report(model, x, y, history={"loss": history.history["loss"]},
+                            path=tmp_path / "tabular.html", method="gradient_x_input")
+    page = out.read_text()
+    assert "Learning curves" in page and "No training history" not in page
+    assert "Examples of each class" in page and page.count("<img ") >= 3

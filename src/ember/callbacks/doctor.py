@@ -79,13 +79,14 @@ class Doctor(Callback):
         original = trainer._forward_loss
         doctor = self
 
-        def forward_loss(xb: list, yb: list, sb: Any, training: bool) -> tuple:
+        def forward_loss(xb: list, yb: list, *rest: Any, **kwargs: Any) -> tuple:
+            training = kwargs.get("training", rest[1] if len(rest) > 1 else True)
             if not training:
-                return original(xb, yb, sb, training)
+                return original(xb, yb, *rest, **kwargs)
             start = time.perf_counter()
             doctor._before_step(xb, yb)
             mid = time.perf_counter()
-            loss, outs = original(xb, yb, sb, training)
+            loss, outs = original(xb, yb, *rest, **kwargs)
             end = time.perf_counter()
             value = loss.item()
             if not math.isfinite(value) and not doctor._nan_seen:

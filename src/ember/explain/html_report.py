@@ -142,7 +142,7 @@ def report(model: Any, x: Any, y: Any, history: Any = None, path: Any = "ember_r
     """
     from ember import explain
     from ember.explain import plots
-    from ember.explain.doctor import diagnose
+    from ember.explain.doctor import diagnose, merge
 
     plots._pyplot()  # a clear error naming the extra, before any work
     xb = _core.as_batch(model, x, "report")
@@ -188,8 +188,9 @@ def report(model: Any, x: Any, y: Any, history: Any = None, path: Any = "ember_r
 
     sections.append("<h2>Training doctor</h2>")
     probe_n = min(len(xb), 256)
-    findings = diagnose(hist if isinstance(hist_dict, dict) and hist_dict else model,
-                        xb[:probe_n], labels[:probe_n]) if model.compiled else []
+    findings = diagnose(hist_dict) if isinstance(hist_dict, dict) and hist_dict else []
+    if model.compiled:  # what a Doctor saw in training, and a probe of the layers now
+        findings = merge(findings + diagnose(model, xb[:probe_n], labels[:probe_n]))
     if findings:
         for f in findings:
             sections.append(f'<div class="finding"><b>{html.escape(f.kind)}</b>: '
