@@ -49,6 +49,8 @@ def test_healthy_run_gets_no_finding(digits, capsys):
     assert [s.name for s in stats if s.grad_norm] == [layer.name for layer in model.layers]
     assert all(1e-4 < r < 0.3 for r in doctor.records[0]["update_ratios"].values())
     assert doctor.summary() == "Doctor: no problems found"
+    table = doctor.layer_table()
+    assert table.startswith("epoch 3:") and all(layer.name in table for layer in model.layers)
 
 
 def test_deep_sigmoid_stack_has_a_vanishing_gradient(digits):

@@ -195,6 +195,27 @@ class Doctor(Callback):
         if self.verbose:
             print(self.summary())
 
+    def layer_table(self, epoch: int = -1) -> str:
+        """The per-layer measurements of one epoch (the last by default) as a text table:
+        gradient norm, its ratio to the kernel's norm, the first step's update-to-weight
+        ratio, dead ReLUs and saturated units."""
+        if not self.records or "layers" not in self.records[epoch]:
+            return "(no layer measurements: the run had no probe batch)"
+        rec = self.records[epoch]
+        head = (f"epoch {rec['epoch'] + 1}: {'layer':24s} {'activation':10s} {'|dL/dW|':>9s} "
+                f"{'/|W|':>9s} {'step/|W|':>9s} {'dead':>6s} {'satur.':>6s}")
+        rows = [head]
+
+        def num(v: Any, fmt: str) -> str:
+            return "-".rjust(int(fmt.split(".")[0])) if v is None else format(v, fmt)
+
+        for s in rec["layers"]:
+            rows.append(f"{'':9s}{s.name[:24]:24s} {s.activation or '-':10s} "
+                        f"{num(s.grad_norm, '9.2e')} {num(s.grad_ratio, '9.2e')} "
+                        f"{num(rec['update_ratios'].get(s.name), '9.2e')} "
+                        f"{num(s.dead_fraction, '6.0%')} {num(s.saturated_fraction, '6.0%')}")
+        return "\n".join(rows)
+
     def summary(self) -> str:
         """The findings as text (``"Doctor: no problems found"`` for a healthy run)."""
         if not self.findings:

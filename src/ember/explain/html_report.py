@@ -191,6 +191,9 @@ def report(model: Any, x: Any, y: Any, history: Any = None, path: Any = "ember_r
     findings = diagnose(hist_dict) if isinstance(hist_dict, dict) and hist_dict else []
     if model.compiled:  # what a Doctor saw in training, and a probe of the layers now
         findings = merge(findings + diagnose(model, xb[:probe_n], labels[:probe_n]))
+    doctor = getattr(model, "doctor", None)
+    if doctor is not None and doctor.records:
+        sections.append(f"<pre>{html.escape(doctor.layer_table())}</pre>")
     if findings:
         for f in findings:
             sections.append(f'<div class="finding"><b>{html.escape(f.kind)}</b>: '
