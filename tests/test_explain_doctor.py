@@ -186,3 +186,42 @@ def test_doctor_costs_under_ten_percent_of_an_epoch(digits):
     model.fit(xs, ys, epochs=1, batch_size=32, verbose=0, callbacks=[doctor])
     total = time.perf_counter() - start
     assert doctor.seconds < 0.1 * total, (doctor.seconds, total)
+
+
+def test_saturated_tanh_units_from_unscaled_inputs():
+    rng = np.random.default_rng(0)
+    x = (rng.random((128, 20)) * 255).astype(np.float32)  # pixels left in 0..255
+    y = rng.integers(0, 2, 128)
+    model, _, _ = run([D(32, activation="tanh"), D(2, activation="softmax")], "sgd", x, y, 1)
+    (sat,) = [f for f in em.explain.diagnose(model) if f.kind == "saturated_units"]
+    assert sat.layer == model.layers[0].name and sat.evidence["saturated_fraction"] > 0.5
+    assert "scale the inputs" in sat.fix
+
+
+def test_too_low_learning_rate():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(128, 8)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model, _, _ = run([D(16, activation="relu"), D(2, activation="softmax")],
+                      em.optimizers.SGD(learning_rate=1e-10), x, y, 1)
+    assert "learning_rate_too_low" in kinds(em.explain.diagnose(model))
+
+
+def test_layer_rules_on_given_measurements():
+    from ember.explain.doctor import layer_findings, step_findings
+    from ember.explain.probe import LayerStats
+
+    def stats(*ratios):
+        return [LayerStats(f"d{i}", "Dense", "relu", grad_norm=r, weight_norm=1.0)
+                for i, r in enumerate(ratios)]
+
+    assert layer_findings(stats(0.1, 0.2, 0.1)) == []
+    (f,) = layer_findings(stats(1e-6, 1e-2, 0.1))
+    assert f.kind == "vanishing_gradient" and f.layer == "d0"
+    (f,) = layer_findings(stats(50.0, 1.0, 0.01))
+    assert f.kind == "exploding_gradient" and f.layer == "d0"
+    (f,) = layer_findings(stats(0.1, float("nan"), 0.1))
+    assert f.kind == "exploding_gradient" and f.layer == "d1"
+    assert step_findings({"d0": 1e-3, "d1": 2e-3}) == []
+    assert step_findings({"d0": 0.0, "d1": 0.0}) == []  # no gradient at all: not a small lr
+    assert [f.kind for f in step_findings({"d0": 0.9})] == ["learning_rate_too_high"]

@@ -162,13 +162,16 @@ class Doctor(Callback):
             self._ratios = probe.update_ratios(self._before, self.model)
             self._before = None
         record: dict[str, Any] = {"epoch": epoch, "update_ratios": dict(self._ratios)}
-        self.findings.extend(rules.step_findings(self._ratios, epoch))
         batch = self._probe_batch()
+        has_gradient = False
         if batch is not None and not self._nan_seen and epoch % self.every == 0:
             stats, loss, bad = probe.run_probe(self.model, *batch)
             record["layers"], record["probe_loss"] = stats, loss
+            has_gradient = any(s.grad_norm for s in stats if s.grad_norm is not None
+                               and math.isfinite(s.grad_norm))
             if bad is None:
                 self.findings.extend(rules.layer_findings(stats, epoch))
+        self.findings.extend(rules.step_findings(self._ratios, epoch, has_gradient))
         self.records.append(record)
         self.findings = rules.merge(self.findings)
 

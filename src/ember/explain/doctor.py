@@ -8,8 +8,8 @@ Thresholds (the rules of thumb the course teaches):
 - dead ReLU: more than half of a ReLU layer's units output 0 for every probe sample;
 - saturated sigmoid/tanh: more than half of the outputs within 0.01 of the asymptotes;
 - learning rate: one optimizer step changes a kernel by more than 30 % of its norm (too high;
-  about 0.1-1 % is healthy) or by less than 1e-7 of it (too low); a training loss that grows
-  epoch after epoch also means too high;
+  about 0.1-1 % is healthy) or by less than 1e-7 of it, or not at all while the gradients are
+  not zero (too low); a training loss that grows epoch after epoch also means too high;
 - NaN/inf: the input holds it, or the first layer whose output became non-finite.
 """
 
@@ -76,8 +76,11 @@ def layer_findings(stats: list[LayerStats], epoch: int | None = None) -> list[Fi
     return found
 
 
-def step_findings(ratios: dict[str, float], epoch: int | None = None) -> list[Finding]:
-    """Findings from one optimizer step's update-to-weight ratios (layer name -> ratio)."""
+def step_findings(ratios: dict[str, float], epoch: int | None = None,
+                  has_gradient: bool = False) -> list[Finding]:
+    """Findings from one optimizer step's update-to-weight ratios (layer name -> ratio);
+    ``has_gradient``: the probe saw non-zero gradients (so a step of exactly 0 was lost below
+    float precision rather than having nothing to follow)."""
     if not ratios:
         return []
     finite = {k: v for k, v in ratios.items() if math.isfinite(v)}
@@ -94,7 +97,13 @@ def step_findings(ratios: dict[str, float], epoch: int | None = None) -> list[Fi
             "(about 0.1-1 % is healthy): the steps overshoot",
             layer=name, epoch=epoch, evidence={"update_ratio": top, "ratios": finite})]
     low_name, low = min(finite.items(), key=lambda kv: kv[1])
-    if 0 < top < STEP_LOW:  # exactly 0 means no gradient at all (dead units), not a small step
+    if top == 0 and has_gradient:
+        return [Finding(
+            "learning_rate_too_low",
+            "one optimizer step left every kernel exactly unchanged although the gradients are "
+            "not zero: the steps are below float precision", layer=low_name, epoch=epoch,
+            evidence={"update_ratio": 0.0})]
+    if 0 < top < STEP_LOW:  # exactly 0 without gradients: dead units, not a small step
         return [Finding(
             "learning_rate_too_low",
             f"one optimizer step changes the kernels by at most {top:.1e} of their size "
