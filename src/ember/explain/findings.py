@@ -71,9 +71,9 @@ def curve_findings(history: dict[str, list], min_epochs: int = 3) -> list[Findin
 
     - overfitting: the validation loss rose more than 5 % above its minimum (and for at least
       two epochs after it) while the training loss kept falling;
-    - underfitting: the training loss is high and flat — it improved by less than 5 % over
-      the last half of the run and training accuracy (where logged) is below 80 %, or else the
-      loss is still above half its first value;
+    - underfitting (4 epochs or more): the training loss is high and flat — it improved by
+      less than 5 % over the last half of the run and training accuracy (where logged) is
+      below 80 %, or else the loss is still above half its first value;
     - plateau: the training loss changed by less than 1 % over the last three epochs while it
       is still far from zero (and the run is not simply underfitting).
 
@@ -102,7 +102,7 @@ def curve_findings(history: dict[str, list], min_epochs: int = 3) -> list[Findin
     improvement = (half[0] - half[-1]) / max(abs(half[0]), 1e-12)
     acc = _finite(history.get("accuracy", history.get("acc", [])))
     high = acc[-1] < 0.8 if acc else loss[-1] > 0.5 * loss[0]
-    if improvement < 0.05 and high:
+    if improvement < 0.05 and high and n >= 4:
         what = f"training accuracy {acc[-1]:.1%}" if acc else f"training loss {loss[-1]:.4g}"
         found.append(Finding(
             "underfitting",
