@@ -114,13 +114,17 @@ def test_noise_tunnel_over_integrated_gradients(pair):
     noise = _captum_noise(n, s, tuple(nchw(x).shape[1:]), stdev, seed=5)
     torch.manual_seed(5)
     nt = captum_attr.NoiseTunnel(captum_attr.IntegratedGradients(net))
-    want = nt.attribute(_t(x), nt_samples=s, stdevs=stdev, target=[0, 1, 2, 0, 1], n_steps=8,
-                        method="gausslegendre")
-    got = em.explain.smoothgrad("integrated_gradients", model, x, [0, 1, 2, 0, 1],
-                                nt_samples=s, stdevs=stdev,
-                                noise=nhwc(noise).reshape((n, s) + x.shape[1:]), n_steps=8,
-                                method="gausslegendre")
+    want, want_delta = nt.attribute(_t(x), nt_samples=s, stdevs=stdev,
+                                    target=[0, 1, 2, 0, 1], n_steps=8, method="gausslegendre",
+                                    return_convergence_delta=True)
+    got, delta = em.explain.smoothgrad("integrated_gradients", model, x, [0, 1, 2, 0, 1],
+                                       nt_samples=s, stdevs=stdev,
+                                       noise=nhwc(noise).reshape((n, s) + x.shape[1:]),
+                                       n_steps=8, method="gausslegendre",
+                                       return_convergence_delta=True)
     np.testing.assert_allclose(got, nhwc(want.detach().numpy()), atol=ATOL)
+    assert delta.shape == (n * s,)  # one per noisy copy, as Captum
+    np.testing.assert_allclose(delta, want_delta.detach().numpy(), atol=ATOL)
 
 
 def test_smoothgrad_seed_is_reproducible(pair):
