@@ -13,7 +13,9 @@ from benchmarks.torch_port import nchw, nhwc, to_torch  # noqa: E402
 
 ATOL = 2e-5
 # Captum switches requires_grad on for the inputs it is given, and says so each time
-pytestmark = pytest.mark.filterwarnings("ignore:Input Tensor 0 did not already require")
+# (and GuidedBackprop says it hooks the ReLUs)
+pytestmark = [pytest.mark.filterwarnings("ignore:Input Tensor 0 did not already require"),
+              pytest.mark.filterwarnings("ignore:Setting backward hooks on ReLU")]
 
 
 @pytest.fixture(scope="module")
