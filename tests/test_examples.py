@@ -54,3 +54,16 @@ def test_optuna_search(tmp_path, capsys):
     assert (tmp_path / "ember_optuna.db").exists()
     assert len(out["space"].trials) == 2 and len(out["custom"].trials) == 2
     assert "test accuracy of the best MLP" in capsys.readouterr().out
+
+
+def test_explain_mnist_writes_a_report(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    from conftest import mnist_dir
+
+    if mnist_dir() is None:
+        pytest.skip("the MNIST files are not on this machine (set EMBER_DATA_DIR)")
+    out = load("explain_mnist").main(small=True, out_dir=str(tmp_path))
+    assert out["report"].exists() and "Worst mistakes" in out["report"].read_text()
+    assert 0.3 < out["accuracy"] <= 1.0 and out["mistakes"] > 0
+    printed = capsys.readouterr().out
+    assert "Doctor" in printed and "IG sums to" in printed and "report written" in printed

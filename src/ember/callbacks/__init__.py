@@ -21,11 +21,15 @@ def __getattr__(name: str):
         from ember.callbacks.backup_and_restore import BackupAndRestore
 
         return BackupAndRestore
+    if name == "Doctor":  # it reads its rules from ember.explain: load on first use
+        from ember.callbacks.doctor import Doctor
+
+        return Doctor
     raise AttributeError(f"module 'ember.callbacks' has no attribute {name!r}")
 
 
 __all__ = [
     "Callback", "CallbackList", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
     "LearningRateScheduler", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN",
-    "ModelCheckpoint", "BackupAndRestore",
+    "ModelCheckpoint", "BackupAndRestore", "Doctor",
 ]
