@@ -75,18 +75,22 @@ def test_too_high_learning_rate(digits):
     assert "learning rate" in step.fix
 
 
-def test_nan_input_is_found_in_its_batch(digits):
+def test_nan_input_is_refused_by_fit_and_explained_by_the_doctor(digits):
     x, y = digits
     bad = x.copy()
     bad[700, 3] = np.nan
-    model, history, doctor = run([D(64, activation="relu"), D(10, activation="softmax")],
-                                 "adam", bad, y, 2, shuffle=False)
-    found = em.explain.diagnose(model)
-    assert [f.kind for f in found] == ["nan_input"]
-    f = found[0]
-    # row 700 is row 700 - 21 * 32 = 28 of batch 21 (unshuffled, batches of 32)
-    assert f.evidence["rows"] == [28] and "batch 21" in f.message and "np.isnan" in f.fix
-    assert len(history.history["loss"]) == 1  # it stopped the run at the NaN
+    # fit refuses NaN data before the first step, so the doctor never sees a NaN run
+    with pytest.raises(ValueError, match=r"fit: x contains 1 non-finite value .* index "
+                                         r"\(700, 3\)"):
+        run([D(64, activation="relu"), D(10, activation="softmax")], "adam", bad, y, 2,
+            shuffle=False)
+    # a NaN batch that comes later (a pipeline's map in a later epoch) is named by the doctor:
+    # row 700 is row 700 - 21 * 32 = 28 of batch 21
+    from ember.explain.doctor import non_finite_finding
+
+    f = non_finite_finding({"where": "input", "rows": [28], "nan": True}, epoch=0, step=21)
+    assert f.kind == "nan_input" and "batch 21" in f.message and "[28]" in f.message
+    assert "np.isnan" in f.fix
 
 
 def test_exploding_activations_name_the_first_non_finite_layer():
@@ -99,9 +103,16 @@ def test_exploding_activations_name_the_first_non_finite_layer():
         return [D(128, activation="relu", kernel_initializer=init) for _ in range(48)] + \
             [D(4, activation="softmax")]
 
+    em.utils.set_random_seed(0)
+    model = em.Sequential([em.Input((32,))] + layers())
+    model.compile("sgd", "sparse_categorical_crossentropy")
     with np.errstate(over="ignore", invalid="ignore"):  # the overflow is the point
-        model, _, _ = run(layers(), "sgd", x, y, 1, shuffle=False)
+        # fit stops at the NaN by default (the update is not applied); the doctor saw it
+        with pytest.raises(em.models.NonFiniteLossError) as stopped:
+            model.fit(x, y, epochs=1, batch_size=32, verbose=0, shuffle=False,
+                      callbacks=[em.callbacks.Doctor(verbose=0)])
         (f,) = [f for f in em.explain.diagnose(model) if f.kind == "non_finite"]
+    assert f"'{f.layer}'" in str(stopped.value)  # fit's message and the doctor agree
     # find it independently, in float64 from the same initial weights
     em.utils.set_random_seed(0)
     ref = em.Sequential([em.Input((32,))] + layers())
