@@ -55,7 +55,7 @@ _SUBMODULES = {
     "activations", "applications", "callbacks", "cli", "cuda", "data", "datasets", "devices",
     "distributions", "explain", "initializers", "io", "layers", "linalg", "losses", "metrics",
     "model_selection", "models", "optimizers", "regularizers", "saving", "serialization",
-    "sklearn", "tune",
+    "sklearn", "tune", "distributed",
 }
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.
 _LAZY_NAMES = {

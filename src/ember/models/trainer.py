@@ -21,6 +21,7 @@ from ember.callbacks.history import History
 from ember.callbacks.progbar import ProgbarLogger, closing_line, resolve_verbose
 from ember.devices import model_device, move_batch
 from ember.models import data_adapter as da
+from ember.models import hooks
 from ember.models.compile_utils import LossContainer, MetricsContainer, per_output
 
 
@@ -234,6 +235,7 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
     if steps_per_epoch is not None and isinstance(train, da.IterableBatches):
         train.steps = steps_per_epoch
     _ensure_built(model, train)
+    train = hooks.training_batches(model, train)
     verbose = resolve_verbose(verbose)
     history = History()
     cbs = _callback_list(model, callbacks, verbose, history,
@@ -288,7 +290,8 @@ def _callback_list(model: Any, callbacks: Any, verbose: int, history: History,
                    params: dict) -> CallbackList:
     user = list(callbacks or [])
     default = [ProgbarLogger(verbose)] if verbose else []
-    return CallbackList(default + user + [history], model=model, params=params)
+    return CallbackList(hooks.fit_callbacks(model, default + user + [history]), model=model,
+                        params=params)
 
 
 def _ensure_built(model: Any, batches: Any) -> None:

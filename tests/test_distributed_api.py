@@ -1,0 +1,111 @@
+"""ember.distributed in one process (no launcher): the same script runs unchanged, the
+optimizer wrapper keeps its class, the buckets, the launcher and errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import ember as em
+from ember.distributed import optimizer as dopt
+from ember.distributed.launch import launch_command
+
+
+def _model(opt):
+    em.utils.set_random_seed(0)
+    model = em.Sequential([em.layers.Dense(8, activation="relu", input_shape=(4,)),
+                           em.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=opt, loss="sparse_categorical_crossentropy")
+    return model
+
+
+def test_one_process_world():
+    em.distributed.init()
+    assert (em.distributed.rank(), em.distributed.size()) == (0, 1)
+    assert em.distributed.local_rank() == 0 and em.distributed.is_main()
+    a = np.arange(3.0, dtype=np.float32)
+    assert em.distributed.allreduce(a).dtype == np.float32
+    np.testing.assert_array_equal(em.distributed.allreduce(a, op="sum"), a)
+    assert em.distributed.allreduce(3.0) == 3.0
+    assert em.distributed.broadcast({"k": 1}) == {"k": 1}
+    em.distributed.barrier()
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="allreduce: op must be one of"):
+        em.distributed.allreduce(np.ones(2), op="prod")
+    with pytest.raises(ValueError, match="broadcast: root must be a rank in"):
+        em.distributed.broadcast(1, root=3)
+    with pytest.raises(ValueError, match="bucket_bytes must be a positive integer; got 0"):
+        em.distributed.DistributedOptimizer("sgd", bucket_bytes=0)
+    with pytest.raises(ValueError, match="unknown optimizer 'nope'"):
+        em.distributed.DistributedOptimizer("nope")
+
+
+def test_the_wrapped_optimizer_keeps_its_class_and_trains_as_the_plain_one():
+    x = np.random.default_rng(0).normal(size=(40, 4)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    plain = _model(em.optimizers.Adam(0.01))
+    plain.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    opt = em.distributed.DistributedOptimizer("adam")
+    assert isinstance(opt, em.optimizers.Adam) and type(opt).__name__ == "Adam"
+    assert em.distributed.is_distributed(opt)
+    opt.learning_rate = 0.01
+    wrapped = _model(opt)
+    wrapped.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=False)
+    for a, b in zip(plain.get_weights(), wrapped.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert em.optimizers.serialize(opt)["class_name"] == "Adam"
+
+
+def test_a_model_with_the_wrapped_optimizer_saves_and_loads(tmp_path):
+    model = _model(em.distributed.DistributedOptimizer(em.optimizers.SGD(0.1, momentum=0.9)))
+    x = np.ones((6, 4), np.float32)
+    model.fit(x, np.zeros(6, np.int64), epochs=1, verbose=0)
+    model.save(tmp_path / "m.ember")
+    back = em.models.load_model(tmp_path / "m.ember")
+    assert type(back.optimizer).__name__ == "SGD"
+    np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_buckets_group_consecutive_arrays_of_one_dtype_under_the_limit():
+    arrays = [np.zeros(100, np.float32), np.zeros(100, np.float32), np.zeros(300, np.float32),
+              np.zeros(10, np.float64), np.zeros(10, np.float32)]
+    assert dopt._buckets(arrays, 800) == [[0, 1], [2], [3], [4]]
+    assert dopt._buckets(arrays, 10 ** 6) == [[0, 1, 2], [3], [4]]
+
+
+def test_allreduce_gradients_in_one_process_returns_the_gradients():
+    g = [np.ones(3, np.float32), None]
+    out = em.distributed.allreduce_gradients(g)
+    assert out[1] is None and out[0] is g[0]
+
+
+def test_launch_command_uses_the_launcher_and_this_python(tmp_path):
+    pytest.importorskip("mpi4py")
+    script = tmp_path / "s.py"
+    script.write_text("print('hi')\n")
+    try:
+        cmd = launch_command(3, str(script), ["--x", "1"])
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    assert cmd[1:3] == ["-n", "3"] and cmd[-4:] == [sys.executable, str(script), "--x", "1"]
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        launch_command(2, str(tmp_path / "missing.py"), [])
+    with pytest.raises(ValueError, match="-n must be a positive number of processes; got 0"):
+        launch_command(0, str(script), [])
+
+
+def test_ember_launch_runs_the_script_on_n_processes(tmp_path):
+    pytest.importorskip("mpi4py")
+    script = tmp_path / "ranks.py"
+    script.write_text("import ember as em\nem.distributed.init()\n"
+                      "print('rank', em.distributed.rank(), 'of', em.distributed.size())\n")
+    proc = subprocess.run([sys.executable, "-m", "ember.cli", "launch", "-n", "2", str(script)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert sorted(line for line in proc.stdout.splitlines() if line.startswith("rank")) == \
+        ["rank 0 of 2", "rank 1 of 2"], proc.stdout + proc.stderr

@@ -1,0 +1,89 @@
+"""ember.distributed under a real MPI launcher (MPICH from PyPI): data-parallel training
+equals one process with the combined batch; a failing rank ends the job with its error."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("mpi4py", reason="the distributed extra (mpi4py + MPICH) is not installed")
+
+from ember.distributed.launch import find_launcher  # noqa: E402
+
+WORKER = str(Path(__file__).with_name("distributed_worker.py"))
+DATA = os.environ.get("EMBER_DATA_DIR", "")
+needs_mnist = pytest.mark.skipif(
+    not os.path.exists(os.path.join(DATA, "mnist", "train-images-idx3-ubyte.gz")),
+    reason="MNIST is not in EMBER_DATA_DIR")
+
+
+def _launcher() -> str:
+    try:
+        return find_launcher()
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+
+
+def _run(n: int, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, WORKER, *args]
+    if n > 1:
+        cmd = [_launcher(), "-n", str(n)] + cmd
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+def _train(tmp_path: Path, n: int, batch: int, epochs: int = 2) -> tuple[list, dict]:
+    out = str(tmp_path / f"w{n}.npz")
+    proc = _run(n, "dense", out, "--batch", str(batch), "--epochs", str(epochs),
+                "--samples", "256")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    weights = np.load(out)
+    with open(out + ".json") as f:
+        info = json.load(f)
+    return [weights[k] for k in sorted(weights, key=lambda k: int(k.split("_")[1]))], info
+
+
+@needs_mnist
+@pytest.mark.parametrize("ranks", [2, 4])
+def test_data_parallel_equals_one_process_with_the_combined_batch(tmp_path, ranks):
+    # 256 MNIST samples, 2 epochs: 16 (2 ranks x 16) or 16 (4 x 8) SGD steps of 32 samples.
+    # Rank 1 starts from other weights, so the broadcast from rank 0 is tested too.
+    single, info1 = _train(tmp_path, 1, 32)
+    multi, info = _train(tmp_path, ranks, 32 // ranks)
+    assert info["size"] == ranks
+    assert info["spread"] == 0.0  # every replica holds exactly rank 0's weights
+    err = max(float(np.abs(a - b).max()) for a, b in zip(single, multi))
+    scale = max(float(np.abs(a).max()) for a in single)
+    assert err < 1e-6 * max(scale, 1.0), err
+    # it did train: the weights moved and the loss (averaged over ranks) matches
+    assert np.allclose(info["loss"], info1["loss"], rtol=1e-5)
+    assert info["loss"][1] < info["loss"][0]
+
+
+def test_a_failing_rank_ends_the_job_with_its_error():
+    start = time.perf_counter()
+    proc = _run(2, "fail", "unused", timeout=60)
+    elapsed = time.perf_counter() - start
+    assert proc.returncode != 0
+    assert "rank one broke on purpose" in proc.stderr
+    assert "[rank 1] ValueError" in proc.stderr
+    assert elapsed < 20, elapsed  # rank 0 sleeps 60 s unless the abort ends it
+
+
+def test_each_epoch_is_a_fresh_permutation_shared_out_without_overlap(tmp_path):
+    out = str(tmp_path / "seen.json")
+    proc = _run(2, "shuffle", out, "--samples", "20", "--batch", "3", "--epochs", "2")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with open(out) as f:
+        seen = json.load(f)  # seen[rank][epoch] = sample ids, in order
+    for epoch in range(2):
+        both = seen[0][epoch] + seen[1][epoch]
+        assert sorted(both) == list(range(20))  # each sample exactly once per epoch
+        assert not set(seen[0][epoch]) & set(seen[1][epoch])
+    assert seen[0][0] != seen[0][1]  # a new permutation each epoch
