@@ -1,7 +1,7 @@
 """Scripts the distributed tests run under ``mpiexec -n N`` (and once as a single process).
 
 ``python distributed_worker.py MODE OUT [ARGS]``: MODE "dense" trains the MNIST dense network
-on a fixed subset (per-rank batch ``b``; a single process given ``--batch N*b`` sees the same
+("bn" a convnet with SyncBatchNormalization) on a fixed subset (per-rank batch ``b``; a single process given ``--batch N*b`` sees the same
 samples) and rank 0 writes the weights to OUT; "fail" raises on rank 1 while rank 0 waits in
 an allreduce; "shuffle" writes each rank's sample ids per epoch.
 """
@@ -22,13 +22,24 @@ def mnist_subset(n: int) -> tuple[np.ndarray, np.ndarray]:
     return (x[:n] / 255.0).astype(np.float32), y[:n].astype(np.int64)
 
 
+def _network(kind: str):  # noqa: ANN202
+    if kind == "dense":
+        return em.Sequential([em.layers.Flatten(input_shape=(28, 28)),
+                              em.layers.Dense(64, activation="relu"),
+                              em.layers.Dense(10, activation="softmax")])
+    return em.Sequential([em.layers.Reshape((28, 28, 1), input_shape=(28, 28)),
+                          em.layers.Conv2D(4, 3, strides=2),
+                          em.distributed.SyncBatchNormalization(momentum=0.5),
+                          em.layers.Activation("relu"),
+                          em.layers.MaxPooling2D(2), em.layers.Flatten(),
+                          em.layers.Dense(10, activation="softmax")])
+
+
 def dense(args: argparse.Namespace) -> None:
     em.distributed.init()
     x, y = mnist_subset(args.samples)
     em.utils.set_random_seed(0)
-    model = em.Sequential([em.layers.Flatten(input_shape=(28, 28)),
-                           em.layers.Dense(64, activation="relu"),
-                           em.layers.Dense(10, activation="softmax")])
+    model = _network(args.mode)
     opt = em.distributed.DistributedOptimizer(em.optimizers.SGD(args.lr))
     model.compile(optimizer=opt, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     if em.distributed.rank() == 1:
@@ -90,11 +101,11 @@ def shuffle(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["dense", "fail", "shuffle"])
+    parser.add_argument("mode", choices=["dense", "bn", "fail", "shuffle"])
     parser.add_argument("out")
     parser.add_argument("--samples", type=int, default=256)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--lr", type=float, default=0.1)
     a = parser.parse_args()
-    {"dense": dense, "fail": fail, "shuffle": shuffle}[a.mode](a)
+    {"dense": dense, "bn": dense, "fail": fail, "shuffle": shuffle}[a.mode](a)

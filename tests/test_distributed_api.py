@@ -102,10 +102,26 @@ def test_launch_command_uses_the_launcher_and_this_python(tmp_path):
 def test_ember_launch_runs_the_script_on_n_processes(tmp_path):
     pytest.importorskip("mpi4py")
     script = tmp_path / "ranks.py"
-    script.write_text("import ember as em\nem.distributed.init()\n"
-                      "print('rank', em.distributed.rank(), 'of', em.distributed.size())\n")
-    proc = subprocess.run([sys.executable, "-m", "ember.cli", "launch", "-n", "2", str(script)],
-                          capture_output=True, text=True, timeout=120)
+    script.write_text("import sys\nimport ember as em\nem.distributed.init()\n"
+                      "r, n = em.distributed.rank(), em.distributed.size()\n"
+                      "open(f'{sys.argv[1]}/{r}', 'w').write(f'{r} of {n}')\n")
+    proc = subprocess.run([sys.executable, "-m", "ember.cli", "launch", "-n", "2", str(script),
+                           str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert sorted(line for line in proc.stdout.splitlines() if line.startswith("rank")) == \
-        ["rank 0 of 2", "rank 1 of 2"], proc.stdout + proc.stderr
+    assert (tmp_path / "0").read_text() == "0 of 2"
+    assert (tmp_path / "1").read_text() == "1 of 2"
+
+
+def test_sync_batch_norm_in_one_process_is_batch_norm(tmp_path):
+    x = np.random.default_rng(0).normal(size=(8, 5, 5, 3)).astype(np.float32) * 3 + 1
+    sync, plain = em.distributed.SyncBatchNormalization(), em.layers.BatchNormalization()
+    a, b = em.tensor(x, requires_grad=True), em.tensor(x, requires_grad=True)
+    ya, yb = sync(a, training=True), plain(b, training=True)
+    np.testing.assert_array_equal(ya.numpy(), yb.numpy())
+    (ya * ya).sum().backward()
+    (yb * yb).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+    model = em.Sequential([em.distributed.SyncBatchNormalization(input_shape=(3,))])
+    model.save(tmp_path / "bn.ember")  # registered: loads after a plain import ember
+    assert type(em.models.load_model(tmp_path / "bn.ember").layers[0]).__name__ == \
+        "SyncBatchNormalization"

@@ -36,13 +36,15 @@ from ember.distributed.optimizer import (
     broadcast_parameter,
     is_distributed,
 )
+from ember.distributed.sync_batchnorm import SyncBatchNormalization
 
 
 def broadcast_weights(model, root: int = 0) -> None:  # noqa: ANN001
     """Overwrite ``model``'s weights with rank ``root``'s (for custom training loops).
 
-    Example:
-        >>> em.distributed.broadcast_weights(model)   # after building, before the first step
+    Example::
+
+        em.distributed.broadcast_weights(model)   # after building, before the first step
     """
     for w in model.weights:
         broadcast_parameter(w, root=root)
@@ -50,4 +52,5 @@ def broadcast_weights(model, root: int = 0) -> None:  # noqa: ANN001
 
 __all__ = ["init", "is_initialized", "rank", "size", "local_rank", "is_main", "barrier",
            "broadcast", "allreduce", "allreduce_gradients", "DistributedOptimizer",
-           "broadcast_parameter", "broadcast_weights", "is_distributed"]
+           "broadcast_parameter", "broadcast_weights", "is_distributed",
+           "SyncBatchNormalization"]

@@ -154,8 +154,9 @@ def broadcast(value: Any, root: int = 0) -> Any:
     and gets root's values in it); anything else (numbers, dicts of arrays, strings) is
     pickled by mpi4py and returned.
 
-    Example:
-        >>> seed = em.distributed.broadcast(int(time.time()))   # rank 0's clock everywhere
+    Example::
+
+        seed = em.distributed.broadcast(int(time.time()))   # rank 0's clock everywhere
     """
     _check_root(root, "broadcast")
     comm = _comm()
@@ -177,6 +178,8 @@ def allreduce(value: Any, op: str = "mean") -> Any:
     int for "sum"/"max"/"min" of ints).
 
     Example:
+        >>> import numpy as np
+        >>> import ember as em
         >>> em.distributed.allreduce(np.array([1.0, 2.0]))   # the mean over the ranks
         array([1., 2.])
     """
