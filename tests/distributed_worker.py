@@ -1,9 +1,10 @@
 """Scripts the distributed tests run under ``mpiexec -n N`` (and once as a single process).
 
 ``python distributed_worker.py MODE OUT [ARGS]``: MODE "dense" trains the MNIST dense network
-("bn" a convnet with SyncBatchNormalization) on a fixed subset (per-rank batch ``b``; a single process given ``--batch N*b`` sees the same
-samples) and rank 0 writes the weights to OUT; "fail" raises on rank 1 while rank 0 waits in
-an allreduce; "shuffle" writes each rank's sample ids per epoch.
+("bn" a convnet with SyncBatchNormalization) on a fixed subset (per-rank batch ``b``; a
+single process given ``--batch N*b`` sees the same samples) and rank 0 writes the weights to
+OUT; "fail" raises on rank 1 while rank 0 waits in an allreduce; "shuffle" writes each rank's
+sample ids per epoch.
 """
 
 from __future__ import annotations
