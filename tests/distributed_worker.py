@@ -63,6 +63,49 @@ def dense(args: argparse.Namespace) -> None:
                        "size": em.distributed.size()}, f)
 
 
+def resume(args: argparse.Namespace) -> None:
+    """Momentum SGD with shuffling and a BackupAndRestore in ``--backup`` (kept at the end)."""
+    em.distributed.init()
+    x, y = mnist_subset(args.samples)
+    em.utils.set_random_seed(0)
+    model = _network("dense")
+    opt = em.distributed.DistributedOptimizer(em.optimizers.SGD(args.lr, momentum=0.9))
+    model.compile(optimizer=opt, loss="sparse_categorical_crossentropy")
+    cb = [em.callbacks.BackupAndRestore(args.backup, delete_checkpoint=False)] \
+        if args.backup else []
+    history = model.fit(x, y, batch_size=args.batch, epochs=args.epochs, callbacks=cb,
+                        verbose=0)
+    if em.distributed.is_main():
+        np.savez(args.out, *[w.numpy() for w in model.weights])
+        with open(args.out + ".json", "w") as f:
+            json.dump({"loss": history.history["loss"], "iterations": opt.iterations}, f)
+
+
+def custom(args: argparse.Namespace) -> None:
+    """A hand-written loop: this rank's slice of each global batch, allreduce_gradients."""
+    em.distributed.init()
+    x, y = mnist_subset(args.samples)
+    em.utils.set_random_seed(0)
+    model = _network("dense")
+    model.build((None, 28, 28))
+    em.distributed.broadcast_weights(model)
+    opt = em.optimizers.SGD(args.lr)
+    loss_fn = em.losses.SparseCategoricalCrossentropy()
+    r, n, b = em.distributed.rank(), em.distributed.size(), args.batch
+    params = model.trainable_weights
+    for _ in range(args.epochs):
+        for start in range(0, len(x), n * b):
+            part = slice(start + r * b, start + (r + 1) * b)
+            loss = loss_fn(em.tensor(y[part]), model(em.tensor(x[part]), training=True))
+            for p in params:
+                p.grad = None
+            loss.backward()
+            grads = em.distributed.allreduce_gradients([p.grad for p in params])
+            opt.apply_gradients(zip(grads, params))
+    if em.distributed.is_main():
+        np.savez(args.out, *[w.numpy() for w in model.weights])
+
+
 def fail(args: argparse.Namespace) -> None:
     em.distributed.init()
     if em.distributed.rank() == 1:
@@ -102,11 +145,13 @@ def shuffle(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("mode", choices=["dense", "bn", "fail", "shuffle"])
+    parser.add_argument("mode", choices=["dense", "bn", "fail", "shuffle", "resume", "custom"])
     parser.add_argument("out")
     parser.add_argument("--samples", type=int, default=256)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--backup", default=None)
     a = parser.parse_args()
-    {"dense": dense, "bn": dense, "fail": fail, "shuffle": shuffle}[a.mode](a)
+    {"dense": dense, "bn": dense, "fail": fail, "shuffle": shuffle,
+     "resume": resume, "custom": custom}[a.mode](a)

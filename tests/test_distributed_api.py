@@ -125,3 +125,16 @@ def test_sync_batch_norm_in_one_process_is_batch_norm(tmp_path):
     model.save(tmp_path / "bn.ember")  # registered: loads after a plain import ember
     assert type(em.models.load_model(tmp_path / "bn.ember").layers[0]).__name__ == \
         "SyncBatchNormalization"
+
+
+def test_ring_allreduce_cost_model():
+    from benchmarks.bench_distributed import fit_cost_model, ring_allreduce_s
+
+    # 2(N-1)/N * bytes / bandwidth + 2(N-1) * latency
+    assert ring_allreduce_s(1e9, 1, 10) == 0.0
+    assert ring_allreduce_s(1.25e9, 2, 10, latency_s=0.0) == pytest.approx(1.0)
+    assert ring_allreduce_s(8, 5, 100, latency_s=1e-5) == pytest.approx(
+        2 * 4 / 5 * 8 / 12.5e9 + 8e-5)
+    sweep = {n: ring_allreduce_s(n, 4, 10, latency_s=2e-5) for n in (8, 2 ** 16, 2 ** 24)}
+    latency, bandwidth = fit_cost_model(sweep, 4)
+    assert latency == pytest.approx(2e-5) and bandwidth == pytest.approx(1.25e9)

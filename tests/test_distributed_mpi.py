@@ -68,6 +68,18 @@ def test_data_parallel_equals_one_process_with_the_combined_batch(tmp_path, rank
 
 
 @needs_mnist
+def test_a_custom_loop_with_allreduce_gradients_equals_one_process(tmp_path):
+    single, _ = _train(tmp_path, 1, 32)
+    out = str(tmp_path / "custom.npz")
+    proc = _run(2, "custom", out, "--batch", "16", "--epochs", "2", "--samples", "256")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = np.load(out)
+    multi = [got[k] for k in sorted(got, key=lambda k: int(k.split("_")[1]))]
+    err = max(float(np.abs(a - b).max()) for a, b in zip(single, multi))
+    assert err < 1e-6, err
+
+
+@needs_mnist
 def test_synchronised_batch_norm_makes_a_convnet_equal_one_process(tmp_path):
     # Conv2D -> SyncBatchNormalization -> ReLU -> pool -> Dense, 16 SGD steps of 2 x 16.
     # Measured: 3.6e-6 at most (weights up to 1.1); plain BatchNormalization gives 1e-2.
@@ -77,6 +89,26 @@ def test_synchronised_batch_norm_makes_a_convnet_equal_one_process(tmp_path):
     err = max(float(np.abs(a - b).max()) for a, b in zip(single, multi))
     assert err < 3e-5, err
     assert np.allclose(info["loss"], info1["loss"], rtol=1e-5)
+
+
+@needs_mnist
+def test_backup_and_restore_resumes_every_rank_as_if_never_stopped(tmp_path):
+    backup = str(tmp_path / "backup")
+    common = ["--batch", "16", "--samples", "128", "--lr", "0.05"]
+    whole = str(tmp_path / "whole.npz")
+    assert _run(2, "resume", whole, "--epochs", "3", *common).returncode == 0
+    first = _run(2, "resume", str(tmp_path / "a.npz"), "--epochs", "1", "--backup", backup,
+                 *common)
+    assert first.returncode == 0, first.stderr[-3000:]
+    out = str(tmp_path / "b.npz")
+    second = _run(2, "resume", out, "--epochs", "3", "--backup", backup, *common)
+    assert second.returncode == 0, second.stderr[-3000:]
+    a, b = np.load(whole), np.load(out)
+    for k in a:  # shuffled epochs, momentum state and all: the same weights, bit for bit
+        np.testing.assert_array_equal(a[k], b[k])
+    with open(out + ".json") as f:
+        info = json.load(f)
+    assert len(info["loss"]) == 2 and info["iterations"] == 3 * 4  # resumed at epoch 1
 
 
 def test_a_failing_rank_ends_the_job_with_its_error():
@@ -100,3 +132,16 @@ def test_each_epoch_is_a_fresh_permutation_shared_out_without_overlap(tmp_path):
         assert sorted(both) == list(range(20))  # each sample exactly once per epoch
         assert not set(seen[0][epoch]) & set(seen[1][epoch])
     assert seen[0][0] != seen[0][1]  # a new permutation each epoch
+
+
+def test_the_benchmark_runs_one_and_two_ranks():
+    repo = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(repo), str(repo / "src")] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_distributed", "--ranks", "1",
+                           "2", "--steps", "2", "--batch", "8", "--networks", "dense"],
+                          capture_output=True, text=True, timeout=120, cwd=repo, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| dense |")]
+    assert [r.split("|")[2].strip() for r in rows] == ["1", "2"]
+    assert "| 2 | fit | latency" in proc.stdout
