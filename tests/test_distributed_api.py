@@ -138,3 +138,55 @@ def test_ring_allreduce_cost_model():
     sweep = {n: ring_allreduce_s(n, 4, 10, latency_s=2e-5) for n in (8, 2 ** 16, 2 ** 24)}
     latency, bandwidth = fit_cost_model(sweep, 4)
     assert latency == pytest.approx(2e-5) and bandwidth == pytest.approx(1.25e9)
+
+
+def _pretend_rank(monkeypatch, r, n):
+    from ember.distributed import comm
+
+    monkeypatch.setattr(comm, "rank", lambda: r)
+    monkeypatch.setattr(comm, "size", lambda: n)
+    monkeypatch.setattr(comm, "broadcast", lambda value, root=0: value)
+
+
+def test_shards_cover_each_global_batch_and_drop_a_remainder_smaller_than_the_ranks(
+        monkeypatch):
+    from ember.distributed import training
+    from ember.models.data_adapter import ArrayBatches
+
+    x = np.arange(13, dtype=np.float32).reshape(13, 1)
+    seen = {}
+    for r in range(3):
+        _pretend_rank(monkeypatch, r, 3)
+        shard = training.ShardedBatches(ArrayBatches([x], None, None, 2, False), None)
+        batches = [(xb[0][:, 0].tolist(), training.step_info.local_samples)
+                   for xb, _, _ in shard]
+        seen[r] = batches
+        assert len(shard) == 2 and shard.n == 12  # 13 % 6 = 1 < 3 ranks: one sample dropped
+    assert [b for b, _ in seen[0]] == [[0, 1], [6, 7]]
+    assert [b for b, _ in seen[2]] == [[4, 5], [10, 11]]
+    assert all(w == 2.0 for r in seen for _, w in seen[r])
+    assert training.step_info.local_samples == 1.0  # reset after the epoch
+
+
+def test_generators_are_shared_out_round_robin(monkeypatch):
+    from ember.distributed import training
+    from ember.models.data_adapter import IterableBatches
+
+    _pretend_rank(monkeypatch, 1, 2)
+    data = [(np.full((2, 1), i, np.float32), np.zeros((2, 1), np.float32)) for i in range(6)]
+    rr = training.RoundRobinBatches(IterableBatches(data))
+    assert len(rr) == 3
+    assert [float(xb[0][0, 0]) for xb, _, _ in rr] == [1.0, 3.0, 5.0]
+
+
+def test_without_mpi4py_a_script_runs_as_one_process_or_names_the_extra():
+    code = ("import sys; sys.modules['mpi4py'] = None\n"
+            "import ember as em\nem.distributed.init()\n"
+            "print(em.distributed.rank(), em.distributed.size())\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0 and proc.stdout.split() == ["0", "1"], proc.stderr
+    env = dict(__import__("os").environ, PMI_SIZE="4")  # started by a launcher with 4
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert proc.returncode != 0 and "pip install 'ember[distributed]'" in proc.stderr

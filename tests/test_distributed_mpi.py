@@ -38,11 +38,11 @@ def _run(n: int, *args: str, timeout: float = 120) -> subprocess.CompletedProces
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
-def _train(tmp_path: Path, n: int, batch: int, epochs: int = 2, mode: str = "dense"
-           ) -> tuple[list, dict]:
+def _train(tmp_path: Path, n: int, batch: int, epochs: int = 2, mode: str = "dense",
+           samples: int = 256) -> tuple[list, dict]:
     out = str(tmp_path / f"{mode}{n}.npz")
     proc = _run(n, mode, out, "--batch", str(batch), "--epochs", str(epochs),
-                "--samples", "256")
+                "--samples", str(samples))
     assert proc.returncode == 0, proc.stderr[-3000:]
     weights = np.load(out)
     with open(out + ".json") as f:
@@ -65,6 +65,15 @@ def test_data_parallel_equals_one_process_with_the_combined_batch(tmp_path, rank
     # it did train: the weights moved and the loss (averaged over ranks) matches
     assert np.allclose(info["loss"], info1["loss"], rtol=1e-5)
     assert info["loss"][1] < info["loss"][0]
+
+
+@needs_mnist
+def test_an_uneven_last_batch_is_weighted_by_its_samples(tmp_path):
+    # 245 samples: the last global batch of 21 splits 11 / 10; one process sees 21 at once
+    single, _ = _train(tmp_path, 1, 32, samples=245)
+    multi, _ = _train(tmp_path, 2, 16, samples=245)
+    err = max(float(np.abs(a - b).max()) for a, b in zip(single, multi))
+    assert err < 1e-6, err
 
 
 @needs_mnist
