@@ -41,6 +41,8 @@ def test_bad_arguments_are_named():
         em.distributed.broadcast(1, root=3)
     with pytest.raises(ValueError, match="bucket_bytes must be a positive integer; got 0"):
         em.distributed.DistributedOptimizer("sgd", bucket_bytes=0)
+    with pytest.raises(ValueError, match="blas_threads must be 'auto', None or a positive"):
+        em.distributed.init(blas_threads=0)
     with pytest.raises(ValueError, match="unknown optimizer 'nope'"):
         em.distributed.DistributedOptimizer("nope")
 

@@ -154,3 +154,17 @@ def test_the_benchmark_runs_one_and_two_ranks():
     rows = [line for line in proc.stdout.splitlines() if line.startswith("| dense |")]
     assert [r.split("|")[2].strip() for r in rows] == ["1", "2"]
     assert "| 2 | fit | latency" in proc.stdout
+
+
+@needs_mnist
+def test_the_example_script_prints_and_saves_on_rank_0_only(tmp_path):
+    script = str(Path(__file__).resolve().parents[1] / "examples" / "mnist_distributed.py")
+    out = tmp_path / "run"
+    proc = subprocess.run([_launcher(), "-n", "2", sys.executable, script, "--small", "--out",
+                           str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.count("Epoch 1/2") == 1 and proc.stdout.count("test accuracy") == 1
+    assert "on 2 process(es)" in proc.stdout
+    accuracy = float(proc.stdout.split("test accuracy ")[1].split()[0])
+    assert accuracy > 0.7
+    assert (out / "mnist.ember").exists() and (out / "best.ember").exists()
