@@ -101,17 +101,31 @@ def test_launch_command_uses_the_launcher_and_this_python(tmp_path):
         launch_command(0, str(script), [])
 
 
+def test_a_missing_launcher_names_the_extra(monkeypatch, tmp_path):
+    from ember.distributed import launch
+
+    monkeypatch.setenv("EMBER_MPIEXEC", str(tmp_path / "no-such-mpiexec"))
+    with pytest.raises(RuntimeError, match="EMBER_MPIEXEC=.* is not an executable"):
+        launch.find_launcher()
+    monkeypatch.delenv("EMBER_MPIEXEC")
+    monkeypatch.setattr(launch.sys, "executable", str(tmp_path / "python"))
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match=r"pip install 'ember\[distributed\]'"):
+        launch.find_launcher()
+
+
 def test_ember_launch_runs_the_script_on_n_processes(tmp_path):
     pytest.importorskip("mpi4py")
     script = tmp_path / "ranks.py"
     script.write_text("import sys\nimport ember as em\nem.distributed.init()\n"
                       "r, n = em.distributed.rank(), em.distributed.size()\n"
-                      "open(f'{sys.argv[1]}/{r}', 'w').write(f'{r} of {n}')\n")
+                      "loc, main = em.distributed.local_rank(), em.distributed.is_main()\n"
+                      "open(f'{sys.argv[1]}/{r}', 'w').write(f'{r} of {n} {loc} {main}')\n")
     proc = subprocess.run([sys.executable, "-m", "ember.cli", "launch", "-n", "2", str(script),
                            str(tmp_path)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert (tmp_path / "0").read_text() == "0 of 2"
-    assert (tmp_path / "1").read_text() == "1 of 2"
+    assert (tmp_path / "0").read_text() == "0 of 2 0 True"  # one machine: local = global
+    assert (tmp_path / "1").read_text() == "1 of 2 1 False"
 
 
 def test_sync_batch_norm_in_one_process_is_batch_norm(tmp_path):
