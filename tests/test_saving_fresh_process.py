@@ -50,6 +50,7 @@ SAVE = textwrap.dedent('''
         "Permute": ("seq", lambda: L.Permute((2, 1))), "Dropout": ("vec", lambda: L.Dropout(0.5)),
         "Embedding": ("tok", lambda: L.Embedding(10, 3)),
         "BatchNormalization": ("vec", L.BatchNormalization),
+        "SyncBatchNormalization": ("vec", em.distributed.SyncBatchNormalization),
         "LayerNormalization": ("vec", L.LayerNormalization),
         "Conv1D": ("seq", lambda: L.Conv1D(2, 3)), "Conv2D": ("img", lambda: L.Conv2D(2, 3)),
         "Conv2DTranspose": ("img", lambda: L.Conv2DTranspose(2, 3)),

@@ -62,7 +62,7 @@ _SUBMODULES = {
     "activations", "applications", "callbacks", "cli", "cuda", "data", "datasets", "devices",
     "distributions", "explain", "initializers", "io", "layers", "linalg", "losses", "metrics",
     "model_selection", "models", "optimizers", "regularizers", "saving", "serialization",
-    "sklearn", "tune", "nn",
+    "sklearn", "tune", "nn", "distributed",
 }
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.
 _LAZY_NAMES = {

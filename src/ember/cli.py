@@ -147,6 +147,12 @@ def _gpu_description() -> str:
         return f"not usable: CuPy {cupy.__version__} is installed but found no GPU ({exc})"
 
 
+def _launch(args: argparse.Namespace) -> int:
+    from ember.distributed.launch import launch
+
+    return launch(args.n, args.script, args.script_args, hostfile=args.hostfile)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ember", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -161,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     q.set_defaults(func=_quickstart)
     i = sub.add_parser("info", help="version, backend, BLAS threads and GPU")
     i.set_defaults(func=info)
+    la = sub.add_parser("launch", help="run a script on N MPI processes (ember[distributed])")
+    la.add_argument("-n", "--np", dest="n", type=int, required=True, help="processes")
+    la.add_argument("--hostfile", default=None, help="MPI hostfile (one host per line)")
+    la.add_argument("script")
+    la.add_argument("script_args", nargs=argparse.REMAINDER)
+    la.set_defaults(func=_launch)
     args = parser.parse_args(argv)
     if getattr(args, "verbose", None) not in (None, "auto"):
         args.verbose = int(args.verbose)

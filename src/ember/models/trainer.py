@@ -22,6 +22,7 @@ from ember.callbacks.progbar import ProgbarLogger, closing_line, resolve_verbose
 from ember.devices import model_device, move_batch
 from ember.models import data_adapter as da
 from ember.models import fit_inputs as fi
+from ember.models import hooks
 from ember.models.compile_utils import LossContainer, MetricsContainer, as_list, per_output
 from ember.models.nonfinite_loss import (
     HUGE_LOSS,
@@ -231,6 +232,7 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
             val = fi.validation_batches(validation_data, validation_batch_size or batch_size,
                                         validation_steps, model)
     fi.ensure_built(model, train)
+    train = hooks.training_batches(model, train)
     verbose = resolve_verbose(verbose)
     history = History()
     cbs = _callback_list(model, callbacks, verbose, history,
@@ -285,7 +287,8 @@ def _callback_list(model: Any, callbacks: Any, verbose: int, history: History,
                    params: dict) -> CallbackList:
     user = list(callbacks or [])
     default = [ProgbarLogger(verbose)] if verbose else []
-    return CallbackList(default + user + [history], model=model, params=params)
+    return CallbackList(hooks.fit_callbacks(model, default + user + [history]), model=model,
+                        params=params)
 
 
 def _run_evaluation(model: Any, trainer: Trainer, batches: Any, cbs: CallbackList | None

@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -139,6 +140,13 @@ class _Objective:
         return model, values
 
     def __call__(self, trial: Any) -> float:
+        budget = self.s["total_trials"]
+        if budget is not None and trial.number >= budget:
+            # another worker took the last place in the shared budget between this worker's
+            # check and its new trial: record it as not run and stop this worker
+            trial.set_user_attr("over_budget", True)
+            trial.study.stop()
+            return float("nan")
         model, values = self.fit(trial, self.s["prune"])
         arr = np.asarray(values, dtype=np.float64)
         if arr.size == 0 or np.all(np.isnan(arr)):
@@ -161,6 +169,39 @@ class _Objective:
         return self.fit(trial, prune=False)[0]
 
 
+def _create_study(optuna: Any, **kwargs: Any) -> Any:
+    """``optuna.create_study``, retried when workers started together race to create the
+    storage's tables or the study (the loser sees a unique-key violation; once the tables
+    exist, ``load_if_exists`` joins the study)."""
+    for attempt in range(5):
+        try:
+            return optuna.create_study(**kwargs)
+        except Exception as exc:  # sqlalchemy's IntegrityError, optuna's DuplicatedStudyError
+            duplicate = "duplicate" in str(exc).lower() or "unique" in str(exc).lower()
+            if not duplicate or attempt == 4 or kwargs.get("storage") is None:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+class _StopWhenFull:
+    """Stops a worker once the shared study holds ``budget`` finished or running trials."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+
+    def full(self, study: Any) -> bool:
+        from optuna.trial import TrialState
+
+        states = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING,
+                  TrialState.WAITING)
+        return len(study.get_trials(deepcopy=False, states=states)) >= self.budget
+
+    def __call__(self, study: Any, trial: Any) -> None:
+        if self.full(study):
+            study.stop()
+
+
 def search(build: Callable[[Any], Any] | dict, x: Any, y: Any = None, *, n_trials: int | None = 20,
            direction: str | None = None, monitor: str = "val_loss",
            validation_split: float = 0.2, validation_data: tuple | None = None,
@@ -169,7 +210,7 @@ def search(build: Callable[[Any], Any] | dict, x: Any, y: Any = None, *, n_trial
            pruner: Any = None, prune: bool = True, seed: int | None = None,
            timeout: float | None = None, task: str | None = None, callbacks: Any = None,
            fit_kwargs: dict | None = None, keep_best_model: bool = True,
-           verbose: int = 0) -> SearchResult:
+           total_trials: int | None = None, verbose: int = 0) -> SearchResult:
     """Search hyperparameters with Optuna; see the module docstring.
 
     Args:
@@ -191,6 +232,10 @@ def search(build: Callable[[Any], Any] | dict, x: Any, y: Any = None, *, n_trial
         callbacks, fit_kwargs: passed to every ``fit``.
         keep_best_model: keep the best trial's trained model in memory (else retrain it when
             ``best_model`` is first read).
+        total_trials: a budget for the whole study, shared by every worker that runs it
+            through the same ``storage`` (e.g. PostgreSQL, see docs/distributed.md): a
+            worker starts no trial once the study holds this many finished or running ones.
+            Use it with ``n_trials=None`` to let the workers share the work out.
         verbose: 0 silent, 1 Optuna's line per trial, 2 also every fit's progress.
     """
     optuna = require("optuna", WHO)
@@ -226,13 +271,16 @@ def search(build: Callable[[Any], Any] | dict, x: Any, y: Any = None, *, n_trial
         train, val = _split(xs, y_arr, validation_split, seed)
     if n_trials is not None and (not isinstance(n_trials, int) or n_trials < 1):
         raise ValueError(f"{WHO}: n_trials must be a positive int or None; got {n_trials!r}")
-    if n_trials is None and timeout is None:
-        raise ValueError(f"{WHO}: give n_trials or timeout (or both); with neither the search "
-                         "would never end")
+    if total_trials is not None and (not isinstance(total_trials, int) or total_trials < 1):
+        raise ValueError(f"{WHO}: total_trials must be a positive int or None; got "
+                         f"{total_trials!r}")
+    if n_trials is None and timeout is None and total_trials is None:
+        raise ValueError(f"{WHO}: give n_trials or timeout (or total_trials for a shared "
+                         "study); with none of them the search would never end")
     settings = {"seed": seed, "monitor": monitor, "direction": direction, "epochs": epochs,
                 "batch_size": batch_size, "callbacks": callbacks, "prune": prune,
                 "fit_kwargs": dict(fit_kwargs or {}), "keep_best_model": keep_best_model,
-                "fit_verbose": 1 if verbose >= 2 else 0}
+                "fit_verbose": 1 if verbose >= 2 else 0, "total_trials": total_trials}
     objective = _Objective(builder, fixed, train, val, settings)
     if sampler is None:
         sampler = optuna.samplers.TPESampler(seed=seed)
@@ -241,10 +289,12 @@ def search(build: Callable[[Any], Any] | dict, x: Any, y: Any = None, *, n_trial
     level = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.INFO if verbose else optuna.logging.WARNING)
     try:
-        study = optuna.create_study(storage=storage, sampler=sampler, pruner=pruner,
-                                    study_name=study_name, direction=direction,
-                                    load_if_exists=load_if_exists)
-        study.optimize(objective, n_trials=n_trials, timeout=timeout)
+        study = _create_study(optuna, storage=storage, sampler=sampler, pruner=pruner,
+                              study_name=study_name, direction=direction,
+                              load_if_exists=load_if_exists)
+        stop = [] if total_trials is None else [_StopWhenFull(total_trials)]
+        if not stop or not stop[0].full(study):
+            study.optimize(objective, n_trials=n_trials, timeout=timeout, callbacks=stop)
     finally:
         optuna.logging.set_verbosity(level)
     return SearchResult(study, direction, monitor, objective.kept, objective.retrain)
