@@ -24,19 +24,34 @@ def require(*modules: str) -> None:
             pytest.skip(f"{name} is not installed (the Keras oracle)")
 
 
-def run_keras(code: str, tmp_path, *modules: str) -> dict:
+def tensorflow_python() -> str:
+    """An interpreter with Keras and TensorFlow (Keras' text and lookup layers need it):
+    $EMBER_KERAS_TF_PYTHON, else this one when it has TensorFlow; else the test skips."""
+    python = os.environ.get("EMBER_KERAS_TF_PYTHON")
+    if python:
+        return python
+    require("tensorflow")
+    return sys.executable
+
+
+def run_keras(code: str, tmp_path, *modules: str, tensorflow: bool = False) -> dict:
     """Run ``code`` with ``keras`` and ``np`` imported and a dict ``out`` to fill with arrays;
     return ``out`` (strings and lists come back as NumPy arrays)."""
-    require(*modules)
+    if tensorflow:
+        python = tensorflow_python()
+    else:
+        require(*modules)
+        python = sys.executable
     script = tmp_path / "keras_snippet.py"
     result = tmp_path / "keras_out.npz"
     script.write_text("import os, sys\nimport numpy as np\nimport keras\nout = {}\n"
                       + textwrap.dedent(code)
                       + "\nnp.savez(sys.argv[1], **{k: np.asarray(v) for k, v in out.items()})\n")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu",
+    env = {**os.environ, "KERAS_BACKEND": "tensorflow" if tensorflow else "jax",
+           "JAX_PLATFORMS": "cpu", "CUDA_VISIBLE_DEVICES": "",
            "TF_CPP_MIN_LOG_LEVEL": "3"}
     env.pop("PYTHONPATH", None)  # the child must not see ember's src on the path
-    proc = subprocess.run([sys.executable, str(script), str(result)], env=env,
+    proc = subprocess.run([python, str(script), str(result)], env=env,
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
     if proc.returncode != 0:
         raise AssertionError(f"the Keras snippet failed:\n{proc.stderr[-4000:]}")

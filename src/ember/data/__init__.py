@@ -23,6 +23,7 @@ _LAZY = {
     "image_dataset_from_directory": "ember.data.images",
     "text_dataset_from_directory": "ember.data.text",
     "timeseries_dataset_from_array": "ember.data.timeseries",
+    "from_torch": "ember.data.torch_loader",
 }
 
 
@@ -38,5 +39,5 @@ def __getattr__(name: str):
 
 
 __all__ = ["AUTOTUNE", "Dataset", "Pipeline", "TabularData", "augment", "from_dataframe",
-           "image_dataset_from_directory", "read_csv", "text_dataset_from_directory",
+           "from_torch", "image_dataset_from_directory", "read_csv", "text_dataset_from_directory",
            "timeseries_dataset_from_array"]
