@@ -24,12 +24,19 @@ Example:
 from __future__ import annotations
 
 import math
-import queue
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+
+from ember.data._pipeline_util import (
+    _as_array,
+    _chunks,
+    _flat,
+    _positive,
+    _stack,
+    _structure_map,
+)
 
 AUTOTUNE = -1
 INFINITE = -1
@@ -51,6 +58,12 @@ class Pipeline:
 
     def _indices(self) -> Iterator[int] | None:
         """The source rows of one pass, when every step above the source only moves rows."""
+        arr = self._index_array()
+        return None if arr is None else iter(arr.tolist())
+
+    def _index_array(self) -> np.ndarray | None:
+        """The same rows as one array, where a step can say them all at once (then batching
+        is a slice of it and no Python runs per element)."""
         return None
 
     def cardinality(self) -> int:
@@ -173,8 +186,8 @@ class _Slices(Pipeline):
         self._count = counts.pop()
         self._source = self
 
-    def _indices(self) -> Iterator[int]:
-        return iter(range(self._count))
+    def _index_array(self) -> np.ndarray:
+        return np.arange(self._count, dtype=np.int64)
 
     def gather(self, idx: Any) -> Any:
         return _structure_map(lambda a: a[idx] if isinstance(idx, (int, np.integer))
@@ -204,7 +217,19 @@ class _Step(Pipeline):
     def _indices(self) -> Iterator[int] | None:
         if not self.index_only or self._source is None:
             return None
+        arr = self._index_array()
+        if arr is not None:
+            return iter(arr.tolist())
         return self._transform(self.parent._indices())
+
+    def _index_array(self) -> np.ndarray | None:
+        if not self.index_only or self._source is None:
+            return None
+        parent = self.parent._index_array()
+        return None if parent is None else self._transform_array(parent)
+
+    def _transform_array(self, rows: np.ndarray) -> np.ndarray | None:
+        return None
 
     def _transform(self, items: Iterator[Any]) -> Iterator[Any]:  # pragma: no cover
         raise NotImplementedError
@@ -218,6 +243,12 @@ class _Batch(_Step):
             self._count = parent._count // size if drop else math.ceil(parent._count / size)
 
     def _elements(self) -> Iterator[Any]:
+        rows = self.parent._index_array()
+        if rows is not None:  # slice the pass's rows: no Python per element
+            stop = len(rows) - len(rows) % self.size if self.drop else len(rows)
+            for start in range(0, stop, self.size):
+                yield self.parent._source.gather(rows[start:start + self.size])
+            return
         idx = self.parent._indices()
         if idx is not None:  # gather whole batches at once
             for chunk in _chunks(idx, self.size, self.drop):
@@ -227,40 +258,10 @@ class _Batch(_Step):
             yield _stack(chunk)
 
 
-class _Unbatch(_Step):
-    def __init__(self, parent: Pipeline) -> None:
-        super().__init__(parent)
-        self._count = UNKNOWN if parent._count != INFINITE else INFINITE
-
-    def _transform(self, items: Iterator[Any]) -> Iterator[Any]:
-        for element in items:
-            n = len(_flat(element)[0])
-            for i in range(n):
-                yield _structure_map(lambda a, i=i: a[i], element)
 
 
-class _Map(_Step):
-    def __init__(self, parent: Pipeline, fn: Callable) -> None:
-        super().__init__(parent)
-        self.fn = fn
-
-    def _transform(self, items: Iterator[Any]) -> Iterator[Any]:
-        fn = self.fn
-        for element in items:
-            yield fn(*element) if isinstance(element, tuple) else fn(element)
 
 
-class _Filter(_Step):
-    def __init__(self, parent: Pipeline, predicate: Callable) -> None:
-        super().__init__(parent)
-        self.predicate = predicate
-        self._count = INFINITE if parent._count == INFINITE else UNKNOWN
-
-    def _transform(self, items: Iterator[Any]) -> Iterator[Any]:
-        keep = self.predicate
-        for element in items:
-            if bool(keep(*element) if isinstance(element, tuple) else keep(element)):
-                yield element
 
 
 class _Shuffle(_Step):
@@ -271,6 +272,13 @@ class _Shuffle(_Step):
         super().__init__(parent)
         self.buffer, self.seed, self.reshuffle = buffer, seed, reshuffle
         self._rng = np.random.default_rng(seed)
+
+    def _transform_array(self, rows: np.ndarray) -> np.ndarray:
+        if self.buffer >= len(rows):  # the same order _transform gives, in one permutation
+            rng = self._rng if self.reshuffle else np.random.default_rng(self.seed)
+            return rows[rng.permutation(len(rows))]
+        return np.fromiter(self._transform(iter(rows.tolist())), dtype=np.int64,
+                           count=len(rows))
 
     def _transform(self, items: Iterator[Any]) -> Iterator[Any]:
         rng = self._rng if self.reshuffle else np.random.default_rng(self.seed)
@@ -304,6 +312,9 @@ class _Slice(_Step):
         elif n == INFINITE and stop >= 0:
             self._count = max(stop - self.start, 0)
 
+    def _transform_array(self, rows: np.ndarray) -> np.ndarray:
+        return rows[self.start:] if self.stop < 0 else rows[self.start:self.stop]
+
     def _transform(self, items: Iterator[Any]) -> Iterator[Any]:
         for k, item in enumerate(items):
             if 0 <= self.stop <= k:
@@ -327,6 +338,14 @@ class _Repeat(_Step):
             return None
         return self._loop(self.parent._indices)
 
+    def _index_array(self) -> np.ndarray | None:
+        if self._source is None or self.times < 0:
+            return None  # endless: rows are produced as they are consumed
+        passes = [self.parent._index_array() for _ in range(self.times)]
+        if any(p is None for p in passes):
+            return None
+        return np.concatenate(passes) if passes else np.zeros(0, np.int64)
+
     def _elements(self) -> Iterator[Any]:
         if self._source is not None:
             return (self._source.gather(i) for i in self._indices())
@@ -337,71 +356,6 @@ class _Repeat(_Step):
         while self.times < 0 or done < self.times:
             yield from start()
             done += 1
-
-
-class _Cache(_Step):
-    def __init__(self, parent: Pipeline) -> None:
-        super().__init__(parent)
-        self._store: list | None = None
-
-    def _elements(self) -> Iterator[Any]:
-        if self._store is not None:
-            yield from self._store
-            return
-        seen = []
-        for element in self.parent:
-            seen.append(element)
-            yield element
-        self._store = seen  # only a complete pass is replayed
-
-
-class _Prefetch(_Step):
-    def __init__(self, parent: Pipeline, size: int) -> None:
-        super().__init__(parent)
-        self.size = size
-
-    def _elements(self) -> Iterator[Any]:
-        return _background(iter(self.parent), self.size)
-
-
-class _Concatenate(Pipeline):
-    def __init__(self, first: Pipeline, second: Pipeline) -> None:
-        self.parts = (first, second)
-        a, b = first._count, second._count
-        self._count = INFINITE if INFINITE in (a, b) else a + b if min(a, b) >= 0 else UNKNOWN
-
-    def _elements(self) -> Iterator[Any]:
-        for part in self.parts:
-            yield from part
-
-
-class _Zip(Pipeline):
-    def __init__(self, parts: tuple) -> None:
-        self.parts = parts
-        known = [p._count for p in parts if p._count >= 0]
-        self._count = (min(known) if known else
-                       INFINITE if all(p._count == INFINITE for p in parts) else UNKNOWN)
-
-    def _elements(self) -> Iterator[Any]:
-        return zip(*self.parts)
-
-
-class _Constant(Pipeline):
-    def __init__(self, items: list) -> None:
-        self.items = items
-        self._count = len(items)
-
-    def _elements(self) -> Iterator[Any]:
-        return iter(self.items)
-
-
-class _Generator(Pipeline):
-    def __init__(self, make: Callable[[], Any]) -> None:
-        self.make = make
-
-    def _elements(self) -> Iterator[Any]:
-        for element in self.make():
-            yield _structure_map(np.asarray, element)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -425,88 +379,16 @@ def _sized(step: Pipeline) -> Pipeline:
     return step
 
 
-def _background(items: Iterator[Any], size: int) -> Iterator[Any]:
-    """Run ``items`` in a daemon thread, ``size`` elements ahead of the consumer."""
-    buffer: queue.Queue = queue.Queue(maxsize=size)
-    stop = threading.Event()
-    done = object()
-
-    def produce() -> None:
-        try:
-            for element in items:
-                while not stop.is_set():
-                    try:
-                        buffer.put((element, None), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            buffer.put((done, None))
-        except BaseException as exc:  # handed to the consumer, raised there
-            buffer.put((done, exc))
-
-    worker = threading.Thread(target=produce, name="ember-prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            element, error = buffer.get()
-            if element is done:
-                if error is not None:
-                    raise error
-                return
-            yield element
-    finally:
-        stop.set()  # the consumer stopped early (break, take): let the worker exit
 
 
-def _chunks(items: Iterator[Any], size: int, drop: bool) -> Iterator[list]:
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk and not drop:
-        yield chunk
 
 
-def _stack(elements: list) -> Any:
-    first = elements[0]
-    if isinstance(first, dict):
-        return {k: _stack([e[k] for e in elements]) for k in first}
-    if isinstance(first, tuple):
-        return tuple(_stack([e[i] for e in elements]) for i in range(len(first)))
-    try:
-        return np.stack([np.asarray(e) for e in elements])
-    except ValueError as exc:
-        raise ValueError(f"Pipeline.batch: elements of different shapes cannot be stacked "
-                         f"({exc}); pad them first (em.utils.pad_sequences)") from None
 
 
-def _structure_map(fn: Callable, value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _structure_map(fn, v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return tuple(_structure_map(fn, v) for v in value)
-    return fn(value)
 
 
-def _flat(value: Any) -> list:
-    if isinstance(value, dict):
-        return [a for v in value.values() for a in _flat(v)]
-    if isinstance(value, tuple):
-        return [a for v in value for a in _flat(v)]
-    return [value]
 
 
-def _as_array(value: Any) -> np.ndarray:
-    if hasattr(value, "to_numpy") and not isinstance(value, np.ndarray):
-        value = value.to_numpy()
-    arr = np.asarray(value)
-    if arr.dtype == np.float64:
-        arr = arr.astype(np.float32)  # tf.data keeps float64; ember trains in float32
-    return arr
 
 
 def _as_pipeline(value: Any, what: str) -> Pipeline:
@@ -515,7 +397,16 @@ def _as_pipeline(value: Any, what: str) -> Pipeline:
     return value
 
 
-def _positive(value: Any, where: str, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"Pipeline.{where}: {name} must be a positive integer; got {value!r}")
-    return int(value)
+# The steps that only pass elements along live in their own module (this one is the base and
+# the index-moving steps); imported last because they subclass the classes above.
+from ember.data._pipeline_more import (  # noqa: E402
+    _Cache,
+    _Concatenate,
+    _Constant,
+    _Filter,
+    _Generator,
+    _Map,
+    _Prefetch,
+    _Unbatch,
+    _Zip,
+)

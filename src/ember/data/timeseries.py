@@ -101,12 +101,12 @@ class _FirstPassAsIs(pipeline.Pipeline):
         self._rng = np.random.default_rng(seed)
         self._passes = 0
 
-    def _indices(self) -> Any:
+    def _index_array(self) -> np.ndarray:
         order = np.arange(self._count)
         if self._passes:
             order = self._rng.permutation(self._count)
         self._passes += 1
-        return iter(order.tolist())
+        return order
 
     def _elements(self) -> Any:
-        return (self._source.gather(i) for i in self._indices())
+        return (self._source.gather(i) for i in self._index_array().tolist())
