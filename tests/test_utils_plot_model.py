@@ -85,3 +85,26 @@ def test_bad_arguments():
         em.utils.model_to_dot(functional_model(), rankdir="UP")
     with pytest.raises(TypeError, match="expected an ember model"):
         em.utils.model_to_dot(object())
+
+
+def test_plot_history_panels_and_file(tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+
+    x = np.random.default_rng(0).normal(size=(40, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    model = em.Sequential([em.layers.Input((4,)), em.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=3, validation_split=0.25, verbose=0)
+    fig = history.plot(to_file=tmp_path / "curves.png")
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy"]
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label() for line in lines] == ["training", "validation"]
+    np.testing.assert_allclose(lines[0].get_ydata(), history.history["loss"])
+    assert list(lines[0].get_xdata()) == [1, 2, 3]
+    assert (tmp_path / "curves.png").read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="no logs for \\['auc'\\]"):
+        em.utils.plot_history(history, metrics=["auc"])

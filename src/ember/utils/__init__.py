@@ -66,6 +66,7 @@ _LAZY = {
     "pad_sequences": "ember.utils.sequences",
     "plot_model": "ember.utils.model_visualization",
     "model_to_dot": "ember.utils.model_visualization",
+    "plot_history": "ember.utils.history_plot",
     "image_dataset_from_directory": "ember.data.images",
     "text_dataset_from_directory": "ember.data.text",
     "timeseries_dataset_from_array": "ember.data.timeseries",
