@@ -16,6 +16,10 @@ CORPUS = ["The cat sat on the mat.", "THE DOG ate my homework!", "a cat, a dog; 
           "zebra yak xylophone", "Yak yak YAK"]
 QUERIES = ["the cat and the bird", "Unknown WORDS here", "dog", "", "élan ÉLAN e-mail"]
 
+# every FarmHash length class: 0, 1-3, 4-7, 8-16, 17-32, 33-64, and the 64-byte-block loop
+HASH_WORDS = ["", "A", "abc", "word", "x" * 7, "y" * 8, "z" * 16, "r" * 17, "t" * 32,
+              "u" * 33, "v" * 64, "w" * 65, "é" * 40, "k" * 128, "m" * 129, "lorem ipsum " * 30]
+
 TV_CASES = {
     "int": dict(),
     "int_len": dict(max_tokens=8, output_sequence_length=5),
@@ -65,12 +69,21 @@ d = keras.layers.Discretization(num_bins=5)
 d.adapt(data)
 out["d_bins"] = np.array(d.bin_boundaries)
 out["d_adapt"] = np.asarray(d(data[:20]))
+import tensorflow as tf
+out["fingerprints"] = tf.strings.to_hash_bucket_fast(%r, 2 ** 62).numpy()
+words = np.array([["cat", "dog"], ["", "fish"], ["a long word " * 9, "x"]])
+out["h_int"] = np.asarray(keras.layers.Hashing(num_bins=7)(words))
+out["h_mask"] = np.asarray(keras.layers.Hashing(num_bins=5, mask_value="")(words))
+out["h_ints"] = np.asarray(keras.layers.Hashing(num_bins=11)(np.array([[3, -40], [12345, 0]])))
+out["h_multi"] = np.asarray(keras.layers.Hashing(num_bins=6, output_mode="multi_hot")(words))
+out["h_count"] = np.asarray(keras.layers.Hashing(num_bins=6, output_mode="count")(words))
 """
 
 
 @pytest.fixture(scope="module")
 def keras_tf(tmp_path_factory):
-    return run_keras(SNIPPET % (CORPUS, QUERIES, TV_CASES), tmp_path_factory.mktemp("text"),
+    return run_keras(SNIPPET % (CORPUS, QUERIES, TV_CASES, HASH_WORDS),
+                     tmp_path_factory.mktemp("text"),
                      tensorflow=True)
 
 
@@ -204,3 +217,24 @@ def test_bad_arguments_are_named():
         em.layers.StringLookup(vocabulary=["a"], num_oov_indices=0)(np.array(["b"]))
     with pytest.raises(ValueError, match="Discretization: give exactly one of"):
         em.layers.Discretization()
+
+
+def test_farmhash_fingerprint_matches_tensorflow(keras_tf):
+    from ember.layers.hashing import fingerprint64
+
+    got = [fingerprint64(w.encode()) % 2 ** 62 for w in HASH_WORDS]
+    assert got == keras_tf["fingerprints"].tolist()
+
+
+@pytest.mark.parametrize("tag,kw,data", [
+    ("h_int", dict(num_bins=7), None), ("h_mask", dict(num_bins=5, mask_value=""), None),
+    ("h_ints", dict(num_bins=11), [[3, -40], [12345, 0]]),
+    ("h_multi", dict(num_bins=6, output_mode="multi_hot"), None),
+    ("h_count", dict(num_bins=6, output_mode="count"), None),
+])
+def test_hashing_matches_keras(keras_tf, tag, kw, data):
+    words = np.array([["cat", "dog"], ["", "fish"], ["a long word " * 9, "x"]])
+    got = em.layers.Hashing(**kw)(np.array(data) if data is not None else words).numpy()
+    want = keras_tf[tag]
+    np.testing.assert_array_equal(got, want)
+    assert got.shape == want.shape

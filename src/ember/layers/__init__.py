@@ -28,6 +28,7 @@ from ember.layers.category_encoding import CategoryEncoding, Discretization
 from ember.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Permute, Reshape
 from ember.layers.embedding import Embedding
+from ember.layers.hashing import Hashing
 from ember.layers.lookup import IntegerLookup, StringLookup
 from ember.layers.merge import (
     Add,
@@ -97,7 +98,8 @@ __all__ = [
     "ZeroPadding1D", "ZeroPadding2D", "Normalization", "Rescaling", "RandomFlip", "RandomRotation",
     "RandomTranslation", "RandomZoom", "RandomContrast", "RandomBrightness", "GaussianNoise",
     "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
-    "CategoryEncoding", "Discretization", "IntegerLookup", "StringLookup", "TextVectorization",
+    "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "StringLookup",
+    "TextVectorization",
 ]
 
 
