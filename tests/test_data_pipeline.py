@@ -190,3 +190,23 @@ def test_torch_dataloader_in_fit():
     assert isinstance(xb, np.ndarray) and xb.shape == (8, 3) and yb.dtype == np.int64
     history = model_for(3).fit(wrapped, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2
+
+
+def test_autotuned_prefetch_runs_cheap_chains_inline_and_slow_ones_ahead(monkeypatch):
+    from ember.data._pipeline_more import _Prefetch
+
+    monkeypatch.setattr(_Prefetch, "INLINE_BELOW", 1e-3)  # a margin for a busy machine
+    names = []
+    cheap = D.range(50).map(lambda v: names.append(threading.current_thread().name) or v)
+    assert as_list(cheap.prefetch()) == list(range(50))
+    assert "ember-prefetch" not in names  # slicing-cost elements: no thread hand-over
+    names.clear()
+
+    def slow(v):
+        names.append(threading.current_thread().name)
+        time.sleep(0.002)
+        return v
+
+    assert as_list(D.range(12).map(slow).prefetch()) == list(range(12))
+    assert names[:4] == [threading.current_thread().name] * 4  # timed in the caller
+    assert set(names[4:]) == {"ember-prefetch"}

@@ -113,6 +113,11 @@ def test_text_vectorization_roundtrips_through_config_and_model(tmp_path):
     model.compile("adam", "binary_crossentropy")
     model.fit(x, y, epochs=2, batch_size=4, verbose=0)
     assert model.predict(np.array(QUERIES), verbose=0).shape == (len(QUERIES), 1)
+    model.save(tmp_path / "text.ember")  # the vocabulary travels in the model's config
+    loaded = em.models.load_model(tmp_path / "text.ember")
+    assert loaded.layers[0].get_vocabulary() == seq.get_vocabulary()
+    np.testing.assert_allclose(loaded.predict(np.array(QUERIES), verbose=0),
+                               model.predict(np.array(QUERIES), verbose=0), rtol=1e-6)
 
 
 def test_vectorizing_inside_a_pipeline_trains():
