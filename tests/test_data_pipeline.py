@@ -210,3 +210,14 @@ def test_autotuned_prefetch_runs_cheap_chains_inline_and_slow_ones_ahead(monkeyp
     assert as_list(D.range(12).map(slow).prefetch()) == list(range(12))
     assert names[:4] == [threading.current_thread().name] * 4  # timed in the caller
     assert set(names[4:]) == {"ember-prefetch"}
+
+
+def test_padded_batch_pads_each_component():
+    gen = D.from_generator(lambda: iter([(np.arange(n), np.int64(n)) for n in (2, 4, 1)]))
+    xb, yb = next(iter(gen.padded_batch(3)))
+    assert xb.tolist() == [[0, 1, 0, 0], [0, 1, 2, 3], [0, 0, 0, 0]] and yb.tolist() == [2, 4, 1]
+    fixed = D.from_generator(lambda: iter([np.arange(n) for n in (2, 3)]))
+    out = next(iter(fixed.padded_batch(2, padded_shapes=[5], padding_values=-1)))
+    assert out.tolist() == [[0, 1, -1, -1, -1], [0, 1, 2, -1, -1]]
+    with pytest.raises(ValueError, match="does not fit padded_shapes"):
+        list(fixed.padded_batch(2, padded_shapes=[2]))

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ember.data._pipeline_util import _background, _flat, _structure_map
+from ember.data._pipeline_util import _background, _chunks, _flat, _structure_map
 from ember.data.pipeline import INFINITE, UNKNOWN, Pipeline, _Step
 
 
@@ -135,3 +135,52 @@ class _Filter(_Step):
         for element in items:
             if bool(keep(*element) if isinstance(element, tuple) else keep(element)):
                 yield element
+
+
+class _PaddedBatch(_Step):
+    def __init__(self, parent: Pipeline, size: int, drop: bool, shapes: Any,
+                 values: Any) -> None:
+        super().__init__(parent)
+        self.size, self.drop, self.shapes, self.values = size, drop, shapes, values
+        if parent._count >= 0:
+            self._count = parent._count // size if drop else -(-parent._count // size)
+
+    def _elements(self) -> Iterator[Any]:
+        for chunk in _chunks(iter(self.parent), self.size, self.drop):
+            yield _pad_stack(chunk, self.shapes, self.values)
+
+
+def _pad_stack(elements: list, shapes: Any, values: Any) -> Any:
+    first = elements[0]
+    if isinstance(first, tuple):
+        return tuple(_pad_stack([e[i] for e in elements], _part(shapes, i), _part(values, i))
+                     for i in range(len(first)))
+    if isinstance(first, dict):
+        return {k: _pad_stack([e[k] for e in elements], _part(shapes, k), _part(values, k))
+                for k in first}
+    arrays = [np.asarray(e) for e in elements]
+    ndim = arrays[0].ndim
+    if any(a.ndim != ndim for a in arrays):
+        raise ValueError("Pipeline.padded_batch: the elements have different ranks "
+                         f"({sorted({a.ndim for a in arrays})})")
+    longest = [max(a.shape[d] for a in arrays) for d in range(ndim)]
+    target = list(longest) if shapes is None else [
+        longest[d] if s in (None, -1) else int(s) for d, s in enumerate(shapes)]
+    if any(t < m for t, m in zip(target, longest)):
+        raise ValueError(f"Pipeline.padded_batch: an element of shape {tuple(longest)} does "
+                         f"not fit padded_shapes {tuple(target)}")
+    out = np.full([len(arrays)] + target, 0 if values is None else values,
+                  dtype=arrays[0].dtype)
+    for i, a in enumerate(arrays):
+        out[(i,) + tuple(slice(0, n) for n in a.shape)] = a
+    return out
+
+
+def _part(spec: Any, key: Any) -> Any:
+    if spec is None or not isinstance(spec, (tuple, list, dict)):
+        return spec
+    if isinstance(spec, dict):
+        return spec.get(key)
+    # a shape given as a flat list applies to a plain element, not to a tuple's parts
+    return spec[key] if isinstance(spec[key], (tuple, list, dict)) or spec[key] is None \
+        else spec

@@ -76,6 +76,14 @@ class Pipeline:
         return _sized(_Batch(self, _positive(batch_size, "batch", "batch_size"),
                              bool(drop_remainder)))
 
+    def padded_batch(self, batch_size: int, padded_shapes: Any = None,
+                     padding_values: Any = None, drop_remainder: bool = False) -> Pipeline:
+        """``batch`` for elements of different shapes: each component is padded at the end
+        of every axis to the batch's largest (or to ``padded_shapes``, ``None`` / -1 meaning
+        the largest) with ``padding_values`` (0 by default)."""
+        return _sized(_PaddedBatch(self, _positive(batch_size, "padded_batch", "batch_size"),
+                                   bool(drop_remainder), padded_shapes, padding_values))
+
     def unbatch(self) -> Pipeline:
         """Split each element along its first axis (the inverse of ``batch``)."""
         return _sized(_Unbatch(self))
@@ -409,6 +417,7 @@ from ember.data._pipeline_more import (  # noqa: E402
     _Filter,
     _Generator,
     _Map,
+    _PaddedBatch,
     _Prefetch,
     _Unbatch,
     _Zip,
