@@ -61,6 +61,8 @@ grab(f("d", image_size=(8, 8), batch_size=5, shuffle=False, color_mode="rgba",
        label_mode=None, interpolation="nearest", **kw), "rgba")
 grab(f("d", image_size=(10, 14), batch_size=4, shuffle=False, crop_to_aspect_ratio=True,
        class_names=["dogs", "cats"], label_mode="binary", **kw), "crop")
+grab(f("d", image_size=(9, 16), batch_size=6, shuffle=False, pad_to_aspect_ratio=True,
+       **kw), "pad")
 tr, va = f("d", image_size=(8, 8), seed=1337, validation_split=0.3, subset="both",
            shuffle=True, **kw)
 out["train_paths"] = np.array(tr.file_paths); out["val_paths"] = np.array(va.file_paths)
@@ -98,6 +100,7 @@ def load(folder, **kw):
                   interpolation="nearest")),
     ("crop", dict(image_size=(10, 14), batch_size=4, crop_to_aspect_ratio=True,
                   class_names=["dogs", "cats"], label_mode="binary")),
+    ("pad", dict(image_size=(9, 16), batch_size=6, pad_to_aspect_ratio=True)),
 ])
 def test_batches_match_keras(folder, keras_out, monkeypatch, tag, kw):
     monkeypatch.chdir(folder.parent)
