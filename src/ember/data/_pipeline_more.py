@@ -184,3 +184,38 @@ def _part(spec: Any, key: Any) -> Any:
     # a shape given as a flat list applies to a plain element, not to a tuple's parts
     return spec[key] if isinstance(spec[key], (tuple, list, dict)) or spec[key] is None \
         else spec
+
+
+class _Repeat(_Step):
+    index_only = True
+
+    def __init__(self, parent: Pipeline, count: int) -> None:
+        super().__init__(parent)
+        self.times = count
+        n = parent._count
+        self._count = (INFINITE if count < 0 and n != 0 else
+                       n * count if n >= 0 else n)
+
+    def _indices(self) -> Iterator[int] | None:
+        if self._source is None:
+            return None
+        return self._loop(self.parent._indices)
+
+    def _index_array(self) -> np.ndarray | None:
+        if self._source is None or self.times < 0:
+            return None  # endless: rows are produced as they are consumed
+        passes = [self.parent._index_array() for _ in range(self.times)]
+        if any(p is None for p in passes):
+            return None
+        return np.concatenate(passes) if passes else np.zeros(0, np.int64)
+
+    def _elements(self) -> Iterator[Any]:
+        if self._source is not None:
+            return (self._source.gather(i) for i in self._indices())
+        return self._loop(lambda: iter(self.parent))
+
+    def _loop(self, start: Callable[[], Iterator[Any]]) -> Iterator[Any]:
+        done = 0
+        while self.times < 0 or done < self.times:
+            yield from start()
+            done += 1
