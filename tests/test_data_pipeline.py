@@ -195,12 +195,13 @@ def test_torch_dataloader_in_fit():
 def test_autotuned_prefetch_runs_cheap_chains_inline_and_slow_ones_ahead(monkeypatch):
     from ember.data._pipeline_more import _Prefetch
 
-    monkeypatch.setattr(_Prefetch, "INLINE_BELOW", 1e-3)  # a margin for a busy machine
+    monkeypatch.setattr(_Prefetch, "INLINE_BELOW", 0.5)  # the decision, not the timing
     names = []
     cheap = D.range(50).map(lambda v: names.append(threading.current_thread().name) or v)
     assert as_list(cheap.prefetch()) == list(range(50))
     assert "ember-prefetch" not in names  # slicing-cost elements: no thread hand-over
     names.clear()
+    monkeypatch.setattr(_Prefetch, "INLINE_BELOW", 1e-3)
 
     def slow(v):
         names.append(threading.current_thread().name)

@@ -4,7 +4,6 @@ steps)."""
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -63,12 +62,17 @@ class _Prefetch(_Step):
         return self._probe(items)
 
     def _probe(self, items: Iterator[Any]) -> Iterator[Any]:
-        first = []
-        start = time.perf_counter()
-        for element in itertools.islice(items, self.PROBE):
-            first.append(element)
-        per_element = (time.perf_counter() - start) / max(len(first), 1)
-        self._inline = per_element < self.INLINE_BELOW
+        first, costs = [], []
+        for _ in range(self.PROBE):
+            start = time.perf_counter()
+            try:
+                first.append(next(items))
+            except StopIteration:
+                break
+            costs.append(time.perf_counter() - start)
+        # the median: one element delayed by a busy machine does not decide alone
+        costs.sort()
+        self._inline = not costs or costs[len(costs) // 2] < self.INLINE_BELOW
         yield from first
         yield from (items if self._inline else _background(items, self.size))
 
