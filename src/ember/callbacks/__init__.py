@@ -8,6 +8,7 @@ from ember.callbacks.lambda_callback import LambdaCallback
 from ember.callbacks.lr_scheduler import LearningRateScheduler
 from ember.callbacks.progbar import ProgbarLogger
 from ember.callbacks.reduce_lr import ReduceLROnPlateau
+from ember.callbacks.tensorboard import TensorBoard
 from ember.callbacks.terminate_on_nan import TerminateOnNaN
 
 
@@ -30,6 +31,6 @@ def __getattr__(name: str):
 
 __all__ = [
     "Callback", "CallbackList", "CSVLogger", "EarlyStopping", "History", "LambdaCallback",
-    "LearningRateScheduler", "ProgbarLogger", "ReduceLROnPlateau", "TerminateOnNaN",
-    "ModelCheckpoint", "BackupAndRestore", "Doctor",
+    "LearningRateScheduler", "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard",
+    "TerminateOnNaN", "ModelCheckpoint", "BackupAndRestore", "Doctor",
 ]

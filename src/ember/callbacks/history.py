@@ -34,3 +34,9 @@ class History(Callback):
             self.history.setdefault(k, []).append(v)
         if self.model is not None:
             self.model.history = self
+
+    def plot(self, metrics: list[str] | None = None, to_file: str | None = None) -> object:
+        """The learning curves as a matplotlib Figure (``ember.utils.plot_history``)."""
+        from ember.utils.history_plot import plot_history
+
+        return plot_history(self, metrics=metrics, to_file=to_file)

@@ -15,16 +15,29 @@ Example:
 """
 
 from ember.data.dataset import Dataset
+from ember.data.pipeline import AUTOTUNE, Pipeline
 from ember.data.tabular import TabularData, from_dataframe, read_csv
+
+# The folder and array loaders, imported on first use (Pillow only when images are asked for).
+_LAZY = {
+    "image_dataset_from_directory": "ember.data.images",
+    "text_dataset_from_directory": "ember.data.text",
+    "timeseries_dataset_from_array": "ember.data.timeseries",
+    "from_torch": "ember.data.torch_loader",
+}
 
 
 def __getattr__(name: str):
     # ``augment`` imports the layers package; load it only when asked for.
-    if name == "augment":
-        import importlib
+    import importlib
 
+    if name == "augment":
         return importlib.import_module("ember.data.augment")
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'ember.data' has no attribute {name!r}")
 
 
-__all__ = ["Dataset", "TabularData", "augment", "from_dataframe", "read_csv"]
+__all__ = ["AUTOTUNE", "Dataset", "Pipeline", "TabularData", "augment", "from_dataframe",
+           "from_torch", "image_dataset_from_directory", "read_csv", "text_dataset_from_directory",
+           "timeseries_dataset_from_array"]

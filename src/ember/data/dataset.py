@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from ember import backend
+from ember.data import pipeline as _pipeline
 
 
 class Dataset:
@@ -92,6 +93,13 @@ class Dataset:
         x = _open_npy(x_path)
         y = None if y_path is None else _open_npy(y_path)
         return cls(x, y, batch_size=batch_size, shuffle=shuffle, seed=seed, **kwargs)
+
+    # tf.data-style constructors: they return a ``Pipeline`` (see ember.data.pipeline)
+    from_tensor_slices = staticmethod(_pipeline.from_tensor_slices)
+    from_tensors = staticmethod(_pipeline.from_tensors)
+    from_generator = staticmethod(_pipeline.from_generator)
+    range = staticmethod(_pipeline.range_)
+    zip = staticmethod(_pipeline.zip_)
 
     # ------------------------------------------------------------------ iteration
     def __len__(self) -> int:

@@ -24,9 +24,12 @@ from ember.layers.augmentation import (
 )
 from ember.layers.base import Layer
 from ember.layers.bidirectional import Bidirectional
+from ember.layers.category_encoding import CategoryEncoding, Discretization
 from ember.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Permute, Reshape
 from ember.layers.embedding import Embedding
+from ember.layers.hashing import Hashing
+from ember.layers.lookup import IntegerLookup, StringLookup
 from ember.layers.merge import (
     Add,
     Average,
@@ -95,12 +98,18 @@ __all__ = [
     "ZeroPadding1D", "ZeroPadding2D", "Normalization", "Rescaling", "RandomFlip", "RandomRotation",
     "RandomTranslation", "RandomZoom", "RandomContrast", "RandomBrightness", "GaussianNoise",
     "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+    "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "StringLookup",
+    "TextVectorization",
 ]
 
 
 def __getattr__(name: str) -> Any:
     # Input / InputLayer live with the functional API (ember.models), which imports this
     # package: resolve them on first use to avoid an import cycle.
+    if name == "TextVectorization":  # its regexes and tables load on first use
+        from ember.layers.text_vectorization import TextVectorization
+
+        return TextVectorization
     if name in ("Input", "InputLayer"):
         from ember.models import functional
 

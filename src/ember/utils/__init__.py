@@ -49,3 +49,33 @@ def clear_session() -> None:
     from ember.layers.naming import clear_session as _clear
 
     _clear()
+
+
+# Keras' keras.utils names that live in other ember modules, loaded on first use so that
+# `import ember` stays light (Pillow, the data pipeline, the text tools are imported only
+# when asked for).
+_LAZY = {
+    "load_img": "ember.utils.image_utils",
+    "img_to_array": "ember.utils.image_utils",
+    "array_to_img": "ember.utils.image_utils",
+    "save_img": "ember.utils.image_utils",
+    "get_file": "ember.utils.file_utils",
+    "Progbar": "ember.utils.progbar",
+    "PyDataset": "ember.utils.py_dataset",
+    "Sequence": "ember.utils.py_dataset",
+    "pad_sequences": "ember.utils.sequences",
+    "plot_model": "ember.utils.model_visualization",
+    "model_to_dot": "ember.utils.model_visualization",
+    "plot_history": "ember.utils.history_plot",
+    "image_dataset_from_directory": "ember.data.images",
+    "text_dataset_from_directory": "ember.data.text",
+    "timeseries_dataset_from_array": "ember.data.timeseries",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'ember.utils' has no attribute {name!r}")

@@ -1,0 +1,221 @@
+"""``Hashing``: strings (or integers, hashed as their decimal text) -> bins, as Keras'
+``Hashing`` layer: bin = FarmHash Fingerprint64(text) % num_bins (TensorFlow's
+``to_hash_bucket_fast``), shifted by one when a ``mask_value`` takes bin 0.
+
+FarmHash's Fingerprint64 (farmhashna::Hash64) is written out below in Python: the bins are
+the ones Keras and TensorFlow give, so a model trained there hashes the same way here.
+
+Example:
+    >>> import numpy as np, ember as em
+    >>> em.layers.Hashing(num_bins=3)(np.array([["A"], ["B"], ["C"]])).numpy().ravel().tolist()
+    [1, 0, 1]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ember.autograd.tensor import Tensor, _new
+from ember.layers.base import Layer
+from ember.layers.category_encoding import encode
+from ember.serialization import register
+
+_M = (1 << 64) - 1
+K0, K1, K2 = 0xC3A5C85C97CB3127, 0xB492B66FBE98F273, 0x9AE16A3B2F90404F
+
+
+def _f64(s: bytes, i: int) -> int:
+    return int.from_bytes(s[i:i + 8], "little")
+
+
+def _f32(s: bytes, i: int) -> int:
+    return int.from_bytes(s[i:i + 4], "little")
+
+
+def _rot(v: int, shift: int) -> int:
+    return v if shift == 0 else ((v >> shift) | (v << (64 - shift))) & _M
+
+
+def _mix(v: int) -> int:
+    return v ^ (v >> 47)
+
+
+def _len16(u: int, v: int, mul: int) -> int:
+    a = ((u ^ v) * mul) & _M
+    a ^= a >> 47
+    b = ((v ^ a) * mul) & _M
+    b ^= b >> 47
+    return (b * mul) & _M
+
+
+def _len0to16(s: bytes) -> int:
+    n = len(s)
+    if n >= 8:
+        mul = K2 + n * 2
+        a = (_f64(s, 0) + K2) & _M
+        b = _f64(s, n - 8)
+        c = (_rot(b, 37) * mul + a) & _M
+        d = ((_rot(a, 25) + b) * mul) & _M
+        return _len16(c, d, mul)
+    if n >= 4:
+        mul = K2 + n * 2
+        return _len16((n + (_f32(s, 0) << 3)) & _M, _f32(s, n - 4), mul)
+    if n > 0:
+        y = (s[0] + (s[n >> 1] << 8)) & 0xFFFFFFFF
+        z = (n + (s[n - 1] << 2)) & 0xFFFFFFFF
+        return (_mix(((y * K2) ^ (z * K0)) & _M) * K2) & _M
+    return K2
+
+
+def _len17to32(s: bytes) -> int:
+    n = len(s)
+    mul = K2 + n * 2
+    a = (_f64(s, 0) * K1) & _M
+    b = _f64(s, 8)
+    c = (_f64(s, n - 8) * mul) & _M
+    d = (_f64(s, n - 16) * K2) & _M
+    return _len16((_rot((a + b) & _M, 43) + _rot(c, 30) + d) & _M,
+                  (a + _rot((b + K2) & _M, 18) + c) & _M, mul)
+
+
+def _len33to64(s: bytes) -> int:
+    n = len(s)
+    mul = K2 + n * 2
+    a = (_f64(s, 0) * K2) & _M
+    b = _f64(s, 8)
+    c = (_f64(s, n - 8) * mul) & _M
+    d = (_f64(s, n - 16) * K2) & _M
+    y = (_rot((a + b) & _M, 43) + _rot(c, 30) + d) & _M
+    z = _len16(y, (a + _rot((b + K2) & _M, 18) + c) & _M, mul)
+    e = (_f64(s, 16) * mul) & _M
+    f = _f64(s, 24)
+    g = ((y + _f64(s, n - 32)) * mul) & _M
+    h = ((z + _f64(s, n - 24)) * mul) & _M
+    return _len16((_rot((e + f) & _M, 43) + _rot(g, 30) + h) & _M,
+                  (e + _rot((f + a) & _M, 18) + g) & _M, mul)
+
+
+def _weak32(s: bytes, i: int, a: int, b: int) -> tuple[int, int]:
+    w, x, y, z = _f64(s, i), _f64(s, i + 8), _f64(s, i + 16), _f64(s, i + 24)
+    a = (a + w) & _M
+    b = _rot((b + a + z) & _M, 21)
+    c = a
+    a = (a + x + y) & _M
+    b = (b + _rot(a, 44)) & _M
+    return (a + z) & _M, (b + c) & _M
+
+
+def fingerprint64(s: bytes) -> int:
+    """FarmHash's Fingerprint64 of ``s`` (TensorFlow's string fingerprint)."""
+    n = len(s)
+    if n <= 16:
+        return _len0to16(s)
+    if n <= 32:
+        return _len17to32(s)
+    if n <= 64:
+        return _len33to64(s)
+    seed = 81
+    x = seed
+    y = (seed * K1 + 113) & _M
+    z = (_mix((y * K2 + 113) & _M) * K2) & _M
+    v, w = [0, 0], [0, 0]
+    x = (x * K2 + _f64(s, 0)) & _M
+    end = ((n - 1) // 64) * 64
+    last64 = end + ((n - 1) & 63) - 63
+    pos = 0
+    while True:
+        x = (_rot((x + y + v[0] + _f64(s, pos + 8)) & _M, 37) * K1) & _M
+        y = (_rot((y + v[1] + _f64(s, pos + 48)) & _M, 42) * K1) & _M
+        x ^= w[1]
+        y = (y + v[0] + _f64(s, pos + 40)) & _M
+        z = (_rot((z + w[0]) & _M, 33) * K1) & _M
+        v = list(_weak32(s, pos, (v[1] * K1) & _M, (x + w[0]) & _M))
+        w = list(_weak32(s, pos + 32, (z + w[1]) & _M, (y + _f64(s, pos + 16)) & _M))
+        z, x = x, z
+        pos += 64
+        if pos == end:
+            break
+    mul = K1 + ((z & 0xFF) << 1)
+    pos = last64
+    w[0] = (w[0] + ((n - 1) & 63)) & _M
+    v[0] = (v[0] + w[0]) & _M
+    w[0] = (w[0] + v[0]) & _M
+    x = (_rot((x + y + v[0] + _f64(s, pos + 8)) & _M, 37) * mul) & _M
+    y = (_rot((y + v[1] + _f64(s, pos + 48)) & _M, 42) * mul) & _M
+    x ^= (w[1] * 9) & _M
+    y = (y + v[0] * 9 + _f64(s, pos + 40)) & _M
+    z = (_rot((z + w[0]) & _M, 33) * mul) & _M
+    v = list(_weak32(s, pos, (v[1] * mul) & _M, (x + w[0]) & _M))
+    w = list(_weak32(s, pos + 32, (z + w[1]) & _M, (y + _f64(s, pos + 16)) & _M))
+    z, x = x, z
+    return _len16((_len16(v[0], w[0], mul) + _mix(y) * K0 + z) & _M,
+                  (_len16(v[1], w[1], mul) + x) & _M, mul)
+
+
+@register()
+class Hashing(Layer):
+    """Hash each input to one of ``num_bins`` bins (see the module docstring); with a
+    ``mask_value``, that value maps to 0 and the rest to ``1 + hash % (num_bins - 1)``.
+    ``output_mode`` "int" (bin ids) or "one_hot" / "multi_hot" / "count" vectors."""
+
+    def __init__(self, num_bins: int, mask_value: Any = None, salt: Any = None,
+                 output_mode: str = "int", sparse: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if isinstance(num_bins, bool) or not isinstance(num_bins, int) or num_bins < 1:
+            raise ValueError(f"Hashing: num_bins must be a positive integer; got {num_bins!r}")
+        if mask_value is not None and num_bins < 2:
+            raise ValueError("Hashing: with a mask_value, num_bins must be at least 2")
+        if salt is not None:
+            raise ValueError("Hashing: salt (TensorFlow's keyed SipHash) is not supported by "
+                             "ember; leave it None")
+        if output_mode not in ("int", "one_hot", "multi_hot", "count"):
+            raise ValueError(f"Hashing: output_mode must be 'int', 'one_hot', 'multi_hot' or "
+                             f"'count'; got {output_mode!r}")
+        if sparse:
+            raise ValueError("Hashing: sparse outputs are not supported by ember")
+        self.num_bins, self.mask_value, self.salt = num_bins, mask_value, None
+        self.output_mode, self.sparse = output_mode, False
+        self.built = True
+
+    def _bin(self, value: Any) -> int:
+        if self.mask_value is not None and value == self.mask_value:
+            return 0
+        if isinstance(value, bytes):
+            data = value
+        elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            data = str(int(value)).encode()  # tf.strings.as_string of an integer
+        elif isinstance(value, str):
+            data = value.encode("utf-8")
+        else:
+            raise ValueError(f"Hashing: expected strings or integers; got "
+                             f"{type(value).__name__} {value!r}")
+        if self.mask_value is None:
+            return fingerprint64(data) % self.num_bins
+        return 1 + fingerprint64(data) % (self.num_bins - 1)
+
+    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Tensor:
+        if isinstance(inputs, Tensor):
+            inputs = inputs.numpy()
+        arr = np.asarray(inputs.to_numpy() if hasattr(inputs, "to_numpy") else inputs)
+        flat = arr.reshape(-1).tolist()
+        bins = np.array([self._bin(v) for v in flat], dtype=np.int64).reshape(arr.shape)
+        if self.output_mode == "int":
+            return _new(bins)
+        return _new(encode(bins, self.num_bins, self.output_mode, where="Hashing"))
+
+    def call(self, inputs: Any) -> Tensor:
+        return self(inputs)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        shape = tuple(input_shape)
+        if self.output_mode == "int":
+            return shape
+        return (shape[:-1] if len(shape) > 1 and self.output_mode != "one_hot" else shape) \
+            + (self.num_bins,)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "num_bins": self.num_bins,
+                "mask_value": self.mask_value, "salt": None, "output_mode": self.output_mode,
+                "sparse": False}
