@@ -262,3 +262,20 @@ def test_a_dataframe_with_text_columns_names_them():
                                         r"are expected: encode them first "
                                         r"\(em.data.from_dataframe"):
         _model(d=3).fit(frame, np.zeros(2), verbose=0)
+
+
+def test_strings_reach_a_model_only_when_one_of_its_layers_reads_them():
+    texts = np.array(["the cat sat", "a dog ran", "the dog sat", "a cat ran"])
+    y = np.array([0.0, 1.0, 1.0, 0.0], dtype=np.float32)
+    vec = em.layers.TextVectorization(max_tokens=10, output_mode="multi_hot")
+    vec.adapt(texts)
+    model = em.Sequential([vec, em.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(texts, y, epochs=1, batch_size=2, verbose=0)
+    assert model.predict(texts, verbose=0).shape == (4, 1)
+    plain = em.Sequential([em.layers.Dense(1)])
+    plain.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(TypeError, match=r"fit: x holds strings"):
+        plain.fit(texts, y, verbose=0)
+    with pytest.raises(TypeError, match=r"fit: y holds strings"):  # targets never are text
+        model.fit(texts, texts, verbose=0)

@@ -160,6 +160,8 @@ class Hashing(Layer):
     ``mask_value``, that value maps to 0 and the rest to ``1 + hash % (num_bins - 1)``.
     ``output_mode`` "int" (bin ids) or "one_hot" / "multi_hot" / "count" vectors."""
 
+    reads_strings = True  # fit and predict let text through to it
+
     def __init__(self, num_bins: int, mask_value: Any = None, salt: Any = None,
                  output_mode: str = "int", sparse: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)

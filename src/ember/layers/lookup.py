@@ -26,6 +26,8 @@ class StringLookup(IndexLookup):
     """Strings -> indices. OOV strings map to index 0 (``oov_token`` "[UNK]"), or 1 when a
     ``mask_token`` takes 0 (int mode). Bytes are decoded with ``encoding``."""
 
+    reads_strings = True  # fit and predict let text through to it
+
     _kind = "StringLookup"
 
     def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1,

@@ -44,6 +44,8 @@ class TextVectorization(Layer):
     or truncates int outputs at the end (without it, a batch is padded to its longest row).
     """
 
+    reads_strings = True  # fit and predict let text through to it
+
     def __init__(self, max_tokens: int | None = None,
                  standardize: str | Callable | None = "lower_and_strip_punctuation",
                  split: str | Callable | None = "whitespace", ngrams: int | tuple | None = None,

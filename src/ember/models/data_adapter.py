@@ -19,10 +19,12 @@ from ember import backend
 from ember.autograd.tensor import Tensor
 
 
-def to_numpy(value: Any, what: str, who: str = "fit") -> np.ndarray:
+def to_numpy(value: Any, what: str, who: str = "fit", strings: bool = False) -> np.ndarray:
     """One array from an array, list, Tensor or DataFrame/Series; float64 -> floatx.
 
     ``who`` (the calling function) and ``what`` (the argument) name the culprit in errors.
+    ``strings=True`` lets text through (a model whose layers read raw strings, such as
+    ``TextVectorization``); otherwise text is refused with advice.
     """
     given = value
     if hasattr(value, "to_numpy") and not isinstance(value, np.ndarray):
@@ -42,6 +44,8 @@ def to_numpy(value: Any, what: str, who: str = "fit") -> np.ndarray:
                             "target=...) one-hot encodes categories)")
         raise ValueError(f"{who}: {what}: got ragged or mixed-type data (dtype=object); every "
                          "sample needs the same shape and a numeric type")
+    if arr.dtype.kind in "US" and strings and arr.ndim > 0:
+        return arr
     if arr.dtype.kind in "USV":
         sample = repr(arr.reshape(-1)[0].item()) if arr.size else "''"
         hint = (" (a file name? read a CSV file with em.data.read_csv(path, target=...))"
@@ -75,17 +79,26 @@ def is_batch_iterable(x: Any) -> bool:
     return hasattr(x, "__iter__") or hasattr(x, "__next__")
 
 
-def flatten_structure(value: Any, what: str, who: str = "fit") -> list[np.ndarray] | None:
-    """None, one array, or several (a list/tuple of arrays or a dict in key order)."""
+def flatten_structure(value: Any, what: str, who: str = "fit",
+                      strings: bool = False) -> list[np.ndarray] | None:
+    """None, one array, or several (a list/tuple of arrays or a dict in key order).
+    ``strings`` as for ``to_numpy``."""
     if value is None:
         return None
     if isinstance(value, dict):
-        return [to_numpy(v, f"{what}[{k!r}]", who) for k, v in value.items()]
+        return [to_numpy(v, f"{what}[{k!r}]", who, strings) for k, v in value.items()]
     if isinstance(value, (list, tuple)) and value and all(
         hasattr(v, "shape") or hasattr(v, "to_numpy") for v in value
     ):
-        return [to_numpy(v, f"{what}[{i}]", who) for i, v in enumerate(value)]
-    return [to_numpy(value, what, who)]
+        return [to_numpy(v, f"{what}[{i}]", who, strings) for i, v in enumerate(value)]
+    return [to_numpy(value, what, who, strings)]
+
+
+def reads_strings(model: Any) -> bool:
+    """True when one of the model's layers takes raw strings (its ``reads_strings`` flag:
+    ``TextVectorization``, ``StringLookup``, ``Hashing``), so ``fit`` lets text through."""
+    return model is not None and any(getattr(layer, "reads_strings", False)
+                                     for layer in getattr(model, "layers", ()))
 
 
 def check_counts(xs: list[np.ndarray], ys: list[np.ndarray] | None,

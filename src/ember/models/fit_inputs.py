@@ -56,7 +56,7 @@ def prepare(x: Any, y: Any, sample_weight: Any, class_weight: Any, model: Any = 
         x = by_name(x, getattr(model, "input_names", None), "x")
         if getattr(model, "_graph", None) is not None:
             y = by_name(y, model.output_names, "y")
-    xs = da.flatten_structure(x, f"{prefix}x", who)
+    xs = da.flatten_structure(x, f"{prefix}x", who, strings=da.reads_strings(model))
     ys = da.flatten_structure(y, f"{prefix}y", who)
     sws = da.flatten_structure(sample_weight, f"{prefix}sample_weight", who)
     n = da.check_counts(xs, ys, sws)

@@ -39,7 +39,7 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
         batches = da.IterableBatches(x, steps, who="predict")
     else:
         xs = da.flatten_structure(fi.by_name(x, getattr(model, "input_names", None), "x"), "x",
-                                  "predict")
+                                  "predict", strings=da.reads_strings(model))
         if da.check_counts(xs, None, None) == 0:
             raise ValueError(f"predict: x is empty (shape {xs[0].shape}); at least one sample "
                              "is expected")
