@@ -66,6 +66,17 @@ SAVE = textwrap.dedent('''
         "GRU": ("seq", lambda: L.GRU(3)),
         "Bidirectional": ("seq", lambda: L.Bidirectional(L.LSTM(2))),
     }
+    # the preprocessing layers (not callable on symbolic tensors yet) get a Sequential of their
+    # own, fed text or integer tokens
+    TEXT = {"TextVectorization": ("text", lambda: L.TextVectorization(
+                max_tokens=6, output_mode="multi_hot", vocabulary=["cat", "dog", "sat"])),
+            "StringLookup": ("text", lambda: L.StringLookup(vocabulary=["cat", "dog"],
+                                                            output_mode="one_hot")),
+            "CategoryEncoding": ("ids", lambda: L.CategoryEncoding(10, output_mode="count")),
+            "Discretization": ("floats", lambda: L.Discretization(bin_boundaries=[0.3, 0.6])),
+            "Hashing": ("ids", lambda: L.Hashing(num_bins=5, output_mode="multi_hot")),
+            "IntegerLookup": ("ids", lambda: L.IntegerLookup(vocabulary=[1, 2, 3],
+                                                             output_mode="multi_hot"))}
     MERGES = {"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"}
     NEVER_SAVED = {"Layer", "Lambda", "InputLayer"}  # abstract; holds code; made by Input
     heads = []
@@ -76,7 +87,7 @@ SAVE = textwrap.dedent('''
     for name in names("layer"):
         if name in MERGES:
             heads.append(head(getattr(L, name)()(pair())))
-        elif name in NEVER_SAVED:
+        elif name in NEVER_SAVED or name in TEXT:
             continue
         elif name in LAYERS:
             where, make = LAYERS[name]
@@ -109,6 +120,16 @@ SAVE = textwrap.dedent('''
     expected = {"main": main.predict(main_x, verbose=0)}
     main.save(os.path.join(out, "main.ember"))
     manifest = {"main.ember": {"x": "main", "optimizer": "Adam", "iterations": 0}}
+    text_x = np.array(["the cat sat", "a dog", "cat", "sat dog cat"])
+    ids_x = rng.integers(0, 10, (4, 6))
+    floats_x = rng.random((4, 3)).astype("float32")
+    own_x = {"text": text_x, "ids": ids_x, "floats": floats_x}
+    for name, (where, make) in TEXT.items():
+        model = em.Sequential([make(), L.Flatten(), L.Dense(2)])
+        model.compile(optimizer="sgd", loss="mse")
+        expected[f"pre_{name}.ember"] = model.predict(own_x[where], verbose=0)
+        model.save(os.path.join(out, f"pre_{name}.ember"))
+        manifest[f"pre_{name}.ember"] = {"x": where, "optimizer": "SGD", "iterations": 0}
 
     # ---- small trained models: one per loss, optimizer and schedule
     x = rng.random((8, 3)).astype("float32")
@@ -150,7 +171,8 @@ SAVE = textwrap.dedent('''
         em.callbacks.ModelCheckpoint(wckpt, monitor="loss", save_weights_only=True),
         em.callbacks.BackupAndRestore(backup, delete_checkpoint=False)])
     expected["callbacks"] = trained.predict(x, verbose=0)
-    np.savez(os.path.join(out, "expected.npz"), small_x=x, **{f"x{i}": a for i, a in
+    np.savez(os.path.join(out, "expected.npz"), small_x=x, text_x=text_x, ids_x=ids_x,
+             floats_x=floats_x, **{f"x{i}": a for i, a in
              enumerate(main_x)}, **expected)
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump({"files": manifest, "kinds": kinds, "iterations": trained.optimizer.iterations,
@@ -170,7 +192,8 @@ LOAD = textwrap.dedent('''
     manifest = json.load(open(os.path.join(out, "manifest.json")))
     exp = np.load(os.path.join(out, "expected.npz"))
     main_x = [exp[f"x{i}"] for i in range(4)]
-    xs = {"main": main_x, "small": exp["small_x"]}
+    xs = {"main": main_x, "small": exp["small_x"], "text": exp["text_x"], "ids": exp["ids_x"],
+          "floats": exp["floats_x"]}
     checked = []
     for file, info in manifest["files"].items():
         path = os.path.join(out, file)

@@ -39,7 +39,7 @@ BUILTIN_PACKAGES = (
     "ember.activations", "ember.initializers", "ember.regularizers", "ember.layers",
     "ember.losses", "ember.metrics", "ember.optimizers", "ember.callbacks",
     "ember.callbacks.model_checkpoint", "ember.callbacks.backup_and_restore", "ember.models",
-    "ember.distributed.sync_batchnorm",
+    "ember.distributed.sync_batchnorm", "ember.layers.text_vectorization",
 )
 _builtins_loaded = False
 
