@@ -222,3 +222,23 @@ def test_padded_batch_pads_each_component():
     assert out.tolist() == [[0, 1, -1, -1, -1], [0, 1, 2, -1, -1]]
     with pytest.raises(ValueError, match="does not fit padded_shapes"):
         list(fixed.padded_batch(2, padded_shapes=[2]))
+
+
+def test_fit_takes_a_torch_dataloader_directly_as_pytorch_users_pass_it():
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import DataLoader, TensorDataset
+
+    torch.manual_seed(0)
+    x, y = torch.randn(40, 3), torch.randint(0, 2, (40,))
+    loader = DataLoader(TensorDataset(x, y), batch_size=8, shuffle=False)
+    em.utils.set_random_seed(0)
+    history = model_for(3).fit(loader, epochs=2, verbose=0)  # [x, y] lists are (x, y)
+    assert len(history.history["loss"]) == 2
+    # the same batches as arrays give the same losses
+    em.utils.set_random_seed(0)
+    same = model_for(3).fit(x.numpy(), y.numpy(), batch_size=8, epochs=2, shuffle=False,
+                            verbose=0)
+    np.testing.assert_allclose(history.history["loss"], same.history["loss"], rtol=1e-6)
+    model = model_for(3)
+    model.fit(loader, epochs=1, verbose=0)
+    assert model.predict(DataLoader(TensorDataset(x), batch_size=8), verbose=0).shape[0] == 40

@@ -7,12 +7,16 @@ Example::
     loader = torch.utils.data.DataLoader(dataset, batch_size=64, shuffle=True,
                                          num_workers=2)
     model.fit(em.data.from_torch(loader), epochs=3)
+
+``fit`` also takes such a loader directly; ``from_torch`` is for code that wants the arrays.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+
+from ember.models.data_adapter import torch_batch
 
 
 class TorchBatches:
@@ -29,21 +33,9 @@ class TorchBatches:
 
     def __iter__(self) -> Iterator[Any]:
         for batch in self.loader:
-            yield _convert(batch, top=True)
+            yield torch_batch(batch)
 
 
 def from_torch(loader: Any) -> TorchBatches:
     """Wrap ``loader`` (see the module docstring)."""
     return TorchBatches(loader)
-
-
-def _convert(value: Any, top: bool = False) -> Any:
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch.Tensor
-        return value.detach().cpu().numpy()
-    if isinstance(value, dict):
-        return {k: _convert(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        items = [_convert(v) for v in value]
-        # torch's default collate turns the (x, y) a Dataset returns into a list [x, y]
-        return tuple(items) if top and 1 <= len(items) <= 3 else type(value)(items)
-    return value

@@ -258,6 +258,8 @@ class IterableBatches:
         self.exhausted = False
         self.restartable = not hasattr(source, "__next__")
         self._it: Iterator | None = None
+        # a PyTorch DataLoader is taken as it is: its batches are converted as they come
+        self.from_torch = type(source).__module__.startswith("torch.utils.data")
         if steps is None and hasattr(source, "__len__"):
             self.steps = len(source)
 
@@ -278,6 +280,8 @@ class IterableBatches:
                     self.exhausted = not self.restartable
                 break
             taken += 1
+            if self.from_torch:
+                batch = torch_batch(batch)
             parts = unpack_batch(batch, self.who)
             if check is not None:
                 check(*parts)
@@ -297,6 +301,20 @@ def first_batch(batches: Any) -> tuple[Any, Iterator | None]:
     except StopIteration:
         return None, None
     return first, itertools.chain([first], it)
+
+
+def torch_batch(batch: Any, top: bool = True) -> Any:
+    """A PyTorch batch as NumPy: tensors become arrays (without a copy on the CPU), and the
+    ``[x, y]`` list that torch's default collate makes of a Dataset's ``(x, y)`` becomes the
+    tuple ember reads as inputs and targets."""
+    if hasattr(batch, "detach") and hasattr(batch, "cpu"):  # a torch.Tensor
+        return batch.detach().cpu().numpy()
+    if isinstance(batch, dict):
+        return {k: torch_batch(v, False) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        items = [torch_batch(v, False) for v in batch]
+        return tuple(items) if top and 1 <= len(items) <= 3 else type(batch)(items)
+    return batch
 
 
 def unpack_batch(batch: Any, who: str = "fit") -> tuple:
