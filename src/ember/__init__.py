@@ -53,8 +53,8 @@ if heap.enabled_by_environment():  # see ember.heap: freed arrays stay for the n
 # optional dependencies are imported only by the parts that need them.
 _SUBMODULES = {
     "activations", "applications", "callbacks", "cli", "cuda", "data", "datasets", "devices",
-    "distributions", "explain", "initializers", "io", "layers", "linalg", "losses", "metrics",
-    "model_selection", "models", "optimizers", "regularizers", "saving", "serialization",
+    "distributions", "explain", "initializers", "interop", "io", "layers", "linalg", "losses",
+    "metrics", "model_selection", "models", "optimizers", "regularizers", "saving", "serialization",
     "sklearn", "tune",
 }
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.
