@@ -54,7 +54,8 @@ if heap.enabled_by_environment():  # see ember.heap: freed arrays stay for the n
 _SUBMODULES = {
     "activations", "applications", "callbacks", "cli", "cuda", "data", "datasets", "devices",
     "distributions", "explain", "initializers", "interop", "io", "layers", "linalg", "losses",
-    "metrics", "model_selection", "models", "optimizers", "regularizers", "saving", "serialization",
+    "metrics", "model_selection", "models", "onnx", "optimizers", "regularizers", "saving",
+    "serialization",
     "sklearn", "tune",
 }
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.

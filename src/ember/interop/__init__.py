@@ -3,8 +3,8 @@ PyTorch state_dicts.
 
 Example:
     >>> import ember as em
-    >>> sorted(n for n in dir(em.interop) if not n.startswith("_"))[:2]
-    ['load_keras_model', 'load_weights_h5']
+    >>> em.interop.load_torch_state_dict.__name__, em.interop.load_keras_model.__name__
+    ('load_torch_state_dict', 'load_keras_model')
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ any is copied in.
 
 Example:
     >>> import ember as em, os, tempfile
+    >>> _ = __import__("pytest").importorskip("h5py")
     >>> model = em.Sequential([em.Input((3,)), em.layers.Dense(2)])
     >>> path = os.path.join(tempfile.mkdtemp(), "tiny.keras")
     >>> save_keras_model(model, path)

@@ -6,6 +6,7 @@ read — and changes the model only when everything fits.
 
 Example:
     >>> import ember as em, os, tempfile
+    >>> _ = __import__("pytest").importorskip("h5py")
     >>> model = em.Sequential([em.Input((3,)), em.layers.Dense(2)])
     >>> path = os.path.join(tempfile.mkdtemp(), "tiny.weights.h5")
     >>> save_weights_h5(model, path)

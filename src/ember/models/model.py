@@ -293,6 +293,14 @@ class Model(Layer):
 
         load_weights(self, filepath)
 
+    def export(self, filepath: str, format: str = "onnx") -> None:
+        """Write the model for inference elsewhere: ``model.export("m.onnx")`` (ONNX)."""
+        if format != "onnx":
+            raise ValueError(f"export: format must be 'onnx'; got {format!r}")
+        from ember.onnx import export
+
+        export(self, filepath)
+
     def get_config(self) -> dict:
         if self._graph is not None:
             return self._graph.get_config(self.name)
