@@ -215,3 +215,22 @@ def test_crafted_keras_config_cannot_allocate_before_the_check(tmp_path):
             zf.writestr(n, data)
     with pytest.raises(FileFormatError, match="no unclaimed tensor of that shape"):
         em.models.load_model(str(tmp_path / "big.keras"))
+
+
+def test_keras_zip_with_unexpected_entries_or_garbage_is_refused(tmp_path):
+    import zipfile
+
+    km = keras.Sequential([keras.Input((3,)), L.Dense(2)])
+    km.save(tmp_path / "ok.keras")
+    with zipfile.ZipFile(tmp_path / "ok.keras") as zf:
+        entries = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(tmp_path / "extra.keras", "w") as zf:
+        for n, data in {**entries, "assets/run.py": b"print(1)"}.items():
+            zf.writestr(n, data)
+    with pytest.raises(FileFormatError, match="unexpected entries"):
+        em.models.load_model(str(tmp_path / "extra.keras"))
+    (tmp_path / "junk.keras").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(FileFormatError):
+        em.models.load_model(str(tmp_path / "junk.keras"))
+    with pytest.raises(ValueError, match="holds weights only"):
+        em.models.load_model(str(tmp_path / "m.weights.h5"))
