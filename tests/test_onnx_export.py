@@ -56,6 +56,10 @@ LAYERS = {
     "dropout_flatten": ((9, 9, 3), [L.Dropout(0.5), L.Flatten(), L.Dense(2)], IMG),
     "reshape_permute": ((10, 3), [L.Reshape((5, 6)), L.Permute((2, 1))], SEQ),
     "rescaling": ((6,), [L.Rescaling(0.5, offset=-1.0)], VEC),
+    "simple_rnn": ((10, 3), [L.SimpleRNN(4, return_sequences=True), L.SimpleRNN(3)], SEQ),
+    "lstm": ((10, 3), [L.LSTM(4, return_sequences=True), L.LSTM(3)], SEQ),
+    "gru": ((10, 3), [L.GRU(4, return_sequences=True), L.GRU(3)], SEQ),
+    "gru_reset_before": ((10, 3), [L.GRU(4, reset_after=False)], SEQ),
 }
 
 
@@ -93,10 +97,12 @@ def test_mnist_networks(tmp_path):
         L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(2), L.Flatten(), L.Dropout(0.5),
         L.Dense(10, activation="softmax")])
     _check(conv, [x[..., None]], tmp_path)
+    lstm = em.Sequential([em.Input((28, 28)), L.LSTM(32), L.Dense(10, activation="softmax")])
+    _check(lstm, [x], tmp_path)
 
 
 def test_unsupported_layer_is_named(tmp_path):
-    model = em.Sequential([em.Input((4, 3)), L.LSTM(2, name="my_lstm")])
-    with pytest.raises(NotImplementedError, match="'my_lstm' is a LSTM"):
+    model = em.Sequential([em.Input((4, 3)), L.Bidirectional(L.LSTM(2), name="my_bi")])
+    with pytest.raises(NotImplementedError, match="'my_bi' is a Bidirectional"):
         model.export(str(tmp_path / "m.onnx"))
     assert not (tmp_path / "m.onnx").exists()

@@ -1,9 +1,10 @@
 """ONNX export: ``em.onnx.export(model, "m.onnx")`` or ``model.export("m.onnx")``.
 
-Sequential and functional models become an opset-17 ONNX graph with a dynamic batch axis
-(named "batch"); inputs and outputs keep ember's channels-last layout. The graph is built with
-the ``onnx`` package's helpers and checked with ``onnx.checker`` before it is written. A layer
-without a conversion is named in the error. Needs the ``onnx`` extra.
+Sequential and functional models (SimpleRNN/LSTM/GRU included, one direction) become an
+opset-17 ONNX graph with a dynamic batch axis (named "batch"); inputs and outputs keep
+ember's channels-last layout. The graph is built with the ``onnx`` package's helpers and
+checked with ``onnx.checker`` before it is written. A layer without a conversion is named in
+the error. Needs the ``onnx`` extra.
 
 Example:
     >>> import ember as em, os, tempfile

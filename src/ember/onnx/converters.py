@@ -209,6 +209,10 @@ def convert(ctx: Context, layer: Any, xs: list[str], ranks: list[int]) -> str:
         idx = ctx.op("Cast", xs, layer.name, to=7)  # int64
         return ctx.op("Gather", [ctx.const(_weight(layer.embeddings), layer.name + "_E"), idx],
                       layer.name, axis=0)
+    if kind in ("SimpleRNN", "LSTM", "GRU"):
+        from ember.onnx.recurrent import recurrent
+
+        return recurrent(ctx, layer, xs[0])
     if kind == "Rescaling":
         cfg = layer.get_config()
         y = ctx.op("Mul", [xs[0], ctx.const(np.float32(cfg["scale"]), "scale")], layer.name)
@@ -216,4 +220,5 @@ def convert(ctx: Context, layer: Any, xs: list[str], ranks: list[int]) -> str:
     raise NotImplementedError(
         f"onnx export: layer '{layer.name}' is a {kind}, which has no ONNX conversion yet "
         "(supported: Dense, Conv1D/2D, pooling, BatchNormalization, LayerNormalization, "
-        "Dropout, Activation, Flatten, Reshape, Permute, merge layers, Embedding, Rescaling)")
+        "Dropout, Activation, Flatten, Reshape, Permute, merge layers, Embedding, Rescaling, "
+        "SimpleRNN/LSTM/GRU)")
