@@ -18,6 +18,7 @@ CASES = [  # (name, kwargs): small inputs keep them fast
     ("VGG16", dict(include_top=True, input_shape=(32, 32, 3), classes=7)),
     ("VGG19", dict(include_top=False, input_shape=(32, 32, 3), pooling="avg")),
     ("ResNet50", dict(include_top=False, input_shape=(32, 32, 3), pooling="max")),
+    ("MobileNetV2", dict(include_top=True, input_shape=(32, 32, 3), classes=5)),
 ]
 
 

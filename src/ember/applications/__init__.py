@@ -1,4 +1,5 @@
-"""Pretrained architectures with Keras' constructors: ``VGG16``, ``VGG19``, ``ResNet50``.
+"""Pretrained architectures with Keras' constructors: ``VGG16``, ``VGG19``, ``ResNet50``,
+``MobileNetV2``.
 
 ``weights="imagenet"`` fetches Keras' published weight files once (cached under
 ``~/.ember/models``, or found in ``~/.keras/models``; md5 checked) and fails at once without a
@@ -14,8 +15,10 @@ Example:
 
 from __future__ import annotations
 
-from ember.applications import resnet50, vgg16, vgg19
+from ember.applications import mobilenet_v2, resnet50, vgg16, vgg19
+from ember.applications.mobilenet_v2 import MobileNetV2
 from ember.applications.resnet50 import ResNet50
 from ember.applications.vgg import VGG16, VGG19
 
-__all__ = ["VGG16", "VGG19", "ResNet50", "resnet50", "vgg16", "vgg19"]
+__all__ = ["VGG16", "VGG19", "ResNet50", "MobileNetV2", "mobilenet_v2", "resnet50", "vgg16",
+           "vgg19"]

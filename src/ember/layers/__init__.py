@@ -26,6 +26,7 @@ from ember.layers.base import Layer
 from ember.layers.bidirectional import Bidirectional
 from ember.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Permute, Reshape
+from ember.layers.depthwise import DepthwiseConv2D, ReLU
 from ember.layers.embedding import Embedding
 from ember.layers.merge import (
     Add,
@@ -94,7 +95,7 @@ __all__ = [
     "GlobalMaxPooling2D", "MaxPooling1D", "MaxPooling2D", "UpSampling1D", "UpSampling2D",
     "ZeroPadding1D", "ZeroPadding2D", "Normalization", "Rescaling", "RandomFlip", "RandomRotation",
     "RandomTranslation", "RandomZoom", "RandomContrast", "RandomBrightness", "GaussianNoise",
-    "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+    "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "DepthwiseConv2D", "ReLU",
 ]
 
 
