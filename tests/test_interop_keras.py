@@ -88,7 +88,16 @@ def _randomize(model, rng):
                        for w in model.weights])
 
 
-NETWORKS = {"dense": (keras_dense, lambda r: r.random((8, 28, 28), dtype="float32")),
+def keras_mobile():
+    return keras.Sequential([
+        keras.Input((9, 9, 3)), L.DepthwiseConv2D(3, strides=2, padding="same",
+                                                   depth_multiplier=2),
+        L.ReLU(6.0, negative_slope=0.1), L.DepthwiseConv2D(3, use_bias=False),
+        L.GlobalAveragePooling2D()])
+
+
+NETWORKS = {"mobile": (keras_mobile, lambda r: r.standard_normal((4, 9, 9, 3)).astype("f4")),
+            "dense": (keras_dense, lambda r: r.random((8, 28, 28), dtype="float32")),
             "convnet": (keras_convnet, lambda r: r.random((8, 28, 28, 1), dtype="float32")),
             "lstm": (keras_lstm, lambda r: r.random((8, 28, 28), dtype="float32")),
             "zoo": (keras_zoo, zoo_inputs)}
