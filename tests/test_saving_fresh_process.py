@@ -53,6 +53,8 @@ SAVE = textwrap.dedent('''
         "SyncBatchNormalization": ("vec", em.distributed.SyncBatchNormalization),
         "LayerNormalization": ("vec", L.LayerNormalization),
         "Conv1D": ("seq", lambda: L.Conv1D(2, 3)), "Conv2D": ("img", lambda: L.Conv2D(2, 3)),
+        "DepthwiseConv2D": ("img", lambda: L.DepthwiseConv2D(3, depth_multiplier=2)),
+        "ReLU": ("vec", lambda: L.ReLU(6.0, negative_slope=0.1)),
         "Conv2DTranspose": ("img", lambda: L.Conv2DTranspose(2, 3)),
         "Normalization": ("vec", lambda: L.Normalization(mean=0.5, variance=2.0)),
         "Rescaling": ("img", lambda: L.Rescaling(1 / 255)),

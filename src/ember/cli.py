@@ -153,6 +153,13 @@ def _launch(args: argparse.Namespace) -> int:
     return launch(args.n, args.script, args.script_args, hostfile=args.hostfile)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from ember.serving.app import serve
+
+    serve(args.path, host=args.host, port=args.port, max_batch=args.max_batch)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ember", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -173,6 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     la.add_argument("script")
     la.add_argument("script_args", nargs=argparse.REMAINDER)
     la.set_defaults(func=_launch)
+    s = sub.add_parser("serve", help="serve a saved model over HTTP (JSON /predict, a web page)")
+    s.add_argument("path", help="a model file (.ember or .keras)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--max-batch", type=int, default=64, help="samples batched per model call")
+    s.set_defaults(func=_serve)
     args = parser.parse_args(argv)
     if getattr(args, "verbose", None) not in (None, "auto"):
         args.verbose = int(args.verbose)

@@ -27,6 +27,7 @@ from ember.layers.bidirectional import Bidirectional
 from ember.layers.category_encoding import CategoryEncoding, Discretization
 from ember.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Permute, Reshape
+from ember.layers.depthwise import DepthwiseConv2D, ReLU
 from ember.layers.embedding import Embedding
 from ember.layers.hashing import Hashing
 from ember.layers.lookup import IntegerLookup, StringLookup
@@ -97,7 +98,7 @@ __all__ = [
     "GlobalMaxPooling2D", "MaxPooling1D", "MaxPooling2D", "UpSampling1D", "UpSampling2D",
     "ZeroPadding1D", "ZeroPadding2D", "Normalization", "Rescaling", "RandomFlip", "RandomRotation",
     "RandomTranslation", "RandomZoom", "RandomContrast", "RandomBrightness", "GaussianNoise",
-    "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional",
+    "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "DepthwiseConv2D", "ReLU",
     "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "StringLookup",
     "TextVectorization",
 ]

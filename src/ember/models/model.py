@@ -300,22 +300,34 @@ class Model(Layer):
 
     # ------------------------------------------------------------------ saving
     def save(self, filepath: str, include_optimizer: bool = True) -> None:
-        """Write the architecture, weights (and optimizer state) to one ``.ember`` zip file."""
+        """Write the architecture, weights (and optimizer state) to one ``.ember`` zip file;
+        a name ending in ``.keras`` writes Keras 3's format instead (architecture and weights,
+        loadable by ``keras.saving.load_model``)."""
         from ember.saving import save_model
 
         save_model(self, filepath, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath: str) -> None:
-        """Write only the weights (a ``.weights.safetensors`` file)."""
+        """Write only the weights: ``.weights.safetensors`` (ember) or ``.weights.h5``
+        (Keras 3's layout, loadable by a Keras model's ``load_weights``)."""
         from ember.saving import save_weights
 
         save_weights(self, filepath)
 
     def load_weights(self, filepath: str) -> None:
-        """Read weights written by ``save_weights`` (or from a ``.ember`` file)."""
+        """Read weights written by ``save_weights`` (or from a ``.ember`` file, or a Keras 3
+        ``.weights.h5`` file)."""
         from ember.saving import load_weights
 
         load_weights(self, filepath)
+
+    def export(self, filepath: str, format: str = "onnx") -> None:
+        """Write the model for inference elsewhere: ``model.export("m.onnx")`` (ONNX)."""
+        if format != "onnx":
+            raise ValueError(f"export: format must be 'onnx'; got {format!r}")
+        from ember.onnx import export
+
+        export(self, filepath)
 
     def get_config(self) -> dict:
         if self._graph is not None:

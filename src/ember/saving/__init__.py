@@ -125,6 +125,10 @@ def save_model(model: Any, filepath: str, include_optimizer: bool = True,
     import ember
     from ember.serialization import serialize
 
+    if os.fspath(filepath).endswith(".keras") and extra is None:
+        from ember.interop.keras_file import save_keras_model
+
+        return save_keras_model(model, filepath)  # Keras' own format, never an ember zip
     if not model.built:
         raise ValueError("save: the model is not built yet (call it on data, fit it, or "
                          "build(input_shape)) so it has no weights to save")
@@ -215,6 +219,13 @@ def load_model(filepath: str, custom_objects: dict | None = None, compile: bool 
     if filepath.endswith(".safetensors"):
         raise ValueError(f"{source}: a .safetensors file holds weights only; build the model "
                          "and call model.load_weights(path), or load an .ember file")
+    if filepath.endswith(".keras"):
+        from ember.interop.keras_file import load_keras_model
+
+        return load_keras_model(filepath, compile=compile)
+    if filepath.endswith(".h5"):
+        raise ValueError(f"{source}: a .weights.h5 file holds weights only; build the model "
+                         "and call model.load_weights(path), or load a .keras file")
     with open_weights_file(filepath, "load") as f:
         check_model_config(f.config, source)
         model = _build(f, custom_objects, source)
@@ -271,9 +282,13 @@ def _deser_tree(value: Any, custom_objects: dict | None) -> Any:
 def save_weights(model: Any, filepath: str) -> None:
     """See ``Model.save_weights``: a safetensors file of the weights alone."""
     filepath = os.fspath(filepath)
+    if filepath.endswith(".h5"):
+        from ember.interop.keras_h5 import save_weights_h5
+
+        return save_weights_h5(model, filepath)  # Keras 3's .weights.h5 layout
     if not filepath.endswith(".safetensors"):
-        raise ValueError(f"save_weights: the file name must end in '.weights.safetensors'; "
-                         f"got {filepath!r}")
+        raise ValueError(f"save_weights: the file name must end in '.weights.safetensors' "
+                         f"(ember) or '.weights.h5' (Keras 3); got {filepath!r}")
     atomic_write(filepath, write_tensors(weight_arrays(model)))
 
 
@@ -281,6 +296,10 @@ def load_weights(model: Any, filepath: str) -> None:
     """See ``Model.load_weights``: from a ``.weights.safetensors`` or a ``.ember`` file. The
     file is checked against the model before any weight changes."""
     filepath = os.fspath(filepath)
+    if filepath.endswith(".h5"):
+        from ember.interop.keras_h5 import load_weights_h5
+
+        return load_weights_h5(model, filepath)
     source = f"load_weights {filepath}"
     with open_weights_file(filepath, "load_weights") as f:
         keys = check_weights(model, f.index, source)
