@@ -46,6 +46,7 @@ def test_sigkill_during_40_saves_never_breaks_the_file(tmp_path):
     path = tmp_path / "m.ember"
     model = _model(0.0)
     model.save(str(path))
+
     def forked_save() -> int:
         pid = os.fork()
         if pid == 0:  # the child: one save, then leave without running any cleanup
@@ -63,10 +64,11 @@ def test_sigkill_during_40_saves_never_breaks_the_file(tmp_path):
     save_seconds = sorted(times)[2]
     rng = random.Random(13)
     last, kills, finished, mid_write = 0.0, 0, 0, 0
+    scale = 1.0  # kill later after a kill, sooner after a finished save: both keep happening
     for i in range(1, 41):
         _fill(model, float(i))
         pid = forked_save()
-        time.sleep(rng.uniform(0.0, 1.5 * save_seconds))
+        time.sleep(rng.uniform(0.0, 1.5 * scale * save_seconds))
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -80,6 +82,7 @@ def test_sigkill_during_40_saves_never_breaks_the_file(tmp_path):
         if killed and value != i:
             kills += 1
             mid_write += bool(part_files(str(path)))  # killed while writing its part-file
+        scale = scale * 1.25 if killed else scale / 1.25
         if not killed:
             finished += 1
             assert part_files(str(path)) == []  # a finished save removed the stale parts
