@@ -11,7 +11,7 @@ Example:
 
 from ember import backend, heap, utils
 from ember.autograd import (
-    GradientTape,
+    GradientTape,  # noqa: F401 - tf.GradientTape, for TensorFlow-style loops
     Tensor,
     as_tensor,
     enable_grad,
@@ -60,9 +60,9 @@ if heap.enabled_by_environment():  # see ember.heap: freed arrays stay for the n
 # Submodules load on first use (`em.layers`, `em.linalg`, ...): `import ember` stays light and
 # optional dependencies are imported only by the parts that need them.
 _SUBMODULES = {
-    "activations", "applications", "callbacks", "keras", "cli", "cuda", "data", "datasets", "devices",
-    "distributions", "explain", "initializers", "io", "layers", "linalg", "losses", "metrics",
-    "model_selection", "models", "optimizers", "regularizers", "saving", "serialization",
+    "activations", "applications", "callbacks", "cli", "cuda", "data", "datasets", "devices",
+    "distributions", "explain", "initializers", "io", "keras", "layers", "linalg", "losses",
+    "metrics", "model_selection", "models", "optimizers", "regularizers", "saving", "serialization",
     "sklearn", "tune", "nn",
 }
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.
