@@ -40,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from ember.autograd.tensor import Tensor
+from ember import backend
+from ember.autograd.tensor import Tensor, as_tensor
 from ember.metrics.base import Metric
 from ember.models.compile_utils import as_list
 
@@ -70,13 +71,19 @@ def pythonify_logs(logs: Any) -> dict:
 def pack_data(xb: list, yb: list | None, sb: list | None) -> Any:
     """A batch as Keras hands it to a step: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``
     (several inputs or targets as a list)."""
-    x = xb[0] if len(xb) == 1 else list(xb)
+    x = _tensors(xb)
     if yb is None:
         return x
-    y = yb[0] if len(yb) == 1 else list(yb)
+    y = _tensors(yb)
     if sb is None or all(s is None for s in sb):
         return (x, y)
-    return (x, y, sb[0] if len(sb) == 1 else list(sb))
+    return (x, y, _tensors(sb))
+
+
+def _tensors(arrays: list) -> Any:
+    """Keras hands a step backend tensors, not NumPy arrays (no copy: the tensor wraps them)."""
+    out = [a if isinstance(a, Tensor) or a is None else as_tensor(a) for a in arrays]
+    return out[0] if len(out) == 1 else out
 
 
 def unpack_x_y_sample_weight(data: Any) -> tuple:
@@ -109,11 +116,14 @@ class LossTracker(Metric):
         self._trainer = trainer
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
-        if isinstance(values, Tensor):
-            values = values.data
-        value = float(np.mean(np.asarray(values, dtype=np.float64)))
-        self._trainer._track_loss_only(value, 1.0 if sample_weight is None
-                                       else float(sample_weight))
+        # as Keras' Mean: each sample of a per-sample loss counts once, or by its weight
+        arr = np.asarray(backend.to_numpy(values.data if isinstance(values, Tensor)
+                                          else values), dtype=np.float64)
+        n = arr.shape[0] if arr.ndim >= 1 else 1
+        if sample_weight is not None:
+            n = float(np.sum(backend.to_numpy(sample_weight.data if isinstance(
+                sample_weight, Tensor) else sample_weight)))
+        self._trainer._track_loss_only(float(arr.mean()) if arr.size else 0.0, n)
 
     def result(self) -> np.float64:
         t = self._trainer

@@ -121,7 +121,7 @@ class Trainer:
         outs = as_list(out)
         if self._custom_loss:  # the model's own compute_loss (it adds self.losses itself)
             x = xb[0] if len(xb) == 1 else xb
-            return model.compute_loss(x, _one(yb), _one(out), _one(sb), training), outs
+            return model.compute_loss(x, _one(yb), out, _one(sb), training), outs
         if self.has_loss and (yb is None or len(yb) != len(outs)):
             got = 0 if yb is None else len(yb)
             raise ValueError(f"the model has {len(outs)} output(s) but {got} target array(s) "
