@@ -22,6 +22,9 @@ PROGRAMS = {
     "mnist_convnet": "accuracy within 0.10, loss within 0.35 (different weight init streams)",
     "callbacks_guide": "identical log keys in every hook",
     "functional_multi_input": "final loss within 25 %",
+    "training_and_evaluation": "accuracies within 0.05, losses within 25 %",
+    "sequential_guide": "identical layer counts, weight counts, shapes, parameter counts",
+    "layers_subclassing": "identical structure numbers; VAE losses within 15 %",
     "custom_fit": None,
     "training_loop_from_scratch": None,
 }
@@ -36,8 +39,10 @@ def _as_keras(source: str) -> str:
 
 def _start(name: str, on_keras: bool) -> subprocess.Popen:
     source = (CORPUS / f"{name}.py").read_text()
+    # one thread each: all programs run at once, so more would only oversubscribe the CPUs
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, str(CORPUS)]),
-               KERAS_BACKEND="jax", EMBER_DATA_DIR=os.environ.get("EMBER_DATA_DIR",
+               KERAS_BACKEND="jax", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               MKL_NUM_THREADS="1", XLA_FLAGS="--xla_cpu_multi_thread_eigen=false", EMBER_DATA_DIR=os.environ.get("EMBER_DATA_DIR",
                                                                   "/work/shared/data"))
     code = _as_keras(source) if on_keras else source
     return subprocess.Popen([sys.executable, "-c", code], cwd=CORPUS, env=env,
@@ -95,6 +100,33 @@ def test_functional_multi_input(results):
     ember = results[("functional_multi_input", False)]["loss"]
     keras = _keras(results, "functional_multi_input")["loss"]
     assert abs(ember - keras) <= 0.25 * keras, (ember, keras)
+
+
+def test_training_and_evaluation(results):
+    ember = results[("training_and_evaluation", False)]
+    assert ember["val_accuracy"] > 0.7 and ember["predictions_shape"] == [3, 10]
+    keras = _keras(results, "training_and_evaluation")
+    assert ember["predictions_shape"] == keras["predictions_shape"]
+    for key in ("val_accuracy", "test_accuracy"):
+        assert abs(ember[key] - keras[key]) < 0.05, (key, ember, keras)
+    for key in ("test_loss", "custom_loss"):  # the second: a keras.ops loss function
+        assert abs(ember[key] - keras[key]) <= 0.25 * keras[key], (key, ember, keras)
+
+
+def test_sequential_guide(results):
+    ember = results[("sequential_guide", False)]
+    assert ember["feature_shapes"][0] == [1, 123, 123, 32]
+    assert ember == _keras(results, "sequential_guide")
+
+
+def test_layers_subclassing(results):
+    ember = dict(results[("layers_subclassing", False)])
+    keras = dict(_keras(results, "layers_subclassing"))
+    ember_vae, keras_vae = ember.pop("vae_loss"), keras.pop("vae_loss")
+    assert ember == keras  # add_weight, assign_add, losses, nested weights
+    assert ember_vae[-1] < ember_vae[0]
+    for a, b in zip(ember_vae, keras_vae):  # reconstruction MSE + add_loss(KL)
+        assert abs(a - b) <= 0.15 * b, (ember_vae, keras_vae)
 
 
 def test_custom_fit_trains(results):
