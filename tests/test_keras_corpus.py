@@ -37,23 +37,64 @@ def _as_keras(source: str) -> str:
                   flags=re.M)
 
 
-def _start(name: str, on_keras: bool) -> subprocess.Popen:
-    source = (CORPUS / f"{name}.py").read_text()
-    # one thread each: all programs run at once, so more would only oversubscribe the CPUs
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, str(CORPUS)]),
-               KERAS_BACKEND="jax", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
-               MKL_NUM_THREADS="1", XLA_FLAGS="--xla_cpu_multi_thread_eigen=false", EMBER_DATA_DIR=os.environ.get("EMBER_DATA_DIR",
-                                                                  "/work/shared/data"))
-    code = _as_keras(source) if on_keras else source
-    return subprocess.Popen([sys.executable, "-c", code], cwd=CORPUS, env=env,
+def _env() -> dict:
+    # one thread each: the programs run side by side, so more would only oversubscribe
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, str(CORPUS)]),
+                KERAS_BACKEND="jax", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                MKL_NUM_THREADS="1", XLA_FLAGS="--xla_cpu_multi_thread_eigen=false",
+                EMBER_DATA_DIR=os.environ.get("EMBER_DATA_DIR", "/work/shared/data"))
+
+
+def _start(name: str) -> subprocess.Popen:
+    """One program on ember, in a process of its own."""
+    return subprocess.Popen([sys.executable, str(CORPUS / f"{name}.py")], cwd=CORPUS,
+                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+# All Keras programs in one process, one after the other, each in a fresh namespace:
+# importing Keras and JAX costs several seconds, paid once instead of once per program.
+_KERAS_RUNNER = """
+import sys, traceback
+for name, code in PROGRAMS:
+    print("PROGRAM " + name, flush=True)
+    try:
+        exec(compile(code, name + ".py", "exec"), {"__name__": "__main__"})
+    except BaseException:
+        traceback.print_exc(file=sys.stdout)
+        print("FAILED " + name, flush=True)
+"""
+
+
+def _start_keras(names: list[str]) -> subprocess.Popen:
+    programs = [(n, _as_keras((CORPUS / f"{n}.py").read_text())) for n in names]
+    code = f"PROGRAMS = {programs!r}\n{_KERAS_RUNNER}"
+    return subprocess.Popen([sys.executable, "-c", code], cwd=CORPUS, env=_env(),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _last_result(out: str, who: str) -> dict:
+    lines = [ln for ln in out.splitlines() if ln.startswith("RESULT ")]
+    assert lines, f"{who} printed no RESULT:\n{out[-3000:]}"
+    return json.loads(lines[-1][len("RESULT "):])
 
 
 def _result(proc: subprocess.Popen, who: str) -> dict:
     out, _ = proc.communicate(timeout=300)
     assert proc.returncode == 0, f"{who} failed:\n{out[-3000:]}"
-    line = [ln for ln in out.splitlines() if ln.startswith("RESULT ")][-1]
-    return json.loads(line[len("RESULT "):])
+    return _last_result(out, who)
+
+
+def _keras_results(proc: subprocess.Popen) -> dict:
+    out, _ = proc.communicate(timeout=400)
+    assert proc.returncode == 0, out[-3000:]
+    parts = out.split("PROGRAM ")[1:]
+    results = {}
+    for part in parts:
+        name, _, text = part.partition("\n")
+        assert f"FAILED {name}" not in text, f"{name} failed on Keras:\n{text[-3000:]}"
+        results[(name, True)] = _last_result(text, f"{name} on keras")
+    return results
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +109,12 @@ def results() -> dict:
 
     # found, not imported: importing keras here would fix its backend for the whole session
     have_keras = all(importlib.util.find_spec(m) is not None for m in ("keras", "jax"))
-    procs = {(n, False): _start(n, False) for n in PROGRAMS}
-    if have_keras:
-        procs.update({(n, True): _start(n, True) for n, how in PROGRAMS.items() if how})
-    return {key: _result(p, f"{key[0]} on {'keras' if key[1] else 'ember'}")
-            for key, p in procs.items()}
+    keras_proc = _start_keras([n for n, how in PROGRAMS.items() if how]) if have_keras \
+        else None
+    results = {(n, False): _result(_start(n), f"{n} on ember") for n in PROGRAMS}
+    if keras_proc is not None:
+        results.update(_keras_results(keras_proc))
+    return results
 
 
 def _keras(results: dict, name: str) -> dict:
