@@ -72,3 +72,7 @@ def ember_device(request: pytest.FixtureRequest):
         return
     with em.device(device):
         yield device
+
+# tests/keras_corpus/ holds scripts that tests/test_keras_corpus.py runs in subprocesses:
+# pytest must not import them (its --doctest-modules would run each program at collection)
+collect_ignore = ["keras_corpus"]

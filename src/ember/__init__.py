@@ -11,6 +11,7 @@ Example:
 
 from ember import backend, heap, utils
 from ember.autograd import (
+    GradientTape,  # noqa: F401 - tf.GradientTape, for TensorFlow-style loops
     Tensor,
     as_tensor,
     enable_grad,
@@ -60,9 +61,9 @@ if heap.enabled_by_environment():  # see ember.heap: freed arrays stay for the n
 # optional dependencies are imported only by the parts that need them.
 _SUBMODULES = {
     "activations", "applications", "callbacks", "cli", "cuda", "data", "datasets", "devices",
-    "distributions", "explain", "initializers", "interop", "io", "layers", "linalg", "losses",
-    "metrics", "model_selection", "models", "onnx", "optimizers", "regularizers", "saving",
-    "serialization", "sklearn", "tune", "nn", "distributed",
+    "distributions", "explain", "initializers", "interop", "io", "keras", "layers", "linalg",
+    "losses", "metrics", "model_selection", "models", "onnx", "optimizers", "regularizers",
+    "saving", "serialization", "sklearn", "tune", "nn", "distributed",
 }
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.
 _LAZY_NAMES = {

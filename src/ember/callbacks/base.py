@@ -99,10 +99,14 @@ class CallbackList(Callback):
             cb.set_params(params)
 
     def _call(self, hook: str, *args: Any) -> None:
+        if args[-1] is None:  # Keras passes every hook a dict, empty where nothing is known
+            args = args[:-1] + ({},)
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
 
     def _call_batch(self, hook: str, batch: int, logs: dict | None) -> None:
+        if logs is None:
+            logs = {}
         for fn in self._active[hook]:
             fn(batch, logs)
 

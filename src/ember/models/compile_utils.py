@@ -51,8 +51,6 @@ class LossContainer:
         self.names = list(names)
         self.fns = [None if loss is None else losses_mod.get(loss) for loss in losses]
         self.weights = [1.0 if w is None else float(w) for w in weights]
-        if all(f is None for f in self.fns):
-            raise ValueError("compile: a loss is needed to train (e.g. loss='mse')")
         self.last_terms: list[float] = []
 
     def __call__(self, ys: list, outs: list[Tensor], sws: list | None) -> Tensor:

@@ -28,13 +28,14 @@ from typing import Any
 from ember.layers.base import Layer
 from ember.models import predict_loop
 from ember.models import trainer as _trainer
+from ember.models.custom_steps import CustomSteps
 from ember.models.fit_inputs import prepare
 from ember.models.nonfinite_loss import NonFiniteLossError
 from ember.serialization import register
 
 
 @register()
-class Model(Layer):
+class Model(CustomSteps, Layer):
     """A trainable network; see the module docstring for the three ways to build one."""
 
     def __init__(self, inputs: Any = None, outputs: Any = None, name: str | None = None,
@@ -279,8 +280,10 @@ class Model(Layer):
                        else (None,) + xs[0].shape[1:])
         trainer.reset()
         trainer.invalidate()  # a GAN loop may have frozen or unfrozen layers since the last call
+        step = trainer.custom_train_step if _trainer.overrides(self, "train_step") \
+            else trainer.train_step
         try:
-            trainer.train_step(xs, ys, sws)
+            step(xs, ys, sws)
         except NonFiniteLossError as err:
             raise trainer.explain_nonfinite(xs, "this batch", err, "train_on_batch") from None
         return _result(trainer.logs(), return_dict)
@@ -291,7 +294,11 @@ class Model(Layer):
         trainer = self._require_compiled("test_on_batch")
         xs, ys, sws = prepare(x, y, sample_weight, None, self, "test_on_batch")
         trainer.reset()
-        trainer.test_step(xs, ys, sws)
+        trainer.invalidate()
+        if _trainer.overrides(self, "test_step"):
+            trainer.custom_test_step(xs, ys, sws)
+        else:
+            trainer.test_step(xs, ys, sws)
         return _result(trainer.logs(), return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:

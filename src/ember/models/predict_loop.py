@@ -49,23 +49,26 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
     start = time.perf_counter()
     device = model_device(model)  # once: predict runs no optimizer that could move it
     cbs = CallbackList(list(callbacks or []), model=model, params={"steps": len(batches)})
-    cbs.on_predict_begin()
+    cbs.on_predict_begin({})
     hooks = cbs.needs("on_predict_batch_begin") or cbs.needs("on_predict_batch_end")
+    from ember.models.trainer import overrides
+
+    own_step = model.predict_step if overrides(model, "predict_step") else None
     on_cpu = device == "cpu"
     chunks: list = []
     with no_grad():
         for step, xb in enumerate(_predict_inputs(batches, device)):
             if hooks:
-                cbs.on_predict_batch_begin(step)
-            out = model(xb, training=False)
+                cbs.on_predict_batch_begin(step, {})
+            out = model(xb, training=False) if own_step is None else own_step(xb)
             if on_cpu and isinstance(out, Tensor):
                 chunks.append((out.data,))
             else:
                 chunks.append([backend.to_numpy(o.data if isinstance(o, Tensor) else o)
                                for o in as_list(out)])
             if hooks:
-                cbs.on_predict_batch_end(step, None)
-    cbs.on_predict_end()
+                cbs.on_predict_batch_end(step, {"outputs": out})
+    cbs.on_predict_end({})
     if not chunks:
         raise ValueError("predict: x (a generator or Dataset) yielded no batches")
     if verbose:  # Keras' closing line, after the loop (no per-batch printing)

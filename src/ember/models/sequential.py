@@ -136,6 +136,17 @@ class Sequential(Model):
         """The symbolic output of the last layer."""
         return self._symbolic()[1]
 
+    @property
+    def inputs(self) -> list:
+        """``[model.input]``, as Keras: the spelling of the Sequential guide's feature
+        extractor, ``Model(inputs=model.inputs, outputs=[l.output for l in model.layers])``."""
+        return [self.input]
+
+    @property
+    def outputs(self) -> list:
+        """``[model.output]``."""
+        return [self.output]
+
     def _symbolic(self) -> tuple:
         """(input, output) of the layers called once on a symbolic input: the functional graph
         Keras builds for a Sequential model whose input shape is known (made on first use)."""

@@ -24,6 +24,7 @@ from ember.models import data_adapter as da
 from ember.models import fit_inputs as fi
 from ember.models import hooks
 from ember.models.compile_utils import LossContainer, MetricsContainer, as_list, per_output
+from ember.models.custom_steps import CompileMetrics, LossTracker, pack_data, pythonify_logs
 from ember.models.nonfinite_loss import (
     HUGE_LOSS,
     NonFiniteLossError,
@@ -51,6 +52,8 @@ class Trainer:
         weights = per_output(loss_weights, names, "loss_weights") if loss_weights \
             else [None] * len(names)
         self.loss = LossContainer(losses, weights, names)
+        # compile() without a loss is fine for a model whose train_step (or add_loss) makes one
+        self.has_loss = any(f is not None for f in self.loss.fns)
         self.metrics = MetricsContainer(per_output(metrics or [], names, "metrics"), losses,
                                         names)
         self._loss_sum = 0.0
@@ -62,6 +65,10 @@ class Trainer:
         self._term_names = [f"{n}_loss" for n, f in zip(names, self.loss.fns) if f is not None] \
             if len(names) > 1 else []
         self._term_sums = [0.0] * len(self._term_names)
+        self.loss_tracker = LossTracker(self)  # model.metrics' views of the sums above
+        self.compile_metrics = CompileMetrics(self)
+        self._custom_logs: dict | None = None  # the last logs of a model's own step
+        self._custom_loss = False
 
     # ------------------------------------------------------------------ one step
     def trainable_params(self) -> list:
@@ -76,6 +83,7 @@ class Trainer:
         self._penalties = None
         self._anchor = None
         self._backup = None
+        self._custom_loss = overrides(self.model, "compute_loss")
 
     def _to_model_device(self, xb: list, yb: list | None, sb: list | None) -> tuple:
         """The batch on the model's device (its first weight's): a model moved to a GPU gets
@@ -112,15 +120,21 @@ class Trainer:
         model = self.model
         out = model(xb[0] if len(xb) == 1 else xb, training=training)
         outs = as_list(out)
-        if yb is None or len(yb) != len(outs):
+        if self._custom_loss:  # the model's own compute_loss (it adds self.losses itself)
+            x = xb[0] if len(xb) == 1 else xb
+            return model.compute_loss(x, _one(yb), out, _one(sb), training), outs
+        if self.has_loss and (yb is None or len(yb) != len(outs)):
             got = 0 if yb is None else len(yb)
             raise ValueError(f"the model has {len(outs)} output(s) but {got} target array(s) "
                              "were given")
-        loss = self.loss(yb, outs, sb)
+        loss = self.loss(yb, outs, sb) if self.has_loss else None
         reg = self._extra_losses()
         if reg:
             for r in reg:
-                loss = loss + r
+                loss = r if loss is None else loss + r
+        if loss is None:
+            raise ValueError(f"{type(model).__name__}: no loss to compute; pass a loss to "
+                             "compile(), add one with self.add_loss(), or override train_step")
         return loss, outs
 
     def train_step(self, xb: list, yb: list, sb: list | None) -> Any:
@@ -167,6 +181,20 @@ class Trainer:
             self._backup.restore()
         return NonFiniteLossError(message, layer=layer, value=err.value, gradient=err.gradient)
 
+    def custom_train_step(self, xb: list, yb: list | None, sb: list | None) -> None:
+        """The model's own ``train_step(data)``; its returned dict becomes the logs."""
+        xb, yb, sb = self._to_model_device(xb, yb, sb)
+        self._custom_logs = self.model.train_step(pack_data(xb, yb, sb))
+
+    def custom_test_step(self, xb: list, yb: list | None, sb: list | None) -> None:
+        xb, yb, sb = self._to_model_device(xb, yb, sb)
+        with no_grad():
+            self._custom_logs = self.model.test_step(pack_data(xb, yb, sb))
+
+    def _track_loss_only(self, value: float, n: float) -> None:
+        self._loss_sum += value * n
+        self._loss_count += n
+
     def _track_loss(self, value: float, n: int) -> None:
         self._loss_sum += value * n
         self._loss_count += n
@@ -183,6 +211,8 @@ class Trainer:
         return loss
 
     def logs(self) -> dict[str, float]:
+        if self._custom_logs is not None:
+            return pythonify_logs(self._custom_logs)
         count = max(self._loss_count, 1)
         logs = {"loss": self._loss_sum / count}
         for name, total in zip(self._term_names, self._term_sums):
@@ -191,6 +221,7 @@ class Trainer:
         return logs
 
     def reset(self) -> None:
+        self._custom_logs = None
         self._loss_sum = 0.0
         self._loss_count = 0
         self._term_sums = [0.0] * len(self._term_names)
@@ -240,7 +271,10 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
     model.stop_training = False
     model._resume_epoch = None
     trainer.invalidate()
-    cbs.on_train_begin()
+    custom = overrides(model, "train_step")
+    step_fn = trainer.custom_train_step if custom else trainer.train_step
+    reset = model.reset_metrics if custom else trainer.reset
+    cbs.on_train_begin({})
     if model._resume_epoch is not None:  # BackupAndRestore found a backup
         initial_epoch = max(initial_epoch, model._resume_epoch)
     epoch_logs: dict = {}
@@ -255,13 +289,14 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
                                  "least one batch x, (x, y) or (x, y, sample_weight) is "
                                  "expected")
             break
-        trainer.reset()
-        cbs.on_epoch_begin(epoch)
+        reset()
+        trainer._custom_logs = None
+        cbs.on_epoch_begin(epoch, {})
         for step, (xb, yb, sb) in enumerate(epoch_batches):
             if want_batch_begin:
-                cbs.on_train_batch_begin(step)
+                cbs.on_train_batch_begin(step, {})
             try:
-                trainer.train_step(xb, yb, sb)
+                step_fn(xb, yb, sb)
             except NonFiniteLossError as err:
                 model.history = history
                 raise trainer.explain_nonfinite(
@@ -273,7 +308,7 @@ def fit(model: Any, x: Any = None, y: Any = None, batch_size: int | None = None,
                 break
         epoch_logs = trainer.logs()
         if val is not None and (epoch + 1) % validation_freq == 0:
-            val_logs = _run_evaluation(model, trainer, val, None)
+            val_logs = _run_evaluation(model, trainer, val, cbs, in_fit=True)
             epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
         cbs.on_epoch_end(epoch, epoch_logs)
         if model.stop_training or getattr(train, "exhausted", False):
@@ -291,27 +326,31 @@ def _callback_list(model: Any, callbacks: Any, verbose: int, history: History,
                         params=params)
 
 
-def _run_evaluation(model: Any, trainer: Trainer, batches: Any, cbs: CallbackList | None
-                    ) -> dict:
+def _run_evaluation(model: Any, trainer: Trainer, batches: Any, cbs: CallbackList,
+                    in_fit: bool = False) -> dict:
     # fit has already read the training epoch's logs, so the accumulators can be reused.
+    custom = overrides(model, "test_step")
+    step_fn = trainer.custom_test_step if custom else trainer.test_step
+    if custom:
+        model.reset_metrics()
     trainer.reset()
-    if cbs is not None:
-        cbs.on_test_begin()
+    cbs.on_test_begin({})
+    want_begin = cbs.needs("on_test_batch_begin")
+    want_end = cbs.needs("on_test_batch_end")
     steps = 0
     for step, (xb, yb, sb) in enumerate(batches):
-        if cbs is not None:
-            cbs.on_test_batch_begin(step)
-        trainer.test_step(xb, yb, sb)
+        if want_begin:
+            cbs.on_test_batch_begin(step, {})
+        step_fn(xb, yb, sb)
         steps += 1
-        if cbs is not None:
-            cbs.on_test_batch_end(step, None)
+        if want_end:
+            cbs.on_test_batch_end(step, trainer.logs())
     if not steps:  # an exhausted validation generator: no numbers rather than zeros
-        if cbs is not None:
+        if not in_fit:
             raise ValueError("evaluate: x (a generator or Dataset) yielded no batches")
         return {}
     logs = trainer.logs()
-    if cbs is not None:
-        cbs.on_test_end(logs)
+    cbs.on_test_end(logs)
     return logs
 
 
@@ -338,3 +377,16 @@ def evaluate(model: Any, x: Any = None, y: Any = None, batch_size: int | None = 
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
 
+
+
+def overrides(model: Any, method: str) -> bool:
+    """Whether the model's class defines its own ``method`` (train_step, compute_loss, ...)."""
+    from ember.models.model import Model
+
+    return getattr(type(model), method) is not getattr(Model, method)
+
+
+def _one(items: list | None) -> Any:
+    if items is None:
+        return None
+    return items[0] if len(items) == 1 else list(items)

@@ -1,0 +1,186 @@
+"""The Keras compatibility corpus (tests/keras_corpus/): programs from the public Keras guides
+and examples with only the import and the data changed. Each runs on ember and, where it
+does not need TensorFlow itself, on real Keras 3 (KERAS_BACKEND=jax) on the same data; the
+final numbers must agree within the tolerance stated per program."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).parent / "keras_corpus"
+SRC = str(Path(__file__).parents[1] / "src")
+
+# program -> how its RESULT is compared with Keras' (None: ember only, TensorFlow-only code)
+PROGRAMS = {
+    "mnist_convnet": "accuracy within 0.10, loss within 0.35 (different weight init streams)",
+    "callbacks_guide": "identical log keys in every hook",
+    "functional_multi_input": "final loss within 25 %",
+    "training_and_evaluation": "accuracies within 0.05, losses within 25 %",
+    "sequential_guide": "identical layer counts, weight counts, shapes, parameter counts",
+    "layers_subclassing": "identical structure numbers; VAE losses within 15 %",
+    "custom_fit": None,
+    "training_loop_from_scratch": None,
+}
+
+
+def _as_keras(source: str) -> str:
+    """The program back on Keras: the changed import lines restored."""
+    source = re.sub(r"^from ember import keras\b.*$", "import keras", source, flags=re.M)
+    return re.sub(r"^from ember\.keras import (\w+).*$", r"from keras import \1", source,
+                  flags=re.M)
+
+
+def _env() -> dict:
+    # one thread each: the programs run side by side, so more would only oversubscribe
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([SRC, str(CORPUS)]),
+                KERAS_BACKEND="jax", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                MKL_NUM_THREADS="1", XLA_FLAGS="--xla_cpu_multi_thread_eigen=false",
+                EMBER_DATA_DIR=os.environ.get("EMBER_DATA_DIR", "/work/shared/data"))
+
+
+def _start(name: str) -> subprocess.Popen:
+    """One program on ember, in a process of its own."""
+    return subprocess.Popen([sys.executable, str(CORPUS / f"{name}.py")], cwd=CORPUS,
+                            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
+# All Keras programs in one process, one after the other, each in a fresh namespace:
+# importing Keras and JAX costs several seconds, paid once instead of once per program.
+_KERAS_RUNNER = """
+import sys, traceback
+for name, code in PROGRAMS:
+    print("PROGRAM " + name, flush=True)
+    try:
+        exec(compile(code, name + ".py", "exec"), {"__name__": "__main__"})
+    except BaseException:
+        traceback.print_exc(file=sys.stdout)
+        print("FAILED " + name, flush=True)
+"""
+
+
+def _start_keras(names: list[str]) -> subprocess.Popen:
+    programs = [(n, _as_keras((CORPUS / f"{n}.py").read_text())) for n in names]
+    code = f"PROGRAMS = {programs!r}\n{_KERAS_RUNNER}"
+    return subprocess.Popen([sys.executable, "-c", code], cwd=CORPUS, env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _last_result(out: str, who: str) -> dict:
+    lines = [ln for ln in out.splitlines() if ln.startswith("RESULT ")]
+    assert lines, f"{who} printed no RESULT:\n{out[-3000:]}"
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+def _result(proc: subprocess.Popen, who: str) -> dict:
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, f"{who} failed:\n{out[-3000:]}"
+    return _last_result(out, who)
+
+
+def _keras_results(proc: subprocess.Popen) -> dict:
+    out, _ = proc.communicate(timeout=400)
+    assert proc.returncode == 0, out[-3000:]
+    parts = out.split("PROGRAM ")[1:]
+    results = {}
+    for part in parts:
+        name, _, text = part.partition("\n")
+        assert f"FAILED {name}" not in text, f"{name} failed on Keras:\n{text[-3000:]}"
+        results[(name, True)] = _last_result(text, f"{name} on keras")
+    return results
+
+
+@pytest.fixture(scope="module")
+def results() -> dict:
+    """Every program on ember and on Keras, all started at once (the Keras import dominates)."""
+    sys.path.insert(0, str(CORPUS))
+    from corpus_data import mnist_available
+
+    if not mnist_available():
+        pytest.skip("MNIST files not found under $EMBER_DATA_DIR")
+    import importlib.util
+
+    # found, not imported: importing keras here would fix its backend for the whole session
+    have_keras = all(importlib.util.find_spec(m) is not None for m in ("keras", "jax"))
+    keras_proc = _start_keras([n for n, how in PROGRAMS.items() if how]) if have_keras \
+        else None
+    results = {(n, False): _result(_start(n), f"{n} on ember") for n in PROGRAMS}
+    if keras_proc is not None:
+        results.update(_keras_results(keras_proc))
+    return results
+
+
+def _keras(results: dict, name: str) -> dict:
+    if (name, True) not in results:
+        pytest.skip("keras / jax not installed: the Keras side of the corpus is not run")
+    return results[(name, True)]
+
+
+def test_mnist_convnet(results):
+    ember = results[("mnist_convnet", False)]
+    assert ember["accuracy"] > 0.60  # 2 epochs on 2000 digits
+    keras = _keras(results, "mnist_convnet")
+    assert abs(ember["accuracy"] - keras["accuracy"]) < 0.10, (ember, keras)
+    assert abs(ember["loss"] - keras["loss"]) < 0.35, (ember, keras)
+
+
+def test_callbacks_guide_log_keys(results):
+    ember = results[("callbacks_guide", False)]["hooks"]
+    assert len(ember) == 14  # every hook ran and got a dict
+    keras = _keras(results, "callbacks_guide")["hooks"]
+    assert ember == keras
+
+
+def test_functional_multi_input(results):
+    ember = results[("functional_multi_input", False)]["loss"]
+    keras = _keras(results, "functional_multi_input")["loss"]
+    assert abs(ember - keras) <= 0.25 * keras, (ember, keras)
+
+
+def test_training_and_evaluation(results):
+    ember = results[("training_and_evaluation", False)]
+    assert ember["val_accuracy"] > 0.7 and ember["predictions_shape"] == [3, 10]
+    keras = _keras(results, "training_and_evaluation")
+    assert ember["predictions_shape"] == keras["predictions_shape"]
+    for key in ("val_accuracy", "test_accuracy"):
+        assert abs(ember[key] - keras[key]) < 0.05, (key, ember, keras)
+    for key in ("test_loss", "custom_loss"):  # the second: a keras.ops loss function
+        assert abs(ember[key] - keras[key]) <= 0.25 * keras[key], (key, ember, keras)
+
+
+def test_sequential_guide(results):
+    ember = results[("sequential_guide", False)]
+    assert ember["feature_shapes"][0] == [1, 123, 123, 32]
+    assert ember == _keras(results, "sequential_guide")
+
+
+def test_layers_subclassing(results):
+    ember = dict(results[("layers_subclassing", False)])
+    keras = dict(_keras(results, "layers_subclassing"))
+    ember_vae, keras_vae = ember.pop("vae_loss"), keras.pop("vae_loss")
+    assert ember == keras  # add_weight, assign_add, losses, nested weights
+    assert ember_vae[-1] < ember_vae[0]
+    for a, b in zip(ember_vae, keras_vae):  # reconstruction MSE + add_loss(KL)
+        assert abs(a - b) <= 0.15 * b, (ember_vae, keras_vae)
+
+
+def test_custom_fit_trains(results):
+    r = results[("custom_fit", False)]
+    first, second = r["first"], r["second"]
+    assert sorted(first) == ["loss", "mae"] and sorted(second) == ["loss", "mae"]
+    assert first["loss"][-1] < first["loss"][0]
+    # the loss-less compile: the model's own trackers, reset at each epoch (else the last
+    # epoch's mean would include the first epoch's large losses)
+    assert second["loss"][-1] < 0.5 * second["loss"][0]
+
+
+def test_training_loop_from_scratch(results):
+    r = results[("training_loop_from_scratch", False)]
+    assert r["train_acc"] > 0.7 and r["val_acc"] > 0.7
