@@ -19,6 +19,20 @@ import numpy as np
 from ember.data import pipeline
 
 
+def check_labels(where: str, labels: Any, label_mode: str | None) -> tuple:
+    """``labels`` and ``label_mode`` checked; (None, None) when either asks for no labels
+    (as Keras: no labels, no class_names)."""
+    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple, np.ndarray)):
+        raise ValueError(f"{where}: labels must be 'inferred', None or a list of ints; got "
+                         f"{labels!r}")
+    if label_mode not in ("int", "categorical", "binary", None):
+        raise ValueError(f"{where}: label_mode must be 'int', 'categorical', 'binary' or "
+                         f"None; got {label_mode!r}")
+    if labels is None or label_mode is None:
+        return None, None
+    return labels, label_mode
+
+
 def check_split(where: str, validation_split: float | None, subset: str | None,
                 shuffle: bool, seed: int | None) -> None:
     if validation_split and not 0 < validation_split < 1:

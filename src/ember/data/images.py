@@ -54,14 +54,7 @@ def image_dataset_from_directory(
     reshuffles each epoch. ``subset="both"`` returns ``[training, validation]``. The result
     has ``class_names`` and ``file_paths``; ``len`` is the number of batches.
     """
-    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple, np.ndarray)):
-        raise ValueError(f"{WHERE}: labels must be 'inferred', None or a list of ints; got "
-                         f"{labels!r}")
-    if label_mode not in ("int", "categorical", "binary", None):
-        raise ValueError(f"{WHERE}: label_mode must be 'int', 'categorical', 'binary' or "
-                         f"None; got {label_mode!r}")
-    if labels is None or label_mode is None:  # as Keras: no labels, no class_names
-        labels, label_mode = None, None
+    labels, label_mode = _directory.check_labels(WHERE, labels, label_mode)
     if color_mode not in image_utils.COLOR_MODES:
         raise ValueError(f"{WHERE}: color_mode must be 'grayscale', 'rgb' or 'rgba'; got "
                          f"{color_mode!r}")

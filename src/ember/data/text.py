@@ -37,14 +37,7 @@ def text_dataset_from_directory(
     """Batches ``(texts, labels)`` from ``directory/<class>/<file>.txt``; the arguments mean
     what they mean for ``image_dataset_from_directory``. ``subset="both"`` returns
     ``[training, validation]``; each result has ``class_names`` and ``file_paths``."""
-    if labels not in ("inferred", None) and not isinstance(labels, (list, tuple, np.ndarray)):
-        raise ValueError(f"{WHERE}: labels must be 'inferred', None or a list of ints; got "
-                         f"{labels!r}")
-    if label_mode not in ("int", "categorical", "binary", None):
-        raise ValueError(f"{WHERE}: label_mode must be 'int', 'categorical', 'binary' or "
-                         f"None; got {label_mode!r}")
-    if labels is None or label_mode is None:
-        labels, label_mode = None, None
+    labels, label_mode = _directory.check_labels(WHERE, labels, label_mode)
     if max_length is not None and (isinstance(max_length, bool) or max_length < 0):
         raise ValueError(f"{WHERE}: max_length must be a non-negative int or None; got "
                          f"{max_length!r}")

@@ -9,7 +9,7 @@ scores gives every sample's own gradient in one backward pass.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ from ember import backend
 from ember.autograd import engine
 from ember.autograd.mode import enable_grad
 from ember.autograd.tensor import Tensor, _new
+from ember.layers.call_watch import watch_calls
 
 
 def model_dtype(model: Any) -> np.dtype:
@@ -180,34 +181,8 @@ def find_layer(model: Any, layer: Any, who: str) -> Any:
     raise ValueError(f"{who}: {layer!r} is not a layer of this model")
 
 
-@contextlib.contextmanager
-def capture(layers: list, inputs: bool = False) -> Iterator[list[tuple]]:
-    """Record ``(layer, output)`` (``(layer, output, input)`` with ``inputs=True``) for each
-    call of the given layers, in call order.
-
-    The layer's ``call`` is shadowed by an instance attribute for the duration (removed after),
-    so it works the same for Sequential, functional and subclassed models."""
-    seen: list[tuple[Any, Any]] = []
-    patched = []
-    try:
-        for layer in layers:
-            if "call" in layer.__dict__:
-                continue  # a layer listed twice
-            original = layer.call
-
-            def call(*args: Any, _layer: Any = layer, _orig: Callable = original,
-                     **kwargs: Any) -> Any:
-                out = _orig(*args, **kwargs)
-                seen.append((_layer, out, args[0] if args else None) if inputs
-                            else (_layer, out))
-                return out
-
-            object.__setattr__(layer, "call", call)
-            patched.append(layer)
-        yield seen
-    finally:
-        for layer in patched:
-            object.__delattr__(layer, "call")
+# the layers' call watcher, under the name ember.explain reads best
+capture = watch_calls
 
 
 def call_order(model: Any, x: np.ndarray) -> list[tuple[Any, Any]]:

@@ -30,6 +30,7 @@ import numpy as np
 
 from ember.autograd.mode import no_grad
 from ember.autograd.tensor import Tensor
+from ember.layers.call_watch import watch_calls
 
 CAUSES = ("usual causes: a learning rate too high (try 10x smaller, or gradient clipping with "
           "clipnorm=1.0), inputs not scaled (e.g. pixels 0-255 instead of x / 255.0, or "
@@ -82,32 +83,16 @@ def _leaves(value: Any) -> list:
 def first_nonfinite_layer(model: Any, inputs: Any) -> tuple[str | None, str]:
     """Run ``inputs`` forward once (training mode, no recording) and return the name and class
     of the first layer, in the order layers finish, whose output holds NaN or inf."""
-    found: list = []
     layers = [layer for layer in model._walk() if layer is not model]
-    own = {id(layer): layer.__dict__["call"] for layer in layers if "call" in layer.__dict__}
-    for layer in layers:
-        original = own.get(id(layer)) or type(layer).call.__get__(layer)
-
-        def watched(*args: Any, _layer: Any = layer, _call: Any = original, **kwargs: Any):
-            out = _call(*args, **kwargs)
-            if not found and _not_finite(out):
-                found.append(_layer)
-            return out
-
-        object.__setattr__(layer, "call", watched)
-    try:
-        with no_grad(), np.errstate(all="ignore"):  # the overflows are what is looked for
+    with watch_calls(layers) as seen, no_grad(), np.errstate(all="ignore"):
+        try:  # the overflows are what is looked for
             model(inputs, training=True)
-    except Exception:  # noqa: BLE001 - a diagnosis must not hide the original error
-        pass
-    finally:
-        for layer in layers:
-            layer.__dict__.pop("call", None)
-            if id(layer) in own:  # a call set on the instance itself is put back
-                object.__setattr__(layer, "call", own[id(layer)])
-    if not found:
-        return None, ""
-    return found[0].name, type(found[0]).__name__
+        except Exception:  # noqa: BLE001 - a diagnosis must not hide the original error
+            pass
+    for layer, out in seen:
+        if _not_finite(out):
+            return layer.name, type(layer).__name__
+    return None, ""
 
 
 def describe(model: Any, inputs: Any, loss_value: float, where: str, who: str = "fit",
