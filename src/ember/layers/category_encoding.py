@@ -28,6 +28,15 @@ def _array(inputs: Any) -> np.ndarray:
     return inputs.to_numpy() if hasattr(inputs, "to_numpy") else np.asarray(inputs)
 
 
+def encoded_shape(input_shape: tuple, mode: str, depth: int | None) -> tuple:
+    """The output shape of bin ids (``"int"``) or their ``depth``-wide vectors: one_hot adds an
+    axis, multi_hot and count replace the last one (Discretization's and Hashing's rule)."""
+    shape = tuple(input_shape)
+    if mode == "int":
+        return shape
+    return (shape[:-1] if len(shape) > 1 and mode != "one_hot" else shape) + (depth,)
+
+
 def encode(ids: np.ndarray, depth: int, mode: str, weights: np.ndarray | None = None,
            where: str = "CategoryEncoding") -> np.ndarray:
     """Keras' encode_categorical_inputs on NumPy: a 1-D input (or a trailing axis of 1 in
@@ -157,12 +166,8 @@ class Discretization(Layer):
         return self(inputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        shape = tuple(input_shape)
-        if self.output_mode == "int":
-            return shape
         n = None if self.bin_boundaries is None else len(self.bin_boundaries) + 1
-        return (shape[:-1] if len(shape) > 1 and self.output_mode != "one_hot" else shape) \
-            + (n,)
+        return encoded_shape(input_shape, self.output_mode, n)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "bin_boundaries": self.bin_boundaries,

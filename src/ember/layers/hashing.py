@@ -19,7 +19,7 @@ import numpy as np
 
 from ember.autograd.tensor import Tensor, _new
 from ember.layers.base import Layer
-from ember.layers.category_encoding import encode
+from ember.layers.category_encoding import encode, encoded_shape
 from ember.serialization import register
 
 _M = (1 << 64) - 1
@@ -211,11 +211,7 @@ class Hashing(Layer):
         return self(inputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        shape = tuple(input_shape)
-        if self.output_mode == "int":
-            return shape
-        return (shape[:-1] if len(shape) > 1 and self.output_mode != "one_hot" else shape) \
-            + (self.num_bins,)
+        return encoded_shape(input_shape, self.output_mode, self.num_bins)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "num_bins": self.num_bins,
