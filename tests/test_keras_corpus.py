@@ -33,8 +33,8 @@ PROGRAMS = {
 def _as_keras(source: str) -> str:
     """The program back on Keras: the changed import lines restored."""
     source = re.sub(r"^from ember import keras\b.*$", "import keras", source, flags=re.M)
-    return re.sub(r"^from ember\.keras import (\w+).*$", r"from keras import \1", source,
-                  flags=re.M)
+    return re.sub(r"^from ember\.keras((?:\.\w+)*) import ([\w, ]+?)\s*(#.*)?$",
+                  r"from keras\1 import \2", source, flags=re.M)
 
 
 def _env() -> dict:

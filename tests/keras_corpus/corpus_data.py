@@ -31,3 +31,23 @@ def mnist_subset(n_train: int = 2000, n_test: int = 500) -> tuple:
 def mnist_available() -> bool:
     root = os.path.join(os.environ.get("EMBER_DATA_DIR", "/work/shared/data"), "mnist")
     return os.path.exists(os.path.join(root, "train-images-idx3-ubyte.gz"))
+
+
+def creditcard_csv(n: int = 4000, seed: int = 0) -> str:
+    """A CSV shaped like Kaggle's creditcard.csv (header, 30 quoted float features, a quoted
+    0/1 class with ~2 % positives that depend on the features), written to a temporary file;
+    returns its path."""
+    import tempfile
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 30)).astype("float32")
+    x[:, 29] = rng.exponential(80.0, size=n)  # "Amount"
+    score = x[:, :5] @ np.array([1.5, -1.0, 1.2, 0.8, -1.3]) + rng.normal(0, 0.5, n)
+    y = (score > np.quantile(score, 0.98)).astype(int)
+    names = ["Time"] + [f"V{i}" for i in range(1, 29)] + ["Amount", "Class"]
+    path = os.path.join(tempfile.mkdtemp(), "creditcard.csv")
+    with open(path, "w") as f:
+        f.write(",".join(f'"{c}"' for c in names) + "\n")
+        for row, label in zip(x, y):
+            f.write(",".join(f"{v:.6f}" for v in row) + f',"{label}"\n')
+    return path

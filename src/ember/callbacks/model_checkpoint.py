@@ -17,9 +17,10 @@ class ModelCheckpoint(Callback):
 
     ``filepath`` may hold format fields filled from the epoch and the logs, e.g.
     ``"ckpt/model-{epoch:02d}-{val_loss:.3f}.ember"`` (epochs count from 1 in names, as Keras).
-    A ``.ember`` path saves the whole model; ``save_weights_only=True`` needs a
-    ``.weights.safetensors`` path. Every file is written to a temporary file and renamed, so a
-    crash never leaves a half-written checkpoint.
+    A ``.ember`` path saves the whole model (``.keras``: in Keras 3's format);
+    ``save_weights_only=True`` needs a ``.weights.safetensors`` (or ``.weights.h5``) path.
+    Every file is written to a temporary file and renamed, so a crash never leaves a
+    half-written checkpoint.
 
     Example:
         >>> import ember as em
@@ -33,10 +34,13 @@ class ModelCheckpoint(Callback):
                  initial_value_threshold: float | None = None) -> None:
         super().__init__()
         self.filepath = os.fspath(filepath)
-        suffix = ".weights.safetensors" if save_weights_only else ".ember"
-        if not self.filepath.endswith(suffix):
+        # Keras' own suffixes write Keras' formats (model.save / save_weights choose by name)
+        suffixes = (".weights.safetensors", ".weights.h5") if save_weights_only \
+            else (".ember", ".keras")
+        if not self.filepath.endswith(suffixes):
             raise ValueError(f"ModelCheckpoint: with save_weights_only={save_weights_only} the "
-                             f"file path must end in '{suffix}'; got {self.filepath!r}")
+                             f"file path must end in {' or '.join(map(repr, suffixes))}; got "
+                             f"{self.filepath!r}")
         if save_freq != "epoch" and (not isinstance(save_freq, int) or save_freq < 1):
             raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive number "
                              f"of batches; got {save_freq!r}")

@@ -72,6 +72,21 @@ def _call_flags(cls: type) -> int:
     return flags
 
 
+_NO_INPUTS = object()
+
+
+def _first_argument_by_name(layer: Any, kwargs: dict) -> Any:
+    """``layer(logits=x, targets=t)``: Keras lets the first argument of ``call`` come by name."""
+    import inspect
+
+    params = [p for p in inspect.signature(layer.call).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if not params or params[0].name not in kwargs:
+        raise TypeError(f"{type(layer).__name__}: called without inputs; pass them first or "
+                        f"as {params[0].name + '=' if params else 'the first argument'}")
+    return kwargs.pop(params[0].name)
+
+
 @register()
 class Layer(InputChecks, TorchModule, Trackable):
     """Base class of every layer: weights, lazy build, call, config, freezing.
@@ -185,8 +200,10 @@ class Layer(InputChecks, TorchModule, Trackable):
         """The layer's computation (override)."""
         raise NotImplementedError(f"{type(self).__name__} must define call(self, inputs)")
 
-    def __call__(self, inputs: Any, *args: Any, training: Any = None, mask: Any = None,
-                 **kwargs: Any) -> Any:
+    def __call__(self, inputs: Any = _NO_INPUTS, *args: Any, training: Any = None,
+                 mask: Any = None, **kwargs: Any) -> Any:
+        if inputs is _NO_INPUTS:  # the first argument given by its name in call()
+            inputs = _first_argument_by_name(self, kwargs)
         if not isinstance(inputs, Tensor):
             if type(inputs) is not _NDARRAY:  # a NumPy array is never a symbolic input
                 hook = _symbolic_hook(inputs)

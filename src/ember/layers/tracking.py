@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ember import backend
 from ember.autograd.tensor import Tensor
 from ember.variable import Variable
@@ -262,6 +264,44 @@ class Trackable:
     def add_loss(self, loss: Tensor) -> None:
         """Record an extra loss during ``call`` (cleared at the next call of this layer)."""
         self._call_losses.append(loss)
+
+    def add_metric(self, value: Any, name: str | None = None, aggregation: str = "mean") -> None:
+        """tf.keras' ``add_metric`` (Keras 3 dropped it): report ``value`` in ``fit`` and
+        ``evaluate``'s logs as ``name``, averaged over the epoch. Given the result of one of
+        this layer's metric objects (``self.add_metric(self.acc(y, p))``) without a name, that
+        metric itself is reported under its own name, as tf.keras does.
+
+        Example:
+            >>> import ember as em
+            >>> layer = em.layers.Dense(1)
+            >>> layer.add_metric(2.0, name="two")
+            >>> layer.added_metrics()[0].result()
+            2.0
+        """
+        from ember.metrics import Mean, Metric
+
+        added = self.__dict__.setdefault("_added_metrics", {})
+        if name is None:
+            own = [m for m in vars(self).values() if isinstance(m, Metric)]
+            target = float(np.asarray(value.data if isinstance(value, Tensor) else value))
+            match = [m for m in own if np.isclose(float(np.asarray(m.result())), target)]
+            if not match:
+                raise ValueError(f"{type(self).__name__}.add_metric: pass name= (the value is "
+                                 "not the result of one of this layer's metric objects)")
+            added[match[0].name] = match[0]
+            return
+        if aggregation != "mean":
+            raise ValueError(f"{type(self).__name__}.add_metric: aggregation must be 'mean'; "
+                             f"got {aggregation!r}")
+        metric = added.get(name)
+        if metric is None:
+            metric = added[name] = Mean(name=name)
+        metric.update_state(value.detach() if isinstance(value, Tensor) else value)
+
+    def added_metrics(self) -> list:
+        """The metrics ``add_metric`` recorded on this layer and its sublayers."""
+        return [m for layer in self._walk()
+                for m in layer.__dict__.get("_added_metrics", {}).values()]
 
 
 def flatten_nested(value: Any) -> list:

@@ -71,11 +71,22 @@ class LossContainer:
 
 class MetricsContainer:
     """The compiled metrics of every output, resolved on the first batch (shapes are needed to
-    pick between binary, categorical and sparse accuracy, as Keras does)."""
+    pick between binary, categorical and sparse accuracy, as Keras does).
 
-    def __init__(self, metrics: list, losses: list, names: Sequence[str]) -> None:
-        self.specs = [[] if m is None else (list(m) if isinstance(m, (list, tuple)) else [m])
-                      for m in metrics]
+    As in Keras, ``metrics`` ignore sample and class weights; ``weighted_metrics`` use them
+    (named ``weighted_<name>`` when the same name is also an unweighted metric)."""
+
+    def __init__(self, metrics: list, losses: list, names: Sequence[str],
+                 weighted_metrics: list | None = None) -> None:
+        def as_rows(specs: list) -> list:
+            return [[] if m is None else (list(m) if isinstance(m, (list, tuple)) else [m])
+                    for m in specs]
+
+        plain = as_rows(metrics)
+        weighted = as_rows(weighted_metrics) if weighted_metrics else [[] for _ in plain]
+        self.specs = [a + b for a, b in zip(plain, weighted)]
+        self.weighted_flags = [[False] * len(a) + [True] * len(b)
+                               for a, b in zip(plain, weighted)]
         self.losses = losses
         self.names = list(names)
         self.metrics: list[list] | None = None
@@ -88,8 +99,10 @@ class MetricsContainer:
         multi = len(self.names) > 1
         for i, specs in enumerate(self.specs):
             row = []
-            for spec in specs:
+            for spec, weighted in zip(specs, self.weighted_flags[i]):
                 m = resolve_metric(spec, ys[i], outs[i], self.losses[i], metrics_mod)
+                if weighted and any(other.name == m.name for other in row):
+                    m.name = f"weighted_{m.name}"
                 if multi:
                     m.name = f"{self.names[i]}_{m.name}"
                 row.append(m)
@@ -107,8 +120,9 @@ class MetricsContainer:
                 continue
             y_pred = outs[i].data if isinstance(outs[i], Tensor) else outs[i]
             sw = None if sws is None else sws[i if len(sws) > 1 else 0]
-            for m, tensor in zip(row, self.tensor_flags[i]):
-                m.update_state(ys[i], outs[i] if tensor else y_pred, sample_weight=sw)
+            for m, tensor, weighted in zip(row, self.tensor_flags[i], self.weighted_flags[i]):
+                m.update_state(ys[i], outs[i] if tensor else y_pred,
+                               sample_weight=sw if weighted else None)
 
     def results(self) -> dict[str, float]:
         if self.metrics is None:

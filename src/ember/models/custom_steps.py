@@ -68,10 +68,12 @@ def pythonify_logs(logs: Any) -> dict:
     return out
 
 
-def pack_data(xb: list, yb: list | None, sb: list | None) -> Any:
+def pack_data(xb: list, yb: list | None, sb: list | None, keys: list | None = None) -> Any:
     """A batch as Keras hands it to a step: ``x``, ``(x, y)`` or ``(x, y, sample_weight)``
     (several inputs or targets as a list)."""
     x = _tensors(xb)
+    if keys and len(keys) == len(xb):  # a subclassed model fed a dict gets the dict back
+        x = dict(zip(keys, x if isinstance(x, list) else [x]))
     if yb is None:
         return x
     y = _tensors(yb)

@@ -37,6 +37,21 @@ def by_name(value: Any, names: list[str] | None, what: str) -> Any:
     return [value[n] for n in names]
 
 
+def remember_x_keys(model: Any, x: Any) -> None:
+    """A subclassed model fed a dict gets a dict again in ``call`` (``inputs["name"]``, as
+    in Keras), though the batches hold the arrays as a list: the keys are kept here."""
+    if isinstance(x, dict) and not getattr(model, "input_names", None):
+        object.__setattr__(model, "_x_keys", list(x))
+
+
+def model_inputs(model: Any, xb: list) -> Any:
+    """What the model is called with for one batch's input arrays."""
+    keys = getattr(model, "_x_keys", None)
+    if keys and len(keys) == len(xb):
+        return dict(zip(keys, xb))
+    return xb[0] if len(xb) == 1 else xb
+
+
 def require_x(x: Any, who: str) -> None:
     if x is None:
         raise ValueError(f"{who}: x is None; expected the input data: a NumPy array, a "
@@ -53,6 +68,7 @@ def prepare(x: Any, y: Any, sample_weight: Any, class_weight: Any, model: Any = 
     require_x(x, who)
     originals = {f"{prefix}x": x, f"{prefix}y": y, f"{prefix}sample_weight": sample_weight}
     if model is not None:
+        remember_x_keys(model, x)
         x = by_name(x, getattr(model, "input_names", None), "x")
         if getattr(model, "_graph", None) is not None:
             y = by_name(y, model.output_names, "y")

@@ -50,9 +50,8 @@ class SymbolicTensor:
     def __ember_layer_call__(self, layer: Layer, inputs: Any, *args: Any, training: Any = None,
                              mask: Any = None, **kwargs: Any) -> Any:
         """Called by ``Layer.__call__`` for symbolic inputs: record instead of compute."""
-        if args:
-            raise TypeError(f"{type(layer).__name__}: in the functional API pass extra "
-                            "arguments by keyword")
+        if args:  # extra positional arguments (Keras allows them) become keywords
+            kwargs = {**_positional_as_keywords(layer, args), **kwargs}
         return symbolic_call(layer, inputs, kwargs)
 
     def _merge(self, other: Any, cls_name: str) -> SymbolicTensor:
@@ -71,6 +70,25 @@ class SymbolicTensor:
 
     def __mul__(self, other: Any) -> SymbolicTensor:
         return self._merge(other, "Multiply")
+
+
+def _kwarg_tensors(kwargs: dict) -> list:
+    """The symbolic tensors a node was given by keyword (they are graph edges too)."""
+    return [t for v in kwargs.values() if is_symbolic(v) for t in _flatten(v)
+            if isinstance(t, SymbolicTensor)]
+
+
+def _positional_as_keywords(layer: Layer, args: tuple) -> dict:
+    """``layer(x, a, b)`` recorded as ``layer(x, name_a=a, name_b=b)`` after ``call``'s
+    parameters, so the graph replays the same call."""
+    import inspect
+
+    params = [p for p in inspect.signature(layer.call).parameters.values()
+              if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][1:]
+    if len(args) > len(params):
+        raise TypeError(f"{type(layer).__name__}: call takes {len(params) + 1} positional "
+                        f"arguments in the functional API; got {len(args) + 1}")
+    return {p.name: a for p, a in zip(params, args)}
 
 
 class Node:
@@ -169,7 +187,8 @@ def _shapes_by_running(layer: Layer, inputs: Any, kwargs: dict) -> Any:
         return probe_zeros(s.shape, dt, layer)
 
     with no_grad():
-        out = layer(_map(inputs, zeros), **{k: v for k, v in kwargs.items() if k != "training"})
+        out = layer(_map(inputs, zeros), **{k: _map(v, zeros) if is_symbolic(v) else v
+                                            for k, v in kwargs.items() if k != "training"})
     outs = out if isinstance(out, (list, tuple)) else [out]
     res = [(None,) + tuple(o.shape[1:]) for o in outs]
     return res if isinstance(out, (list, tuple)) else res[0]
@@ -262,7 +281,7 @@ class Graph:
                                      f"'{node.layer.name}', which is not among the model's "
                                      "inputs")
                 continue
-            for t in _flatten(node.inputs):
+            for t in _flatten(node.inputs) + _kwarg_tensors(node.kwargs):
                 stack.append((t.node, False))
         return order
 
@@ -294,7 +313,9 @@ class Graph:
             if node.inputs is None:
                 continue
             args = _map(node.inputs, lambda s: values[id(s)])
-            out = node.layer(args, training=training, **node.kwargs)
+            kwargs = {k: _map(v, lambda s: values[id(s)]) if is_symbolic(v) else v
+                      for k, v in node.kwargs.items()}  # tensors passed by keyword
+            out = node.layer(args, training=training, **kwargs)
             outs = out if isinstance(out, (list, tuple)) and len(node.outputs) > 1 else [out]
             for sym, value in zip(node.outputs, outs):
                 values[id(sym)] = value

@@ -76,10 +76,11 @@ class Model(CustomSteps, Layer):
         from ember.autograd.mode import no_grad
         from ember.backend import floatx
         from ember.devices import probe_zeros
+        from ember.models.fit_inputs import model_inputs
 
         dummies = [probe_zeros(s, floatx(), self) for s in shapes]
         with no_grad():
-            self(dummies[0] if len(dummies) == 1 else dummies, training=False)
+            self(model_inputs(self, dummies), training=False)
         self.built = True
 
     @property
@@ -206,14 +207,17 @@ class Model(CustomSteps, Layer):
             >>> model.compile(optimizer="sgd", loss="mse", stop_on_nan=False)
         """
         stop_on_nan = kwargs.pop("stop_on_nan", True)
+        weighted_metrics = kwargs.pop("weighted_metrics", None)
         unknown = set(kwargs) - {"run_eagerly", "jit_compile", "steps_per_execution",
                                  "auto_scale_loss", "weighted_metrics"}
         if unknown:
             raise TypeError(f"compile: unknown argument(s) {sorted(unknown)}")
         self._trainer = _trainer.Trainer(self, optimizer, loss, metrics, loss_weights,
-                                         stop_on_nan)
+                                         stop_on_nan, weighted_metrics)
         self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
                                 "loss_weights": loss_weights, "stop_on_nan": stop_on_nan}
+        if weighted_metrics:
+            self._compile_config["weighted_metrics"] = weighted_metrics
 
     @property
     def optimizer(self) -> Any:

@@ -19,14 +19,14 @@ from ember.models import fit_inputs as fi
 from ember.models.compile_utils import as_list
 
 
-def _predict_inputs(batches: Any, device: str) -> Any:
+def _predict_inputs(batches: Any, device: str, model: Any = None) -> Any:
     """What ``predict`` calls the model with, batch after batch: for one in-memory array,
     plain slices (views, no per-batch lists); the model's call wraps them."""
     if isinstance(batches, da.ArrayBatches) and len(batches.xs) == 1 and device == "cpu":
         x, bs = batches.xs[0], batches.batch_size
         return (x[i:i + bs] for i in range(0, batches.n, bs))
     moved = (b[0] if device == "cpu" else move_batch(b[0], device) for b in batches)
-    return (xb[0] if len(xb) == 1 else xb for xb in moved)
+    return (fi.model_inputs(model, xb) for xb in moved)
 
 
 def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "auto",
@@ -38,6 +38,7 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
     if da.is_batch_iterable(x):
         batches = da.IterableBatches(x, steps, who="predict")
     else:
+        fi.remember_x_keys(model, x)
         xs = da.flatten_structure(fi.by_name(x, getattr(model, "input_names", None), "x"), "x",
                                   "predict", strings=da.reads_strings(model))
         if da.check_counts(xs, None, None) == 0:
@@ -57,7 +58,7 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
     on_cpu = device == "cpu"
     chunks: list = []
     with no_grad():
-        for step, xb in enumerate(_predict_inputs(batches, device)):
+        for step, xb in enumerate(_predict_inputs(batches, device, model)):
             if hooks:
                 cbs.on_predict_batch_begin(step, {})
             out = model(xb, training=False) if own_step is None else own_step(xb)

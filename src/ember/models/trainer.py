@@ -38,7 +38,8 @@ class Trainer:
     """Holds what ``compile`` resolved and runs the loops for one model."""
 
     def __init__(self, model: Any, optimizer: Any, loss: Any, metrics: Any,
-                 loss_weights: Any, stop_on_nan: bool = True) -> None:
+                 loss_weights: Any, stop_on_nan: bool = True,
+                 weighted_metrics: Any = None) -> None:
         from ember import optimizers
 
         if not isinstance(stop_on_nan, bool):
@@ -54,8 +55,9 @@ class Trainer:
         self.loss = LossContainer(losses, weights, names)
         # compile() without a loss is fine for a model whose train_step (or add_loss) makes one
         self.has_loss = any(f is not None for f in self.loss.fns)
-        self.metrics = MetricsContainer(per_output(metrics or [], names, "metrics"), losses,
-                                        names)
+        self.metrics = MetricsContainer(
+            per_output(metrics or [], names, "metrics"), losses, names,
+            per_output(weighted_metrics, names, "weighted_metrics") if weighted_metrics else None)
         self._loss_sum = 0.0
         self._loss_count = 0
         self._params: list | None = None
@@ -118,10 +120,10 @@ class Trainer:
 
     def _forward_loss(self, xb: list, yb: list, sb: list | None, training: bool) -> tuple:
         model = self.model
-        out = model(xb[0] if len(xb) == 1 else xb, training=training)
+        out = model(fi.model_inputs(model, xb), training=training)
         outs = as_list(out)
         if self._custom_loss:  # the model's own compute_loss (it adds self.losses itself)
-            x = xb[0] if len(xb) == 1 else xb
+            x = fi.model_inputs(model, xb)
             return model.compute_loss(x, _one(yb), out, _one(sb), training), outs
         if self.has_loss and (yb is None or len(yb) != len(outs)):
             got = 0 if yb is None else len(yb)
@@ -184,12 +186,14 @@ class Trainer:
     def custom_train_step(self, xb: list, yb: list | None, sb: list | None) -> None:
         """The model's own ``train_step(data)``; its returned dict becomes the logs."""
         xb, yb, sb = self._to_model_device(xb, yb, sb)
-        self._custom_logs = self.model.train_step(pack_data(xb, yb, sb))
+        self._custom_logs = self.model.train_step(
+            pack_data(xb, yb, sb, getattr(self.model, "_x_keys", None)))
 
     def custom_test_step(self, xb: list, yb: list | None, sb: list | None) -> None:
         xb, yb, sb = self._to_model_device(xb, yb, sb)
         with no_grad():
-            self._custom_logs = self.model.test_step(pack_data(xb, yb, sb))
+            self._custom_logs = self.model.test_step(
+                pack_data(xb, yb, sb, getattr(self.model, "_x_keys", None)))
 
     def _track_loss_only(self, value: float, n: float) -> None:
         self._loss_sum += value * n
@@ -218,6 +222,8 @@ class Trainer:
         for name, total in zip(self._term_names, self._term_sums):
             logs[name] = total / count
         logs.update(self.metrics.results())
+        for m in self.model.added_metrics():  # tf.keras' layer.add_metric
+            logs[m.name] = float(np.asarray(m.result()))
         return logs
 
     def reset(self) -> None:
@@ -226,6 +232,8 @@ class Trainer:
         self._loss_count = 0
         self._term_sums = [0.0] * len(self._term_names)
         self.metrics.reset()
+        for m in self.model.added_metrics():
+            m.reset_state()
 
 
 # ---------------------------------------------------------------------- loops
