@@ -27,6 +27,13 @@ PROGRAMS = {
     "layers_subclassing": "identical structure numbers; VAE losses within 15 %",
     "custom_fit": None,
     "training_loop_from_scratch": None,
+    "autoencoder": "identical parameter count and shapes; validation losses within 15 %",
+    "imbalanced_classification": "identical sample counts per class; val recall within 0.35, "
+                                 "val loss within 50 % (8 steps of a 3200-sample fit)",
+    "serialization_and_saving": "identical structure numbers, configs and registered names "
+                                "(except the keys listed in the test)",
+    "antirectifier": None,
+    "endpoint_layer_pattern": None,
 }
 
 
@@ -184,3 +191,55 @@ def test_custom_fit_trains(results):
 def test_training_loop_from_scratch(results):
     r = results[("training_loop_from_scratch", False)]
     assert r["train_acc"] > 0.7 and r["val_acc"] > 0.7
+
+
+def test_autoencoder(results):
+    ember = results[("autoencoder", False)]
+    keras = _keras(results, "autoencoder")
+    assert ember["params"] == keras["params"] == 28353
+    assert ember["predictions_shape"] == keras["predictions_shape"]
+    for a, b in zip(ember["val_loss"], keras["val_loss"]):
+        assert abs(a - b) <= 0.15 * b, (ember, keras)
+
+
+def test_imbalanced_classification(results):
+    ember = results[("imbalanced_classification", False)]
+    keras = _keras(results, "imbalanced_classification")
+    # Keras 3: metrics= ignore class weights (weighted_metrics= would use them), so the
+    # training counts add up to the number of training samples
+    for r in (ember, keras):
+        assert r["fn"] + r["fp"] + r["tn"] + r["tp"] == 3200, r
+    assert ember["val_tn"] + ember["val_fp"] == keras["val_tn"] + keras["val_fp"]
+    assert ember["val_tp"] + ember["val_fn"] == keras["val_tp"] + keras["val_fn"]
+    assert abs(ember["val_recall"] - keras["val_recall"]) <= 0.35, (ember, keras)
+    assert abs(ember["val_loss"] - keras["val_loss"]) <= 0.5 * keras["val_loss"]
+    assert ember["checkpoints"] == keras["checkpoints"]  # real .keras files, one per epoch
+
+
+def test_serialization_and_saving(results):
+    ember = dict(results[("serialization_and_saving", False)])
+    keras = dict(_keras(results, "serialization_and_saving"))
+    # Dense's config: ember has activity_regularizer (Keras 2's key), Keras 3 a
+    # quantization_config; the nested layer in MyDense's config comes back as a layer on
+    # ember, as the dict Keras leaves it; ember keeps the registered name in class_name
+    for key in ("dense_config_keys", "mydense_back", "registered_name"):
+        ember.pop(key), keras.pop(key)
+    reg_e, reg_k = ember.pop("regularizer_back"), keras.pop("regularizer_back")
+    assert reg_e[0] == reg_k[0] and abs(reg_e[1] - reg_k[1]) < 1e-7
+    cfg_e, cfg_k = ember.pop("regularizer_config"), keras.pop("regularizer_config")
+    assert cfg_e[0] == cfg_k[0] and abs(cfg_e[1]["l1"] - cfg_k[1]["l1"]) < 1e-7
+    assert ember == keras
+
+
+def test_antirectifier(results):
+    r = results[("antirectifier", False)]
+    assert r["accuracy"] > 0.7 and r["rebuilt"] == "Antirectifier"
+    assert r["config_initializer"] == "HeNormal"
+
+
+def test_endpoint_layer_pattern(results):
+    r = results[("endpoint_layer_pattern", False)]
+    for part in ("functional", "subclassed"):
+        assert sorted(r[part]) == ["accuracy", "loss"]  # add_metric's metric in the logs
+        assert r[part]["loss"][-1] < r[part]["loss"][0]
+    assert r["preds_shape"] == [1000, 1]

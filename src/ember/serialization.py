@@ -31,6 +31,10 @@ from collections.abc import Callable
 from typing import Any
 
 _REGISTRY: dict[str, Any] = {}
+# Keras' global custom objects: what register_serializable registered, plus whatever a user
+# puts in ``get_custom_objects()``; and the stack of ``custom_object_scope`` dicts
+_CUSTOM: dict[str, Any] = {}
+_SCOPES: list[dict[str, Any]] = []
 
 # The packages whose modules register built-in classes and functions (a test checks that
 # importing these registers everything any ember module registers). The two callbacks are
@@ -85,10 +89,60 @@ def register_serializable(package: str = "Custom", name: str | None = None) -> C
     def deco(obj: Any) -> Any:
         key = f"{package}>{name or obj.__name__}"
         _REGISTRY[key] = obj
+        _CUSTOM[key] = obj
         obj._registered_name = key
         return obj
 
     return deco
+
+
+def get_custom_objects() -> dict[str, Any]:
+    """Keras' global dict of custom objects (live: adding to it registers a name; the classes
+    ``register_serializable`` registered are in it under ``package>name``).
+
+    Example:
+        >>> import ember as em
+        >>> em.serialization.get_custom_objects()["twice"] = lambda x: 2 * x
+        >>> em.serialization.lookup("twice")(3)
+        6
+        >>> del em.serialization.get_custom_objects()["twice"]
+    """
+    return _CUSTOM
+
+
+class custom_object_scope:  # noqa: N801 - Keras' name
+    """``with custom_object_scope({"Name": cls}):`` makes the names resolvable while loading
+    (Keras' ``CustomObjectScope``).
+
+    Example:
+        >>> import ember as em
+        >>> with em.serialization.custom_object_scope({"half": lambda x: x / 2}):
+        ...     em.serialization.lookup("half")(3)
+        1.5
+    """
+
+    def __init__(self, *objects: dict[str, Any]) -> None:
+        self.objects: dict[str, Any] = {}
+        for d in objects:
+            self.objects.update(d or {})
+
+    def __enter__(self) -> custom_object_scope:
+        _SCOPES.append(self.objects)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        _SCOPES.remove(self.objects)
+
+
+def _custom(name: str, custom_objects: dict[str, Any] | None = None) -> Any:
+    """``name`` in the given custom objects, the open scopes or the global custom objects; a
+    ``package>Name`` is also found under its bare ``Name`` (Keras' custom_objects use it)."""
+    short = name.rsplit(">", 1)[-1]
+    for table in ([custom_objects] if custom_objects else []) + _SCOPES[::-1] + [_CUSTOM]:
+        for key in (name, short):
+            if key in table:
+                return table[key]
+    return None
 
 
 def registered_name(obj: Any) -> str:
@@ -110,15 +164,27 @@ def serialize(obj: Any) -> Any:
     if obj is None or isinstance(obj, (str, int, float, bool)):
         return obj
     if hasattr(obj, "get_config") and not isinstance(obj, type):
-        return {"class_name": registered_name(obj), "config": obj.get_config()}
+        return {"class_name": registered_name(obj), "config": _nested(obj.get_config())}
     return registered_name(obj)
+
+
+def _nested(value: Any) -> Any:
+    """A config with the objects a custom ``get_config`` returned as they are (a sublayer,
+    an initializer) serialized too, as Keras does."""
+    if isinstance(value, dict):
+        return {k: _nested(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_nested(v) for v in value)
+    if hasattr(value, "get_config") and not isinstance(value, type):
+        return serialize(value)
+    return value
 
 
 def lookup(name: str) -> Any:
     """The class or function registered as ``name``; a clear error listing nothing unsafe.
 
     A miss loads the built-in packages and looks again (see the module's docstring)."""
-    obj = _REGISTRY.get(name) if isinstance(name, str) else None
+    obj = (_custom(name) or _REGISTRY.get(name)) if isinstance(name, str) else None
     if obj is None and isinstance(name, str) and not _builtins_loaded:
         load_builtins()
         obj = _REGISTRY.get(name)
@@ -167,14 +233,13 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> An
     if config is None or isinstance(config, (int, float, bool)):
         return config
     if isinstance(config, str):
-        if custom_objects and config in custom_objects:
-            return custom_objects[config]
-        return lookup(config)
+        return _custom(config, custom_objects) or lookup(config)
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"deserialize: expected a name or {{'class_name', 'config'}}; got "
                          f"{config!r}")
-    name = config["class_name"]
-    cls = custom_objects[name] if custom_objects and name in custom_objects else lookup(name)
+    name = config.get("registered_name") or config["class_name"]
+    cls = _custom(name, custom_objects) or _custom(config["class_name"], custom_objects) \
+        or lookup(name)
     cfg = config.get("config", {})
     if hasattr(cls, "from_config"):
         return cls.from_config(cfg)

@@ -76,7 +76,8 @@ def _ember_functional(cfg: dict, who: str) -> dict:
     for entry in cfg.get("layers", []):
         layer = ember_layer_config(entry, who)
         calls = [_ember_call(node, who) for node in entry.get("inbound_nodes", [])]
-        layers.append({"layer": layer, "calls": calls})
+        layers.append({"name": entry.get("name") or (entry.get("config") or {}).get("name"),
+                       "layer": layer, "calls": calls})
     return {"class_name": "Model", "config": {"name": cfg.get("name"), "graph": {
         "layers": layers, "inputs": _refs(cfg["input_layers"]),
         "outputs": _refs(cfg["output_layers"])}}}
@@ -123,6 +124,9 @@ def ember_layer_config(entry: dict, who: str) -> dict:
         return {"class_name": "InputLayer", "config": {
             "batch_shape": cfg["batch_shape"], "dtype": _dtype(cfg.get("dtype"), name, who),
             "name": name}}
+    registered = entry.get("registered_name") or ""
+    if kind not in SHARED_LAYERS and ">" in registered:  # a user's registered layer
+        return {"class_name": registered, "config": cfg}
     if kind not in SHARED_LAYERS:
         raise KerasConfigError(f"{who}: layer '{name}' is a Keras {kind}, which ember does not "
                                f"read (supported: {', '.join(sorted(SHARED_LAYERS))})")
@@ -269,6 +273,10 @@ def keras_layer_config(layer: Any) -> dict:
     kind = type(layer).__name__
     if kind == "Sequential" or keras_class_name(layer) == "Functional":
         return keras_model_config(layer)
+    registered = getattr(type(layer), "_registered_name", "")
+    if kind not in SHARED_LAYERS and ">" in registered:  # a user's registered layer
+        return {"module": None, "class_name": kind, "registered_name": registered,
+                "config": serialize(layer)["config"]}
     if kind not in SHARED_LAYERS:
         raise KerasConfigError(f"save: layer '{layer.name}' is a {kind}, which has no Keras 3 "
                                "equivalent; save to .ember instead")

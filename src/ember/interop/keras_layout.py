@@ -60,9 +60,23 @@ def keras_class_name(layer: Any) -> str:
     return name
 
 
+def is_registered_custom(layer: Any) -> bool:
+    """A user's layer registered as ``package>Name`` (saved with Keras' registered_name)."""
+    return type(layer).__name__ not in SHARED_LAYERS and ">" in getattr(
+        type(layer), "_registered_name", "")
+
+
 def check_shared(layer: Any, who: str) -> None:
     """Refuse a layer Keras does not share with ember, naming it."""
     name = type(layer).__name__
+    if is_registered_custom(layer):
+        nested = [sub for sub in layer._walk() if sub is not layer and sub.weights]
+        if nested:
+            raise NotImplementedError(
+                f"{who}: the custom layer '{layer.name}' ({name}) holds layers with weights "
+                f"({nested[0].name}); ember's Keras format saves a custom layer's own weights "
+                "only (save to .ember instead)")
+        return
     if name not in SHARED_LAYERS and keras_class_name(layer) != "Functional":
         raise NotImplementedError(
             f"{who}: layer '{layer.name}' is a {name}, which has no Keras 3 equivalent in "

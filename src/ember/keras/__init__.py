@@ -30,10 +30,10 @@ ALIASES = {
     "metrics": "ember.metrics", "optimizers": "ember.optimizers",
     "callbacks": "ember.callbacks", "activations": "ember.activations",
     "initializers": "ember.initializers", "regularizers": "ember.regularizers",
-    "utils": "ember.utils", "datasets": "ember.datasets", "saving": "ember.saving",
+    "datasets": "ember.datasets",
     "applications": "ember.applications",
 }
-_OWN = {"ops", "random", "backend"}  # modules of this package (Keras signatures)
+_OWN = {"ops", "random", "backend", "saving", "utils", "mixed_precision", "constraints"}  # modules of this package (Keras signatures)
 _TOP = {"Input": "ember.models", "Model": "ember.models", "Sequential": "ember.models",
         "GradientTape": "ember.autograd"}
 

@@ -1,6 +1,7 @@
 """Models: ``Sequential``, the functional ``Model(inputs, outputs)``, subclassed ``Model``;
 and saving / loading."""
 
+from ember.models.cloning import clone_model, model_from_json
 from ember.models.functional import Input, InputLayer
 from ember.models.model import Model
 from ember.models.nonfinite_loss import NonFiniteLossError
@@ -18,4 +19,10 @@ def load_model(filepath: str, custom_objects: dict | None = None, compile: bool 
     return _load(filepath, custom_objects=custom_objects, compile=compile)
 
 
+def save_model(model, filepath: str, overwrite: bool = True, **kwargs) -> None:
+    """``model.save(filepath)`` (Keras' function form)."""
+    model.save(filepath)
+
+
 __all__ = ["Input", "InputLayer", "Model", "NonFiniteLossError", "Sequential", "load_model"]
+__all__ += ["clone_model", "model_from_json", "save_model"]

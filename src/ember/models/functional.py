@@ -345,7 +345,8 @@ class Graph:
         for layer in self.layers:
             calls = [[_map(n.inputs, ref), n.kwargs] for n in self.nodes
                      if n.layer is layer and n.inputs is not None]
-            layers.append({"layer": serialize(layer), "calls": calls})
+            # the name beside the config too: a custom layer's get_config may leave it out
+            layers.append({"name": layer.name, "layer": serialize(layer), "calls": calls})
         return {
             "name": name,
             "graph": {
@@ -363,14 +364,13 @@ class Graph:
         pending = list(config["graph"]["layers"])
         for entry in pending:
             layer = deserialize(entry["layer"], custom_objects)
-            built[layer.name] = layer
+            built[_entry_name(entry, layer)] = layer
 
         def lookup(r: list) -> SymbolicTensor:
             layer = built[r[0]]
             return inbound_nodes(layer)[r[1]].outputs[r[2]]
 
-        remaining = [(entry["layer"]["config"]["name"], call) for entry in pending
-                     for call in entry["calls"]]
+        remaining = [(_entry_name(entry), call) for entry in pending for call in entry["calls"]]
         while remaining:  # replay calls whose inputs exist, until all are done
             progress = False
             for item in list(remaining):
@@ -386,6 +386,12 @@ class Graph:
                 raise ValueError("load: the model graph in the file is inconsistent")
         return (_map_refs(config["graph"]["inputs"], lookup),
                 _map_refs(config["graph"]["outputs"], lookup))
+
+
+def _entry_name(entry: dict, layer: Any = None) -> str:
+    """The name the graph's references use for a layer entry."""
+    name = entry.get("name") or (entry["layer"].get("config") or {}).get("name")
+    return name if name is not None else layer.name
 
 
 def _map_refs(struct: Any, fn: Any) -> Any:

@@ -340,6 +340,12 @@ class Model(CustomSteps, Layer):
 
         export(self, filepath)
 
+    def to_json(self, **kwargs: Any) -> str:
+        """The architecture as a JSON string (``em.models.model_from_json`` reads it)."""
+        from ember.models.cloning import to_json
+
+        return to_json(self, **kwargs)
+
     def get_config(self) -> dict:
         if self._graph is not None:
             return self._graph.get_config(self.name)

@@ -258,11 +258,9 @@ def _shape_tuple(shape: Any) -> Any:
 
 
 def deserialize_class(name: str, custom_objects: dict | None) -> Any:
-    from ember.serialization import lookup
+    from ember.serialization import _custom, lookup
 
-    if custom_objects and name in custom_objects:
-        return custom_objects[name]
-    return lookup(name)
+    return _custom(name, custom_objects) or lookup(name)
 
 
 def _deser(value: Any, custom_objects: dict | None) -> Any:
