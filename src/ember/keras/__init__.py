@@ -33,7 +33,7 @@ ALIASES = {
     "datasets": "ember.datasets",
     "applications": "ember.applications",
 }
-_OWN = {"ops", "random", "backend", "saving", "utils", "mixed_precision", "constraints"}  # modules of this package (Keras signatures)
+_OWN = {"ops", "random", "backend", "saving", "utils"}  # modules of this package (Keras signatures)
 _TOP = {"Input": "ember.models", "Model": "ember.models", "Sequential": "ember.models",
         "GradientTape": "ember.autograd"}
 

@@ -47,7 +47,7 @@ def ember_has(module: str, name: str) -> bool:
 
     try:
         return hasattr(getattr(ek, module), name)
-    except AttributeError:
+    except (AttributeError, ImportError):  # the whole module is missing
         return False
 
 

@@ -275,7 +275,7 @@ class Trackable:
             >>> import ember as em
             >>> layer = em.layers.Dense(1)
             >>> layer.add_metric(2.0, name="two")
-            >>> layer.added_metrics()[0].result()
+            >>> float(layer.added_metrics()[0].result())
             2.0
         """
         from ember.metrics import Mean, Metric

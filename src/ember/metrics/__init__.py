@@ -95,6 +95,7 @@ from ember.metrics.regression_scores import (
     root_mean_squared_log_error,
 )
 from ember.metrics.report import classification_report
+from ember.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
 
 _CLASSES = (
     Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy,
@@ -105,6 +106,7 @@ _CLASSES = (
     BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, KLDivergence,
     Poisson,
 )
+_CLASSES += (Hinge, SquaredHinge, CategoricalHinge)
 _BY_CLASS_NAME = {cls.__name__: cls for cls in _CLASSES}
 
 # Names ``get`` understands (lower-case; class names work too, in any case). "f1_score" and
@@ -138,6 +140,8 @@ _ALIASES: dict[str, tuple] = {
     "kl_divergence": (KLDivergence, {}), "kld": (KLDivergence, {}),
     "poisson": (Poisson, {}),
 }
+_ALIASES.update({"hinge": (Hinge, {}), "squared_hinge": (SquaredHinge, {}),
+                 "categorical_hinge": (CategoricalHinge, {})})
 
 
 # The whole-array functions that have a streaming class computing the same value.
@@ -229,3 +233,4 @@ __all__ = [
     "serialize", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
     "top_k_accuracy_score", "top_k_categorical_accuracy", "type_of_target",
 ]
+__all__ += ["CategoricalHinge", "Hinge", "SquaredHinge"]
