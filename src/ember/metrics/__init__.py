@@ -65,6 +65,7 @@ from ember.metrics.curves import (
     roc_curve,
 )
 from ember.metrics.fscore import F1Score, FBetaScore
+from ember.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
 from ember.metrics.probabilistic import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -95,7 +96,6 @@ from ember.metrics.regression_scores import (
     root_mean_squared_log_error,
 )
 from ember.metrics.report import classification_report
-from ember.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
 
 _CLASSES = (
     Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy,

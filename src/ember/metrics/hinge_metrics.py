@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember.losses import functions as _losses
-from ember.metrics.base import Metric, MeanMetricWrapper, register
+from ember.metrics.base import MeanMetricWrapper, Metric, register
 
 
 class _LossMean(MeanMetricWrapper):
