@@ -34,6 +34,7 @@ PROGRAMS = {
                                 "(except the keys listed in the test)",
     "antirectifier": None,
     "endpoint_layer_pattern": None,
+    "regression": None,
 }
 
 
@@ -243,3 +244,10 @@ def test_endpoint_layer_pattern(results):
         assert sorted(r[part]) == ["accuracy", "loss"]  # add_metric's metric in the logs
         assert r[part]["loss"][-1] < r[part]["loss"][0]
     assert r["preds_shape"] == [1000, 1]
+
+
+def test_regression(results):
+    r = results[("regression", False)]
+    assert r["dnn_model"] < r["linear_model"] and r["dnn_horsepower_model"] < 6.0
+    # the .keras file keeps the compile configuration, so the reloaded model evaluates
+    assert r["reloaded"] == pytest.approx(r["dnn_model"], rel=1e-6)

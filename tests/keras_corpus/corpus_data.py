@@ -51,3 +51,26 @@ def creditcard_csv(n: int = 4000, seed: int = 0) -> str:
         for row, label in zip(x, y):
             f.write(",".join(f"{v:.6f}" for v in row) + f',"{label}"\n')
     return path
+
+
+def auto_mpg_path(n: int = 398, seed: int = 0) -> str:
+    """A file in the UCI auto-mpg.data layout (space-separated, '?' for a missing horsepower,
+    the car name after a tab), with MPG falling with weight and horsepower; returns its path."""
+    import tempfile
+
+    rng = np.random.default_rng(seed)
+    cyl = rng.choice([4, 6, 8], size=n, p=[0.5, 0.25, 0.25])
+    disp = cyl * 40 + rng.normal(0, 15, n)
+    hp = cyl * 15 + rng.normal(20, 10, n)
+    weight = 1500 + cyl * 300 + rng.normal(0, 200, n)
+    accel = 20 - cyl * 0.6 + rng.normal(0, 1.5, n)
+    year = rng.integers(70, 83, n)
+    origin = rng.choice([1, 2, 3], size=n, p=[0.6, 0.2, 0.2])
+    mpg = 46 - 0.0055 * weight - 0.05 * hp + 0.6 * (year - 70) + rng.normal(0, 2, n)
+    path = os.path.join(tempfile.mkdtemp(), "auto-mpg.data")
+    with open(path, "w") as f:
+        for i in range(n):
+            horse = "?" if i % 66 == 5 else f"{hp[i]:.1f}"
+            f.write(f"{mpg[i]:.1f}   {cyl[i]}   {disp[i]:.1f}      {horse}      {weight[i]:.1f}"
+                    f"      {accel[i]:.1f}   {year[i]}  {origin[i]}\t\"car {i}\"\n")
+    return path

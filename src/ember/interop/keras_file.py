@@ -51,8 +51,13 @@ def save_keras_model(model: Any, filepath: str | os.PathLike) -> None:
     if not model.built:
         raise ValueError("save: the model is not built yet (call it on data, fit it, or "
                          "build(input_shape)) so it has no weights to save")
+    from ember.interop.keras_compile import keras_compile_config
+
     config = keras_model_config(model)
     config["build_config"] = {"input_shape": None}
+    compile_config = keras_compile_config(model)
+    if compile_config is not None:
+        config["compile_config"] = compile_config
     weights = weights_h5_bytes(model, "save")
     date = datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")
     metadata = {"keras_version": KERAS_VERSION, "date_saved": date}
@@ -67,8 +72,8 @@ def save_keras_model(model: Any, filepath: str | os.PathLike) -> None:
 def load_keras_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
     """An ember model rebuilt from a ``.keras`` file (Keras 3's format) with its weights.
 
-    The training configuration (optimizer, loss) in the file is not applied: compile the
-    model again to train it. ``compile`` is accepted for ``load_model``'s signature."""
+    With ``compile=True`` the file's training configuration (optimizer, loss, metrics) is
+    applied, as Keras does; the optimizer's state is not restored."""
     from ember.saving.archive import Archive
 
     filepath = os.fspath(filepath)
@@ -83,6 +88,10 @@ def load_keras_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
     model = _build(config, _dataset_shapes(stream, who), who)
     stream.seek(0)
     load_weights_from_stream(model, stream, who)
+    if compile:
+        from ember.interop.keras_compile import apply_compile_config
+
+        apply_compile_config(model, config.get("compile_config"), who)
     return model
 
 

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 # ember classes whose weights (and config) are laid out as in Keras 3
 SHARED_LAYERS = frozenset({
     "Dense", "Activation", "Flatten", "Reshape", "Permute", "Dropout", "BatchNormalization",
@@ -31,6 +33,7 @@ SHARED_LAYERS = frozenset({
     "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
     "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Rescaling", "ReLU",
     "LeakyReLU", "Softmax", "InputLayer", "Sequential", "Model", "Functional",
+    "Normalization",
 })
 _RECURRENT = {"SimpleRNN", "LSTM", "GRU"}
 
@@ -175,5 +178,20 @@ def _layer(layer: Any, path: str, out: list[Entry], who: str) -> None:
         _layer(layer.forward_layer, _join(path, "forward_layer"), out, who)
     elif kind == "Sequential" or keras_class_name(layer) == "Functional":
         _container(layer, path, out, who)
+    elif kind == "Normalization":  # Keras keeps a third weight: the adapted sample count
+        out[-1].variables = [layer.mean, layer.variance, _NormalizationCount()]
     else:
         out[-1].variables = list(layer._own_variables())
+
+
+class _NormalizationCount:
+    """Keras' Normalization ``count`` weight, which ember does not keep: written as 0 (Keras'
+    ``adapt`` recomputes the statistics from scratch, so nothing reads it) and read into
+    nothing."""
+
+    path = "count"
+
+    def __init__(self) -> None:
+        self.data = np.zeros((), dtype="int64")
+        self.shape = ()
+        self._version = 0

@@ -170,6 +170,8 @@ class Normalization(Layer):
             self._stat_shape))
 
     def _check_adapt_shape(self, batch: Any, who: str) -> None:
+        if not self.axis:  # axis=None: one mean and variance for inputs of any shape
+            return
         if batch.ndim != len(self._broadcast_shape) or any(
                 batch.shape[a] != self._broadcast_shape[a] for a in self._keep):
             raise ValueError(f"{who}: the layer was built for inputs of shape "
@@ -178,14 +180,17 @@ class Normalization(Layer):
 
     def call(self, inputs: Tensor) -> Tensor:
         x = inputs if inputs.data.dtype.kind == "f" else astype(inputs, self._np_dtype)
-        if x.ndim != len(self._broadcast_shape):
+        shape = self._broadcast_shape
+        if not self.axis:  # axis=None: scalar statistics, any rank (Keras)
+            shape = (1,) * x.ndim
+        elif x.ndim != len(shape):
             raise ValueError(f"Normalization '{self.name}' was built for inputs with "
                              f"{len(self._broadcast_shape)} axes; got shape {tuple(x.shape)}")
         xp = backend.xp_of(x.data)
         dt = x.data.dtype
-        m = self.mean.data.astype(dt, copy=False).reshape(self._broadcast_shape)
+        m = self.mean.data.astype(dt, copy=False).reshape(shape)
         std = xp.maximum(xp.sqrt(self.variance.data.astype(dt, copy=False)), dt.type(_EPSILON))
-        std = std.reshape(self._broadcast_shape)
+        std = std.reshape(shape)
         if self.invert:
             return add(mul(x, _new(std)), _new(m))
         return div(sub(x, _new(m)), _new(std))

@@ -304,7 +304,8 @@ class Graph:
         if len(given) != len(self.inputs):
             raise ValueError(f"the model has {len(self.inputs)} inputs "
                              f"({[t.node.layer.name for t in self.inputs]}); got {len(given)}")
-        for sym, value in zip(self.inputs, given):
+        for i, (sym, value) in enumerate(zip(self.inputs, given)):
+            value = given[i] = _adjust_rank(value, sym.shape)
             shape = getattr(value, "shape", None)
             if shape is None or not _fits(tuple(shape), sym.shape):
                 raise_input_mismatch(self.inputs, given)
@@ -386,6 +387,19 @@ class Graph:
                 raise ValueError("load: the model graph in the file is inconsistent")
         return (_map_refs(config["graph"]["inputs"], lookup),
                 _map_refs(config["graph"]["outputs"], lookup))
+
+
+def _adjust_rank(value: Any, expected: tuple) -> Any:
+    """Keras' ``_adjust_input_rank``: a (batch,) array for an input of shape (batch, 1) gets
+    its last axis added, and a (batch, ..., 1) array for (batch, ...) loses it."""
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return value
+    if len(shape) == len(expected) - 1 and expected[-1] == 1:
+        return value[..., None]
+    if len(shape) == len(expected) + 1 and shape[-1] == 1:
+        return value[..., 0]
+    return value
 
 
 def _entry_name(entry: dict, layer: Any = None) -> str:

@@ -110,6 +110,11 @@ class Sequential(Model):
 
     def call(self, inputs: Any, training: Any = None) -> Any:
         x = inputs
+        known = self._input_shape_known
+        if known is not None and not isinstance(x, (list, tuple, dict)):
+            from ember.models.functional import _adjust_rank
+
+            x = _adjust_rank(x, tuple(known))  # (batch,) for (batch, 1), as Keras
         for layer in self._layers:
             x = layer(x, training=training)
         return x
