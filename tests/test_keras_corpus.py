@@ -35,12 +35,26 @@ PROGRAMS = {
     "antirectifier": None,
     "endpoint_layer_pattern": None,
     "regression": None,
+    "classification": "test accuracies within 0.05, losses within 25 %",
 }
+
+
+FAILED = "__failed__"
+# program -> (text its failure output must show, reason): the programs that need a layer
+# the layer-zoo branch adds; un-xfail them when it merges
+XFAIL = {
+    "classification": ("has no attribute 'Softmax'", "needs layer Softmax (zoo branch)"),
+}
+# tf.keras *is* Keras 3 here: a program whose only TensorFlow use is tf.keras (and
+# tf.__version__) runs on Keras with this stand-in for the TensorFlow module
+_TF_KERAS = ("import keras as _keras, types as _types; "
+             "tf = _types.SimpleNamespace(keras=_keras, __version__=_keras.__version__)")
 
 
 def _as_keras(source: str) -> str:
     """The program back on Keras: the changed import lines restored."""
     source = re.sub(r"^from ember import keras\b.*$", "import keras", source, flags=re.M)
+    source = re.sub(r"^import ember\.tensorflow as tf\b.*$", _TF_KERAS, source, flags=re.M)
     return re.sub(r"^from ember\.keras((?:\.\w+)*) import ([\w, ]+?)\s*(#.*)?$",
                   r"from keras\1 import \2", source, flags=re.M)
 
@@ -88,19 +102,35 @@ def _last_result(out: str, who: str) -> dict:
 
 
 def _result(proc: subprocess.Popen, who: str) -> dict:
-    out, _ = proc.communicate(timeout=300)
-    assert proc.returncode == 0, f"{who} failed:\n{out[-3000:]}"
+    """The program's RESULT, or ``{FAILED: its output}`` (the program's own test decides)."""
+    out, _ = proc.communicate(timeout=600)
+    if proc.returncode != 0:
+        return {FAILED: f"{who} failed:\n{out[-3000:]}"}
     return _last_result(out, who)
 
 
+def _ember(results: dict, name: str) -> dict:
+    """A program's RESULT on ember; an expected failure (XFAIL) is reported as one only
+    when the output shows the reason."""
+    r = results[(name, False)]
+    if FAILED in r:
+        marker, reason = XFAIL.get(name, (None, None))
+        if marker is not None and marker in r[FAILED]:
+            pytest.xfail(reason)
+        pytest.fail(r[FAILED])
+    return r
+
+
 def _keras_results(proc: subprocess.Popen) -> dict:
-    out, _ = proc.communicate(timeout=400)
+    out, _ = proc.communicate(timeout=900)
     assert proc.returncode == 0, out[-3000:]
     parts = out.split("PROGRAM ")[1:]
     results = {}
     for part in parts:
         name, _, text = part.partition("\n")
-        assert f"FAILED {name}" not in text, f"{name} failed on Keras:\n{text[-3000:]}"
+        if f"FAILED {name}" in text:
+            results[(name, True)] = {FAILED: f"{name} failed on Keras:\n{text[-3000:]}"}
+            continue
         results[(name, True)] = _last_result(text, f"{name} on keras")
     return results
 
@@ -119,7 +149,11 @@ def results() -> dict:
     have_keras = all(importlib.util.find_spec(m) is not None for m in ("keras", "jax"))
     keras_proc = _start_keras([n for n, how in PROGRAMS.items() if how]) if have_keras \
         else None
-    results = {(n, False): _result(_start(n), f"{n} on ember") for n in PROGRAMS}
+    results = {}
+    names = list(PROGRAMS)
+    for i in range(0, len(names), 2):  # two at a time: each runs on one thread
+        procs = [(n, _start(n)) for n in names[i:i + 2]]
+        results.update({(n, False): _result(p, f"{n} on ember") for n, p in procs})
     if keras_proc is not None:
         results.update(_keras_results(keras_proc))
     return results
@@ -128,11 +162,14 @@ def results() -> dict:
 def _keras(results: dict, name: str) -> dict:
     if (name, True) not in results:
         pytest.skip("keras / jax not installed: the Keras side of the corpus is not run")
-    return results[(name, True)]
+    r = results[(name, True)]
+    if FAILED in r:
+        pytest.fail(r[FAILED])
+    return r
 
 
 def test_mnist_convnet(results):
-    ember = results[("mnist_convnet", False)]
+    ember = _ember(results, "mnist_convnet")
     assert ember["accuracy"] > 0.60  # 2 epochs on 2000 digits
     keras = _keras(results, "mnist_convnet")
     assert abs(ember["accuracy"] - keras["accuracy"]) < 0.10, (ember, keras)
@@ -140,20 +177,20 @@ def test_mnist_convnet(results):
 
 
 def test_callbacks_guide_log_keys(results):
-    ember = results[("callbacks_guide", False)]["hooks"]
+    ember = _ember(results, "callbacks_guide")["hooks"]
     assert len(ember) == 14  # every hook ran and got a dict
     keras = _keras(results, "callbacks_guide")["hooks"]
     assert ember == keras
 
 
 def test_functional_multi_input(results):
-    ember = results[("functional_multi_input", False)]["loss"]
+    ember = _ember(results, "functional_multi_input")["loss"]
     keras = _keras(results, "functional_multi_input")["loss"]
     assert abs(ember - keras) <= 0.25 * keras, (ember, keras)
 
 
 def test_training_and_evaluation(results):
-    ember = results[("training_and_evaluation", False)]
+    ember = _ember(results, "training_and_evaluation")
     assert ember["val_accuracy"] > 0.7 and ember["predictions_shape"] == [3, 10]
     keras = _keras(results, "training_and_evaluation")
     assert ember["predictions_shape"] == keras["predictions_shape"]
@@ -164,13 +201,13 @@ def test_training_and_evaluation(results):
 
 
 def test_sequential_guide(results):
-    ember = results[("sequential_guide", False)]
+    ember = _ember(results, "sequential_guide")
     assert ember["feature_shapes"][0] == [1, 123, 123, 32]
     assert ember == _keras(results, "sequential_guide")
 
 
 def test_layers_subclassing(results):
-    ember = dict(results[("layers_subclassing", False)])
+    ember = dict(_ember(results, "layers_subclassing"))
     keras = dict(_keras(results, "layers_subclassing"))
     ember_vae, keras_vae = ember.pop("vae_loss"), keras.pop("vae_loss")
     assert ember == keras  # add_weight, assign_add, losses, nested weights
@@ -180,7 +217,7 @@ def test_layers_subclassing(results):
 
 
 def test_custom_fit_trains(results):
-    r = results[("custom_fit", False)]
+    r = _ember(results, "custom_fit")
     first, second = r["first"], r["second"]
     assert sorted(first) == ["loss", "mae"] and sorted(second) == ["loss", "mae"]
     assert first["loss"][-1] < first["loss"][0]
@@ -190,12 +227,12 @@ def test_custom_fit_trains(results):
 
 
 def test_training_loop_from_scratch(results):
-    r = results[("training_loop_from_scratch", False)]
+    r = _ember(results, "training_loop_from_scratch")
     assert r["train_acc"] > 0.7 and r["val_acc"] > 0.7
 
 
 def test_autoencoder(results):
-    ember = results[("autoencoder", False)]
+    ember = _ember(results, "autoencoder")
     keras = _keras(results, "autoencoder")
     assert ember["params"] == keras["params"] == 28353
     assert ember["predictions_shape"] == keras["predictions_shape"]
@@ -204,7 +241,7 @@ def test_autoencoder(results):
 
 
 def test_imbalanced_classification(results):
-    ember = results[("imbalanced_classification", False)]
+    ember = _ember(results, "imbalanced_classification")
     keras = _keras(results, "imbalanced_classification")
     # Keras 3: metrics= ignore class weights (weighted_metrics= would use them), so the
     # training counts add up to the number of training samples
@@ -218,7 +255,7 @@ def test_imbalanced_classification(results):
 
 
 def test_serialization_and_saving(results):
-    ember = dict(results[("serialization_and_saving", False)])
+    ember = dict(_ember(results, "serialization_and_saving"))
     keras = dict(_keras(results, "serialization_and_saving"))
     # Dense's config: ember has activity_regularizer (Keras 2's key), Keras 3 a
     # quantization_config; the nested layer in MyDense's config comes back as a layer on
@@ -233,13 +270,13 @@ def test_serialization_and_saving(results):
 
 
 def test_antirectifier(results):
-    r = results[("antirectifier", False)]
+    r = _ember(results, "antirectifier")
     assert r["accuracy"] > 0.7 and r["rebuilt"] == "Antirectifier"
     assert r["config_initializer"] == "HeNormal"
 
 
 def test_endpoint_layer_pattern(results):
-    r = results[("endpoint_layer_pattern", False)]
+    r = _ember(results, "endpoint_layer_pattern")
     for part in ("functional", "subclassed"):
         assert sorted(r[part]) == ["accuracy", "loss"]  # add_metric's metric in the logs
         assert r[part]["loss"][-1] < r[part]["loss"][0]
@@ -247,7 +284,15 @@ def test_endpoint_layer_pattern(results):
 
 
 def test_regression(results):
-    r = results[("regression", False)]
+    r = _ember(results, "regression")
     assert r["dnn_model"] < r["linear_model"] and r["dnn_horsepower_model"] < 6.0
     # the .keras file keeps the compile configuration, so the reloaded model evaluates
     assert r["reloaded"] == pytest.approx(r["dnn_model"], rel=1e-6)
+
+
+def test_classification(results):
+    ember = _ember(results, "classification")
+    keras = _keras(results, "classification")
+    assert ember["row_sums"] < 1e-5 and ember["single_shape"] == keras["single_shape"]
+    assert abs(ember["test_acc"] - keras["test_acc"]) < 0.05, (ember, keras)
+    assert abs(ember["test_loss"] - keras["test_loss"]) <= 0.25 * keras["test_loss"]
