@@ -35,6 +35,7 @@ PROGRAMS = {
     "antirectifier": None,
     "endpoint_layer_pattern": None,
     "regression": None,
+    "vae": None,
     "classification": "test accuracies within 0.05, losses within 25 %",
 }
 
@@ -296,3 +297,11 @@ def test_classification(results):
     assert ember["row_sums"] < 1e-5 and ember["single_shape"] == keras["single_shape"]
     assert abs(ember["test_acc"] - keras["test_acc"]) < 0.05, (ember, keras)
     assert abs(ember["test_loss"] - keras["test_loss"]) <= 0.25 * keras["test_loss"]
+
+
+def test_vae(results):
+    r = _ember(results, "vae")
+    h = r["history"]
+    assert sorted(h) == ["kl_loss", "loss", "reconstruction_loss"]  # the model's own metrics
+    assert h["loss"][-1] < h["loss"][0]
+    assert r["figure"] == [140, 140] and r["z_mean"] == [1000, 2]

@@ -310,6 +310,11 @@ class Layer(InputChecks, TorchModule, Trackable):
         """
         from ember.autograd.mode import no_grad
 
+        if isinstance(input_shape, (list, tuple)) and input_shape and \
+                all(isinstance(s, (list, tuple)) for s in input_shape):
+            # several inputs: the functional API then runs the layer on zeros of each shape
+            raise NotImplementedError(f"{type(self).__name__}: no output-shape rule for "
+                                      "several inputs")
         shape = _as_shape(input_shape)
         self._build_from_shape(shape)
         probe = _new(probe_zeros(shape, self._np_dtype, self))
