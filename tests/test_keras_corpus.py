@@ -36,6 +36,8 @@ PROGRAMS = {
     "endpoint_layer_pattern": None,
     "regression": None,
     "vae": None,
+    "quickstart_beginner": None,
+    "quickstart_advanced": None,
     "classification": "test accuracies within 0.05, losses within 25 %",
 }
 
@@ -45,6 +47,7 @@ FAILED = "__failed__"
 # the layer-zoo branch adds; un-xfail them when it merges
 XFAIL = {
     "classification": ("has no attribute 'Softmax'", "needs layer Softmax (zoo branch)"),
+    "quickstart_beginner": ("has no attribute 'Softmax'", "needs layer Softmax (zoo branch)"),
 }
 # tf.keras *is* Keras 3 here: a program whose only TensorFlow use is tf.keras (and
 # tf.__version__) runs on Keras with this stand-in for the TensorFlow module
@@ -305,3 +308,14 @@ def test_vae(results):
     assert sorted(h) == ["kl_loss", "loss", "reconstruction_loss"]  # the model's own metrics
     assert h["loss"][-1] < h["loss"][0]
     assert r["figure"] == [140, 140] and r["z_mean"] == [1000, 2]
+
+
+def test_quickstart_beginner(results):
+    r = _ember(results, "quickstart_beginner")
+    assert r["accuracy"] > 0.8 and r["probs_shape"] == [5, 10]
+    assert 1.0 < r["first_loss"] < 4.0  # about log(10) for an untrained model
+
+
+def test_quickstart_advanced(results):
+    epochs = _ember(results, "quickstart_advanced")["epochs"]
+    assert epochs[-1][0] < epochs[0][0] and epochs[-1][1] > 0.8
