@@ -164,7 +164,11 @@ def serialize(obj: Any) -> Any:
     if obj is None or isinstance(obj, (str, int, float, bool)):
         return obj
     if hasattr(obj, "get_config") and not isinstance(obj, type):
-        return {"class_name": registered_name(obj), "config": _nested(obj.get_config())}
+        try:
+            name = registered_name(obj)
+        except ValueError:  # as Keras: the bare class name, found at load time through
+            name = type(obj).__name__  # custom_objects or a custom_object_scope
+        return {"class_name": name, "config": _nested(obj.get_config())}
     return registered_name(obj)
 
 
