@@ -36,6 +36,7 @@ PROGRAMS = {
     "endpoint_layer_pattern": None,
     "regression": None,
     "vae": None,
+    "trainer_pattern": None,
     "functional_api": "identical shapes, parameter counts, layer counts and log keys; MNIST "
                       "test accuracy within 0.05, loss within 25 %; the reloaded .keras model "
                       "scores the same",
@@ -334,3 +335,12 @@ def test_functional_api(results):
     # VGG19's 26 feature maps by layer.output, nested models, layers.add/average, shared
     # Embedding, Model.from_config with custom_objects, a custom RNN layer
     assert ember == keras
+
+
+def test_trainer_pattern(results):
+    r = _ember(results, "trainer_pattern")
+    for part in ("first", "second"):  # compiled_loss / compiled_metrics (tf.keras)
+        h = r[part]
+        assert sorted(h) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+        assert h["loss"][-1] < h["loss"][0]
+    assert r["second"]["val_accuracy"][-1] > 0.8

@@ -156,8 +156,37 @@ class CompileMetrics(Metric):
         self._trainer.metrics.reset()
 
 
+class CompiledLoss:
+    """tf.keras' ``model.compiled_loss(y, y_pred, sample_weight, regularization_losses)``:
+    the compiled loss plus the given extra losses, counted in the ``loss`` tracker."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None,
+                 regularization_losses: Any = None) -> Tensor:
+        trainer = self._model._require_compiled("compiled_loss")
+        ys = [t.data if isinstance(t, Tensor) else t for t in _step_arrays(y_true)]
+        sws = None if sample_weight is None else _step_arrays(sample_weight)
+        total = trainer.loss(ys, as_list(y_pred), sws)
+        for term in regularization_losses or []:
+            total = total + term
+        trainer._track_loss_only(float(total.item()), len(ys[0]))
+        return total
+
+
 class CustomSteps:
     """The overridable steps of ``Model`` (mixed into it; see the module docstring)."""
+
+    @property
+    def compiled_loss(self) -> CompiledLoss:
+        """tf.keras' callable for the compiled loss (Keras 3: ``compute_loss``)."""
+        return CompiledLoss(self)
+
+    @property
+    def compiled_metrics(self) -> Any:
+        """tf.keras' container of the compiled metrics (``update_state(y, y_pred)``)."""
+        return self._require_compiled("compiled_metrics").compile_metrics
 
     def train_step(self, data: Any) -> dict:
         """One training step on ``data``; returns the logs (the trainer's fused step)."""
