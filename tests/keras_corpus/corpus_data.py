@@ -74,3 +74,21 @@ def auto_mpg_path(n: int = 398, seed: int = 0) -> str:
             f.write(f"{mpg[i]:.1f}   {cyl[i]}   {disp[i]:.1f}      {horse}      {weight[i]:.1f}"
                     f"      {accel[i]:.1f}   {year[i]}  {origin[i]}\t\"car {i}\"\n")
     return path
+
+
+def forda_tsv(n: int, seed: int) -> str:
+    """A file in the UCR FordA TSV layout (label -1/1, then 176 z-normalised values per
+    row; class 1 carries a faster oscillation), written to a temporary file; returns its
+    path."""
+    import tempfile
+
+    rng = np.random.default_rng(seed)
+    y = rng.choice([-1, 1], size=n)
+    t = np.linspace(0, 8 * np.pi, 176)
+    freq = np.where(y == 1, 1.6, 1.0)[:, None]
+    x = np.sin(freq * t[None, :] + rng.uniform(0, 2 * np.pi, (n, 1))) + rng.normal(0, 0.6,
+                                                                                 (n, 176))
+    x = (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, keepdims=True)
+    path = os.path.join(tempfile.mkdtemp(), f"FordA_{seed}.tsv")
+    np.savetxt(path, np.column_stack([y, x]), delimiter="\t", fmt="%.6f")
+    return path

@@ -17,7 +17,8 @@ class ModelCheckpoint(Callback):
 
     ``filepath`` may hold format fields filled from the epoch and the logs, e.g.
     ``"ckpt/model-{epoch:02d}-{val_loss:.3f}.ember"`` (epochs count from 1 in names, as Keras).
-    A ``.ember`` path saves the whole model (``.keras``: in Keras 3's format);
+    A ``.ember`` path saves the whole model (``.keras``: in Keras 3's format; ``.h5``: in
+    Keras' legacy format);
     ``save_weights_only=True`` needs a ``.weights.safetensors`` (or ``.weights.h5``) path.
     Every file is written to a temporary file and renamed, so a crash never leaves a
     half-written checkpoint.
@@ -36,7 +37,7 @@ class ModelCheckpoint(Callback):
         self.filepath = os.fspath(filepath)
         # Keras' own suffixes write Keras' formats (model.save / save_weights choose by name)
         suffixes = (".weights.safetensors", ".weights.h5") if save_weights_only \
-            else (".ember", ".keras")
+            else (".ember", ".keras", ".h5")
         if not self.filepath.endswith(suffixes):
             raise ValueError(f"ModelCheckpoint: with save_weights_only={save_weights_only} the "
                              f"file path must end in {' or '.join(map(repr, suffixes))}; got "

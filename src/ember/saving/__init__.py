@@ -125,6 +125,10 @@ def save_model(model: Any, filepath: str, include_optimizer: bool = True,
     import ember
     from ember.serialization import serialize
 
+    if os.fspath(filepath).endswith((".h5", ".hdf5")) and extra is None:
+        from ember.interop.legacy_h5_model import save_legacy_h5_model
+
+        return save_legacy_h5_model(model, filepath)  # Keras' legacy whole-model .h5
     if os.fspath(filepath).endswith(".keras") and extra is None:
         from ember.interop.keras_file import save_keras_model
 
@@ -223,9 +227,13 @@ def load_model(filepath: str, custom_objects: dict | None = None, compile: bool 
         from ember.interop.keras_file import load_keras_model
 
         return load_keras_model(filepath, compile=compile)
-    if filepath.endswith(".h5"):
+    if filepath.endswith(".weights.h5"):
         raise ValueError(f"{source}: a .weights.h5 file holds weights only; build the model "
                          "and call model.load_weights(path), or load a .keras file")
+    if filepath.endswith((".h5", ".hdf5")):
+        from ember.interop.legacy_h5_model import load_legacy_h5_model
+
+        return load_legacy_h5_model(filepath)  # Keras' legacy whole-model .h5
     with open_weights_file(filepath, "load") as f:
         check_model_config(f.config, source)
         model = _build(f, custom_objects, source)
