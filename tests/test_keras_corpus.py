@@ -37,6 +37,9 @@ PROGRAMS = {
     "regression": None,
     "vae": None,
     "trainer_pattern": None,
+    "timeseries_classification": "identical log keys (learning_rate included); final training "
+                                 "accuracy within 0.15, loss within 35 % (test accuracy after "
+                                 "30 steps rests on BatchNorm's moving statistics: not compared)",
     "functional_api": "identical shapes, parameter counts, layer counts and log keys; MNIST "
                       "test accuracy within 0.05, loss within 25 %; the reloaded .keras model "
                       "scores the same",
@@ -344,3 +347,13 @@ def test_trainer_pattern(results):
         assert sorted(h) == ["accuracy", "loss", "val_accuracy", "val_loss"]
         assert h["loss"][-1] < h["loss"][0]
     assert r["second"]["val_accuracy"][-1] > 0.8
+
+
+def test_timeseries_classification(results):
+    ember = _ember(results, "timeseries_classification")
+    keras = _keras(results, "timeseries_classification")
+    he, hk = ember["history"], keras["history"]
+    assert sorted(he) == sorted(hk)  # ReduceLROnPlateau logs learning_rate in both
+    assert abs(he["accuracy"][-1] - hk["accuracy"][-1]) < 0.15, (he, hk)
+    assert abs(he["loss"][-1] - hk["loss"][-1]) <= 0.35 * hk["loss"][-1], (he, hk)
+    assert 0.0 <= ember["test_accuracy"] <= 1.0  # the best .h5 checkpoint reloaded
