@@ -37,6 +37,7 @@ PROGRAMS = {
     "regression": None,
     "vae": None,
     "trainer_pattern": None,
+    "addition_rnn": "accuracies within 0.1, losses within 25 %",
     "timeseries_classification": "identical log keys (learning_rate included); final training "
                                  "accuracy within 0.15, loss within 35 % (test accuracy after "
                                  "30 steps rests on BatchNorm's moving statistics: not compared)",
@@ -55,6 +56,8 @@ FAILED = "__failed__"
 XFAIL = {
     "classification": ("has no attribute 'Softmax'", "needs layer Softmax (zoo branch)"),
     "quickstart_beginner": ("has no attribute 'Softmax'", "needs layer Softmax (zoo branch)"),
+    "addition_rnn": ("has no attribute 'RepeatVector'",
+                     "needs layer RepeatVector (zoo branch)"),
 }
 # tf.keras *is* Keras 3 here: a program whose only TensorFlow use is tf.keras (and
 # tf.__version__) runs on Keras with this stand-in for the TensorFlow module
@@ -357,3 +360,12 @@ def test_timeseries_classification(results):
     assert abs(he["accuracy"][-1] - hk["accuracy"][-1]) < 0.15, (he, hk)
     assert abs(he["loss"][-1] - hk["loss"][-1]) <= 0.35 * hk["loss"][-1], (he, hk)
     assert 0.0 <= ember["test_accuracy"] <= 1.0  # the best .h5 checkpoint reloaded
+
+
+def test_addition_rnn(results):
+    ember = _ember(results, "addition_rnn")
+    keras = _keras(results, "addition_rnn")
+    for key in ("accuracy", "val_accuracy"):
+        assert abs(ember[key] - keras[key]) < 0.1, (key, ember, keras)
+    for key in ("loss", "val_loss"):
+        assert abs(ember[key] - keras[key]) <= 0.25 * keras[key], (key, ember, keras)
