@@ -87,6 +87,11 @@ class Tensor:
 
     # ----------------------------------------------------------------- description
     @property
+    def _keras_mask(self) -> Any:
+        """Keras' name for the padding mask a layer attached (ember's ``_mask``)."""
+        return self._mask
+
+    @property
     def shape(self) -> tuple:
         return self.data.shape
 

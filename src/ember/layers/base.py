@@ -244,6 +244,12 @@ class Layer(InputChecks, TorchModule, Trackable):
             out_mask = self.compute_mask(inputs, mask)
             if out_mask is not None and getattr(out, "_mask", None) is None:
                 out._mask = out_mask
+        elif mask is not None and isinstance(out, (list, tuple)):  # one mask per output
+            out_masks = self.compute_mask(inputs, mask)
+            if isinstance(out_masks, (list, tuple)) and len(out_masks) == len(out):
+                for o, m in zip(out, out_masks):
+                    if isinstance(o, Tensor) and getattr(o, "_mask", None) is None:
+                        o._mask = m
         if first and isinstance(out, Tensor):
             object.__setattr__(self, "_build_output_shape", (None,) + tuple(out.shape[1:]))
         return out
