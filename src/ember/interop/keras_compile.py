@@ -59,7 +59,13 @@ def _ember_object(value: Any, kind: str) -> Any:
         return [_ember_object(v, kind) for v in value]
     if not isinstance(value, dict) or "class_name" not in value:
         return value
-    cls = lookup(value.get("registered_name") or value["class_name"])
+    name = value.get("registered_name") or value["class_name"]
+    if kind == "metrics":  # metric classes live in ember.metrics' own table
+        from ember import metrics
+
+        cls = type(metrics.get(name))
+    else:
+        cls = lookup(name)
     accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
     config = value.get("config") or {}
     return cls(**{k: v for k, v in config.items() if k in accepted})
