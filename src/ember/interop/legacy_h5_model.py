@@ -64,7 +64,7 @@ def save_legacy_h5_model(model: Any, filepath: str | os.PathLike) -> None:
         for layer in sorted(layers, key=lambda layer: layer.name):
             group = root.create_group(layer.name)
             weights = list(layer.trainable_weights) + list(layer.non_trainable_weights)
-            names = [f"{layer.name}/{w.name}".encode("utf8") for w in weights]
+            names = [f"{layer.name}/{w.name}".encode() for w in weights]
             group.attrs["weight_names"] = names
             for name, w in zip(names, weights):
                 group.create_dataset(name.decode("utf8"), data=np.asarray(to_numpy(w.data)))
