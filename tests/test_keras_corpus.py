@@ -37,6 +37,7 @@ PROGRAMS = {
     "regression": None,
     "vae": None,
     "trainer_pattern": None,
+    "custom_layers": None,
     "intro_to_keras_for_engineers": "identical log keys for arrays, DataLoaders and tf.data; "
                                     "test accuracy within 0.15; the reloaded .keras model "
                                     "scores the same",
@@ -397,3 +398,10 @@ def test_intro_to_keras_for_engineers(results):
     assert abs(ember.pop("score")[1] - keras.pop("score")[1]) < 0.15
     ember.pop("reloaded_score"), keras.pop("reloaded_score")
     assert ember == keras  # validation_data as a DataLoader and as a tf.data Dataset
+
+
+def test_custom_layers(results):
+    r = _ember(results, "custom_layers")
+    # the tutorial's own numbers: 6 sublayers and 18 variables in the block, 41 parameters
+    assert r == {"dense": [2, [5, 10], [10]], "my_dense": ["kernel", [10, 10]],
+                 "block": [6, 18, [1, 2, 3, 3]], "seq": [[1, 2, 3, 3], 41]}

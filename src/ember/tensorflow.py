@@ -20,6 +20,7 @@ Example:
 
 from __future__ import annotations
 
+import builtins
 import types
 from typing import Any
 
@@ -145,6 +146,20 @@ random = _Namespace(
     set_seed=lambda seed: _em.utils.set_random_seed(seed),
 )
 multiply, subtract, divide, add = math.multiply, math.subtract, math.divide, math.add
+
+
+def _physical_devices(device_type: str | None = None) -> list:
+    """``tf.config.list_physical_devices``: the CPU, and each CUDA device ember sees."""
+    gpus = [types.SimpleNamespace(name=f"/physical_device:GPU:{i}", device_type="GPU")
+            for i in builtins.range(_em.cuda.device_count())] \
+        if _em.cuda.is_available() else []
+    cpu = [types.SimpleNamespace(name="/physical_device:CPU:0", device_type="CPU")]
+    if device_type is None:
+        return cpu + gpus
+    return gpus if device_type.upper() == "GPU" else cpu
+
+
+config = types.SimpleNamespace(list_physical_devices=_physical_devices)
 
 
 def _kops_random() -> Any:
