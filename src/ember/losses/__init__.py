@@ -32,9 +32,19 @@ from ember.losses.classes import CLASS_OF_FUNCTION as _CLASS_OF_FUNCTION
 from ember.losses.classes import __all__ as _classes_all
 from ember.losses.functions import *  # noqa: F403 - the functions are the public API
 from ember.losses.functions import __all__ as _functions_all
+from ember.losses.focal import (  # noqa: F401 - public API
+    FOCAL_CLASSES as _FOCAL_CLASSES,
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+)
 
 _BY_NAME: dict[str, type] = {}
 for _fn, _cls in _CLASS_OF_FUNCTION.items():
+    _BY_NAME[_fn.__name__] = _cls
+    _BY_NAME[_cls.__name__] = _cls
+for _fn, _cls in _FOCAL_CLASSES.items():
     _BY_NAME[_fn.__name__] = _cls
     _BY_NAME[_cls.__name__] = _cls
 _BY_NAME.update({
@@ -110,4 +120,6 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> An
 __all__ = ["Loss", "LossFunctionWrapper", "REDUCTIONS", "reduce_values",
            "reduce_weighted_values", "get", "serialize", "deserialize", "names",
            *_classes_all, *_functions_all]
+__all__ += ["BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
+            "binary_focal_crossentropy", "categorical_focal_crossentropy"]
 del _functions
