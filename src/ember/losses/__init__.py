@@ -30,21 +30,25 @@ from ember.losses.base import (
 from ember.losses.classes import *  # noqa: F403 - the classes are the public API
 from ember.losses.classes import CLASS_OF_FUNCTION as _CLASS_OF_FUNCTION
 from ember.losses.classes import __all__ as _classes_all
-from ember.losses.functions import *  # noqa: F403 - the functions are the public API
-from ember.losses.functions import __all__ as _functions_all
 from ember.losses.focal import (  # noqa: F401 - public API
     FOCAL_CLASSES as _FOCAL_CLASSES,
+)
+from ember.losses.focal import (
     BinaryFocalCrossentropy,
     CategoricalFocalCrossentropy,
     binary_focal_crossentropy,
     categorical_focal_crossentropy,
 )
+from ember.losses.functions import *  # noqa: F403 - the functions are the public API
+from ember.losses.functions import __all__ as _functions_all
+from ember.losses.overlap import OVERLAP_CLASSES as _OVERLAP_CLASSES
+from ember.losses.overlap import Dice, Tversky, dice, tversky  # noqa: F401 - public API
 
 _BY_NAME: dict[str, type] = {}
 for _fn, _cls in _CLASS_OF_FUNCTION.items():
     _BY_NAME[_fn.__name__] = _cls
     _BY_NAME[_cls.__name__] = _cls
-for _fn, _cls in _FOCAL_CLASSES.items():
+for _fn, _cls in {**_FOCAL_CLASSES, **_OVERLAP_CLASSES}.items():
     _BY_NAME[_fn.__name__] = _cls
     _BY_NAME[_cls.__name__] = _cls
 _BY_NAME.update({
@@ -121,5 +125,6 @@ __all__ = ["Loss", "LossFunctionWrapper", "REDUCTIONS", "reduce_values",
            "reduce_weighted_values", "get", "serialize", "deserialize", "names",
            *_classes_all, *_functions_all]
 __all__ += ["BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
-            "binary_focal_crossentropy", "categorical_focal_crossentropy"]
+            "binary_focal_crossentropy", "categorical_focal_crossentropy", "Dice", "Tversky",
+            "dice", "tversky"]
 del _functions
