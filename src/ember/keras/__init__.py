@@ -3,8 +3,8 @@
 ``from tensorflow.keras import layers`` becomes ``from ember.keras import layers``.
 
 The submodules are ember's own modules under Keras' names (``ember.keras.layers`` *is*
-``ember.layers``); only ``ops`` and ``random`` are small modules of their own, mapping Keras'
-signatures onto ember's ops. ``import ember.keras.layers`` and ``from ember.keras.layers
+``ember.layers``); ``ops``, ``random``, ``backend``, ``saving``, ``utils`` and ``metrics``
+are small modules of their own, adding Keras' signatures and names on top of ember's. ``import ember.keras.layers`` and ``from ember.keras.layers
 import Dense`` work too: a finder hands out the ember module for each alias.
 
 Example:
@@ -27,13 +27,14 @@ from typing import Any
 # Keras' submodule -> the ember module that serves it
 ALIASES = {
     "layers": "ember.layers", "models": "ember.models", "losses": "ember.losses",
-    "metrics": "ember.metrics", "optimizers": "ember.optimizers",
+    "optimizers": "ember.optimizers",
     "callbacks": "ember.callbacks", "activations": "ember.activations",
     "initializers": "ember.initializers", "regularizers": "ember.regularizers",
     "datasets": "ember.datasets",
     "applications": "ember.applications",
 }
-_OWN = {"ops", "random", "backend", "saving", "utils"}  # modules of this package (Keras signatures)
+# modules of this package (Keras signatures and names on top of ember's modules)
+_OWN = {"ops", "random", "backend", "saving", "utils", "metrics"}
 _TOP = {"Input": "ember.models", "Model": "ember.models", "Sequential": "ember.models",
         "GradientTape": "ember.autograd"}
 
