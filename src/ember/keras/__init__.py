@@ -4,8 +4,9 @@
 
 The submodules are ember's own modules under Keras' names (``ember.keras.layers`` *is*
 ``ember.layers``); ``ops``, ``random``, ``backend``, ``saving``, ``utils`` and ``metrics``
-are small modules of their own, adding Keras' signatures and names on top of ember's. ``import ember.keras.layers`` and ``from ember.keras.layers
-import Dense`` work too: a finder hands out the ember module for each alias.
+are small modules of their own, adding Keras' signatures and names on top of ember's.
+``import ember.keras.layers`` and ``from ember.keras.layers import Dense`` work too: a
+finder hands out the ember module for each alias.
 
 Example:
     >>> from ember import keras
