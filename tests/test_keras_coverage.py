@@ -19,7 +19,7 @@ CORPUS = ROOT / "tests" / "keras_corpus"
 
 # below 80 % until the layer zoo (layers, activations, constraints) and the remaining
 # losses / metrics / optimizers / ops merge: the shares at the time of writing
-BELOW = {"layers": 37, "losses": 71, "metrics": 64, "optimizers": 57, "activations": 66,
+BELOW = {"layers": 37, "metrics": 64, "optimizers": 57, "activations": 66,
          "constraints": 0, "utils": 74}
 REQUIRED = ("layers", "losses", "metrics", "optimizers", "callbacks", "activations",
             "initializers", "regularizers", "constraints", "models", "utils")

@@ -18,10 +18,15 @@ def test_submodules_are_embers_and_importable_every_way():
     from ember.keras.layers import Dense
 
     assert layers is em.layers and Dense is em.layers.Dense
-    for name in ("models", "losses", "metrics", "optimizers", "callbacks", "activations",
-                 "initializers", "regularizers", "utils", "datasets"):
+    for name in ("models", "losses", "optimizers", "callbacks", "activations",
+                 "initializers", "regularizers", "datasets"):
         assert getattr(keras, name) is importlib.import_module(f"ember.{name}")
         assert importlib.import_module(f"ember.keras.{name}") is getattr(keras, name)
+    # modules of ember.keras's own, adding Keras' names on top of ember's (the rest forwards)
+    assert keras.metrics.Mean is em.metrics.Mean and keras.utils.to_categorical is \
+        em.utils.to_categorical
+    assert issubclass(keras.metrics.Metric, em.metrics.Metric)
+    assert importlib.import_module("ember.keras.metrics") is keras.metrics
     assert keras.Sequential is em.Sequential and keras.Model is em.Model
     assert keras.Input is em.Input
     with pytest.raises(AttributeError, match="ember.keras"):
