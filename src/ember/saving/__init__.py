@@ -136,9 +136,11 @@ def save_model(model: Any, filepath: str, include_optimizer: bool = True,
     if not model.built:
         raise ValueError("save: the model is not built yet (call it on data, fit it, or "
                          "build(input_shape)) so it has no weights to save")
+    model_config = serialize(model)
+    _require_registered(model_config)
     config = {
         "ember_version": ember.__version__,
-        "model": serialize(model),
+        "model": model_config,
         "build_input_shape": _jsonable(getattr(model, "_build_input_shape", None)),
         "compile": _compile_config(model) if include_optimizer else None,
         **(extra or {}),
@@ -152,6 +154,27 @@ def save_model(model: Any, filepath: str, include_optimizer: bool = True,
         zf.writestr(CONFIG_NAME, json.dumps(config, indent=1))
         zf.writestr(WEIGHTS_NAME, write_tensors(arrays))
     atomic_write(filepath, buf.getbuffer())
+
+
+def _require_registered(config: Any) -> None:
+    """Refuse to write a file whose classes a fresh process could not find: ``get_config``
+    names an unregistered class by its bare name (as Keras), but a saved file must load."""
+    from ember.serialization import lookup
+
+    if isinstance(config, dict):
+        name = config.get("class_name")
+        if isinstance(name, str):
+            try:
+                lookup(name)
+            except ValueError:
+                raise ValueError(
+                    f"{name} is not registered, so it cannot be saved and loaded; decorate it "
+                    "with @em.serialization.register_serializable()") from None
+        for value in config.values():
+            _require_registered(value)
+    elif isinstance(config, list):
+        for value in config:
+            _require_registered(value)
 
 
 def _jsonable(shape: Any) -> Any:
