@@ -103,7 +103,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.tiny = args.tiny or os.environ.get("EMBER_BENCH_TINY") == "1"
     args.mode = "tiny" if args.tiny else "quick" if args.quick else "full"
     if args.repeats is None:
-        args.repeats = 1 if args.tiny else 3
+        args.repeats = 1 if args.tiny else 2 if args.scaling else 3
     if args.warmup is None:
         args.warmup = 0
     if args.repeats < 1 or args.warmup < 0 or args.epochs < 1:
