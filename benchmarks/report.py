@@ -234,9 +234,11 @@ def _ratio(value: float | None) -> str:
 
 
 def matrix(rows: list, threads: int, workloads: list[str], cell, contenders: list[str],
-           extra: list[tuple] = ()) -> list[str]:
-    """A markdown table: one line per workload, one column per contender (``cell(row)`` the
-    text of one entry), then the ``extra`` columns ``(title, fn(ember_row) -> text)``."""
+           extra: list[tuple] = (), label=None) -> list[str]:
+    """A markdown table: one line per workload (``label(workload)`` its first column), one
+    column per contender (``cell(row)`` the text of one entry), then the ``extra`` columns
+    ``(title, fn(ember_row) -> text)``."""
+    label = label or str
     lines = ["| workload | " + " | ".join(SHORT.get(c, c) for c in contenders)
              + "".join(f" | {t}" for t, _ in extra) + " |",
              "| --- |" + " ---: |" * (len(contenders) + len(extra))]
@@ -248,7 +250,7 @@ def matrix(rows: list, threads: int, workloads: list[str], cell, contenders: lis
                            else r["status"])
         ember = _row(rows, threads, w, "ember") or {}
         entries += [fn(ember) for _, fn in extra]
-        lines.append(f"| {w} | " + " | ".join(entries) + " |")
+        lines.append(f"| {label(w)} | " + " | ".join(entries) + " |")
     return lines
 
 
