@@ -163,17 +163,24 @@ def job(args: argparse.Namespace, workload: str, contender: str, threads: int, d
             "ops_repeats": args.repeats if args.tiny else max(args.repeats, 5)}
 
 
-def run_child(spec: dict, timeout: float) -> dict:
-    """Run one spec in a fresh interpreter with the thread environment set; its record."""
+def child_env(spec: dict) -> dict:
+    """The environment of the child that runs ``spec``: thread counts (read by the BLAS and
+    OpenMP runtimes when they load), the Keras backend, the round's layout padding."""
     env = dict(os.environ)
     n = str(spec["threads"])
-    if spec["contender"] in KERAS_BACKENDS:  # read once, when keras is first imported
+    if spec.get("contender") in KERAS_BACKENDS:  # read once, when keras is first imported
         env["KERAS_BACKEND"] = KERAS_BACKENDS[spec["contender"]]
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
     env.update(OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n,
                EMBER_BENCH_LAYOUT_PAD="x" * spec.get("layout_pad", 0),
                PYTHONPATH=os.pathsep.join([str(REPO)] + [p for p in
                                                          [env.get("PYTHONPATH")] if p]))
+    return env
+
+
+def run_child(spec: dict, timeout: float) -> dict:
+    """Run one spec in a fresh interpreter with the thread environment set; its record."""
+    env = child_env(spec)
     cmd = [sys.executable, "-m", "benchmarks.child", json.dumps(spec)]
     start = time.perf_counter()
     # The child writes into files, not pipes: with this process blocked reading a pipe from

@@ -144,5 +144,6 @@ def run(spec: dict, data: tuple, timed) -> dict:
     return {"images": int(len(x)) * spec["epochs"],
             "epoch_times": [b - a for a, b in zip(starts, marks)],
             "first_s": first, "first_steps": spec.get("warm_steps", 0),
+            "params": int(model.count_params()),
             "final_loss": float(history.history["loss"][-1]),
             "accuracy": accuracy(probs, yt), **info}

@@ -119,5 +119,6 @@ def run(spec: dict, data: tuple, timed) -> dict:
     probs = _predict(model, _images(arch, xt), 256)
     return {"images": n * spec["epochs"], "epoch_times": epoch_times,
             "first_s": first, "first_steps": spec.get("warm_steps", 0),
+            "params": int(sum(p.numel() for p in model.parameters())),
             "final_loss": final_loss, "accuracy": accuracy(probs, yt),
             "torch_threads": torch.get_num_threads()}
