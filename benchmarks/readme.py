@@ -141,6 +141,8 @@ def render(results: dict) -> str:
         rows, threads, workloads,
         lambda r: f"{report._time(r.get('first_s'))} ({report._extra(r.get('first_extra_s'))})"
         if r.get("first_s") is not None else "—", firsts, label=label)
+    worth = [report.first_call_worth(rows, threads, w) for w in workloads]
+    lines += [""] + [f"- {w}" for w in worth if w]
     lines += ["", _ops_sentence(results.get("ops", {}), threads)]
     return "\n".join(lines)
 

@@ -260,6 +260,30 @@ def present(rows: list, threads: int, names: tuple | list) -> list[str]:
     return [n for n in names if any(n in pair for pair in have)]
 
 
+def first_call_worth(rows: list, threads: int, workload: str) -> str | None:
+    """What ember's compiling nothing is worth on ``workload``, in one sentence: its first
+    call's extra cost against each Keras backend's, and for a backend whose steady run is
+    faster, how many runs (epochs) it takes that backend to earn its compile time back."""
+    ember = _row(rows, threads, workload, "ember")
+    if not ember or ember["status"] != "ok" or ember.get("first_extra_s") is None:
+        return None
+    parts = []
+    for c in ("keras_jax", "keras_tf", "torch"):
+        peer = _row(rows, threads, workload, c)
+        if not peer or peer["status"] != "ok" or peer.get("first_extra_s") is None:
+            continue
+        saved = peer["first_extra_s"] - ember["first_extra_s"]
+        text = f"{SHORT[c]} {_time(peer['first_extra_s'])}"
+        gain = ember["median_s"] - peer["median_s"]  # per timed run, > 0: the peer is faster
+        if gain > 0 and saved > 0:
+            text += f" (its faster steady run earns that back after {saved / gain:.1f} runs)"
+        parts.append(text)
+    if not parts:
+        return None
+    return (f"{workload}: ember's first call costs {_time(ember['first_extra_s'])} beyond its "
+            f"steady speed; " + ", ".join(parts) + ".")
+
+
 def summary_tables(rows: list, threads: int) -> list[str]:
     """The per-workload summaries: time with the fastest peer, memory, accuracy, first call."""
     order = ("ember", "torch", "keras_jax", "keras_tf", "numpy", "sklearn")
@@ -285,6 +309,8 @@ def summary_tables(rows: list, threads: int) -> list[str]:
     lines += matrix(rows, threads, workloads,
                     lambda r: f"{_time(r.get('first_s'))} ({_extra(r.get('first_extra_s'))})"
                     if r.get("first_s") is not None else "—", contenders)
+    worth = [first_call_worth(rows, threads, w) for w in workloads]
+    lines += [""] + [f"- {w}" for w in worth if w]
     return lines
 
 

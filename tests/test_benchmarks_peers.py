@@ -210,3 +210,14 @@ def test_a_scaling_cell_trains_ember_at_the_given_width(tmp_path: Path,
     result = record["result"]
     assert result["images"] == 64 and result["first_s"] > 0
     assert result["params"] == 784 * 24 + 24 + 24 * 10 + 10
+
+
+def test_what_compiling_nothing_is_worth() -> None:
+    # ember: steady 1.0 s, first call 0.05 s extra; Keras/JAX: steady 0.8 s, compile 2.0 s
+    runs = _rounds({"ember": [1.0], "keras_jax": [0.8]},
+                   ember={"first": 0.05 + 320 / 60000}, keras_jax={"first": 2.0 + 320 * 0.8
+                                                                   / 60000})
+    text = report.first_call_worth(report.summarize(runs), 2, "dense")
+    assert text.startswith("dense: ember's first call costs 50.0 ms beyond its steady speed")
+    # (2.0 - 0.05) / (1.0 - 0.8) = 9.75 runs
+    assert "Keras/JAX 2.00 s (its faster steady run earns that back after 9.8 runs)" in text
