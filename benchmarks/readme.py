@@ -45,6 +45,8 @@ def check_full(results: dict) -> None:
     problems = []
     if results.get("mode") != "full":
         problems.append(f"mode {results.get('mode')!r} (expected 'full': no --quick/--tiny)")
+    if _warm_steps(results) == 0:
+        problems.append("--warm-steps 0 (no first call: the steady times are not measured)")
     if results.get("jobs", 1) != 1:
         problems.append(f"--jobs {results.get('jobs')} (overlapping runs)")
     from benchmarks.run import CONTENDERS as TAKES_PART

@@ -89,6 +89,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "on the dense network on these machines)")
     p.add_argument("--threads", default=None,
                    help="thread count(s), comma-separated, e.g. 1,2 (default: usable cores)")
+    p.add_argument("--warm-steps", type=int, default=None,
+                   help="training steps of the first fit each framework child runs before "
+                        "its timed epoch, timed on their own (Keras compiles there; default "
+                        "20, --tiny 1; 0: time the first epoch from a fresh model instead; "
+                        "1875: a whole first epoch of the dense network or the convnet)")
     p.add_argument("--predict-batch", type=int, default=32,
                    help="batch size of the predict workload (Keras' default, 32)")
     p.add_argument("--data", default=None, help="MNIST folder (default $EMBER_DATA_DIR, "
@@ -108,6 +113,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.warmup = 0
     if args.repeats < 1 or args.warmup < 0 or args.epochs < 1:
         p.error("--repeats and --epochs must be >= 1 and --warmup >= 0")
+    if args.warm_steps is not None and args.warm_steps < 0:
+        p.error(f"--warm-steps must be >= 0; got {args.warm_steps}")
     unknown = set(args.workloads.split(",")) - set(GROUPS)
     if unknown:
         p.error(f"--workloads: unknown {sorted(unknown)}; choose from {','.join(GROUPS)}")
@@ -152,9 +159,10 @@ def job(args: argparse.Namespace, workload: str, contender: str, threads: int, d
     arch = workload.removeprefix("predict_")
     steps = {"dense": sizes.get("dense_steps"), "convnet": sizes["convnet_steps"],
              "lstm": sizes["lstm_steps"]}.get(arch)
+    warm = sizes["warm_steps"] if getattr(args, "warm_steps", None) is None else args.warm_steps
     return {"workload": workload, "contender": contender, "threads": threads,
             "seed": args.seed + round_, "data": data, "n_train": sizes["n_train"],
-            "warm_steps": sizes["warm_steps"] if workload in BATCH else 0,
+            "warm_steps": warm if workload in BATCH else 0,
             "n_test": sizes["n_test"], "epochs": args.epochs if workload == "dense" else 1,
             "steps": steps, "batch": BATCH.get(arch, 32), "predict_batch": args.predict_batch,
             "predict_passes": sizes["predict_passes"].get(arch, 1),

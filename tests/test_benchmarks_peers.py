@@ -221,3 +221,15 @@ def test_what_compiling_nothing_is_worth() -> None:
     assert text.startswith("dense: ember's first call costs 50.0 ms beyond its steady speed")
     # (2.0 - 0.05) / (1.0 - 0.8) = 9.75 runs
     assert "Keras/JAX 2.00 s (its faster steady run earns that back after 9.8 runs)" in text
+
+
+def test_warm_steps_reach_the_training_specs_only() -> None:
+    from benchmarks.run import job, parse_args
+
+    args = parse_args(["--warm-steps", "7"])
+    assert job(args, "convnet", "keras_tf", 2, "d", 0)["warm_steps"] == 7
+    assert job(args, "predict_dense", "keras_tf", 2, "d", 0)["warm_steps"] == 0
+    assert job(parse_args([]), "dense", "ember", 2, "d", 0)["warm_steps"] == 20
+    assert job(parse_args(["--tiny"]), "lstm", "torch", 1, "d", 0)["warm_steps"] == 1
+    with pytest.raises(SystemExit):
+        parse_args(["--warm-steps", "-1"])
