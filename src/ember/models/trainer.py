@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ember import backend
+from ember import backend, blas, heap
 from ember.autograd.mode import no_grad
 from ember.callbacks.base import CallbackList
 from ember.callbacks.history import History
@@ -61,6 +61,7 @@ class Trainer:
         self._params: list | None = None
         self._penalties: tuple | None = None
         self._anchor: Any = None  # the model's first weight: its device is the model's
+        self._weight_bytes: int | None = None  # trainable weights' bytes (the BLAS rule)
         # with several outputs, Keras also reports each output's loss ("<output>_loss")
         self._term_names = [f"{n}_loss" for n, f in zip(names, self.loss.fns) if f is not None] \
             if len(names) > 1 else []
@@ -83,7 +84,20 @@ class Trainer:
         self._penalties = None
         self._anchor = None
         self._backup = None
+        self._weight_bytes = None
         self._custom_loss = overrides(self.model, "compute_loss")
+        heap.tune_for_training()  # where training starts (see ember.heap; switchable)
+
+    def _one_blas_thread(self, xb: list) -> bool:
+        """Whether this step runs on one BLAS thread (see ember.blas): a small batch and all
+        trainable weights small enough to stay in one core's L2 from step to step."""
+        nbytes = self._weight_bytes
+        if nbytes is None:
+            if not self.model.built:
+                return False
+            nbytes = self._weight_bytes = sum(w.data.nbytes for w in self.trainable_params()
+                                              if type(w.data) is np.ndarray)
+        return bool(nbytes) and blas.one_thread_pays(len(xb[0]), nbytes)
 
     def _to_model_device(self, xb: list, yb: list | None, sb: list | None) -> tuple:
         """The batch on the model's device (its first weight's): a model moved to a GPU gets
@@ -141,6 +155,10 @@ class Trainer:
         """Forward, loss, backward, update. A non-finite loss (with ``stop_on_nan``) raises
         ``NonFiniteLossError`` before the backward pass: no update, state put back."""
         xb, yb, sb = self._to_model_device(xb, yb, sb)
+        with blas.one_thread(self._one_blas_thread(xb)):  # the BLAS thread policy, per step
+            return self._train_step(xb, yb, sb)
+
+    def _train_step(self, xb: list, yb: list, sb: list | None) -> Any:
         guard = self.stop_on_nan
         if guard:
             backup = self._backup
@@ -184,7 +202,8 @@ class Trainer:
     def custom_train_step(self, xb: list, yb: list | None, sb: list | None) -> None:
         """The model's own ``train_step(data)``; its returned dict becomes the logs."""
         xb, yb, sb = self._to_model_device(xb, yb, sb)
-        self._custom_logs = self.model.train_step(pack_data(xb, yb, sb))
+        with blas.one_thread(self._one_blas_thread(xb)):
+            self._custom_logs = self.model.train_step(pack_data(xb, yb, sb))
 
     def custom_test_step(self, xb: list, yb: list | None, sb: list | None) -> None:
         xb, yb, sb = self._to_model_device(xb, yb, sb)

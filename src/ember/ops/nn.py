@@ -13,6 +13,7 @@ from typing import Any
 from ember import backend
 from ember.autograd.tensor import Tensor, _new, make
 from ember.backend import xp_of
+from ember.ops.activation_names import known_as
 from ember.ops.elementwise import _ft
 from ember.ops.reduction import max_kept
 from ember.ops.reduction import sum as _sum
@@ -204,3 +205,6 @@ def dropout(x: Any, rate: float, training: bool = True) -> Tensor:
     keep = backend.rng(xp).random(x.shape, dtype="float32") >= rate
     mask = keep.astype(x.data.dtype) * (1.0 / (1.0 - rate))
     return make(x.data * mask, (x,), lambda g: (g * mask,), "dropout")
+
+
+known_as("softmax", softmax)  # a model resolves (softmax, cross-entropy) to the fused loss
