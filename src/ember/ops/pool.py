@@ -7,7 +7,8 @@ those slices is the output. For 2x2 windows this is 5x faster than a reshape + m
 Max-pool backward sends each output gradient to the window position holding the maximum (the
 first one on ties, as PyTorch and TensorFlow), using masks ``slice == output`` (the fast
 kernel is ``ember.kernels.max_pool_backward``); average-pool backward spreads it evenly.
-"valid" drops the rows/columns that do not fill a window (13 -> 6); "same" pads as TensorFlow/Keras and the average counts only real cells.
+"valid" drops the rows/columns that do not fill a window (13 -> 6); "same" pads as
+TensorFlow/Keras and the average counts only real cells.
 
 Example:
     >>> import ember as em
