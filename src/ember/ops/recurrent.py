@@ -139,7 +139,7 @@ def _run(who: str, s: Any, mask: Any, parents: list, backward_kernel: Any,
         data = xp.concatenate([first] + [a[:, None] for a in states], axis=1)
     else:
         # a copy: the kernels' state buffers are recycled once the graph is freed
-        data = first.copy()
+        data = first.copy() if return_sequences else states[0].copy()
 
     def backward(g: Tensor) -> tuple:
         gd = g.data
