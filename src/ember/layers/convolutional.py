@@ -18,6 +18,7 @@ from typing import Any
 from ember.autograd.tensor import Tensor
 from ember.layers import _config
 from ember.layers.base import Layer
+from ember.layers.output_logits import activation_of
 from ember.ops import conv as conv_ops
 from ember.serialization import register
 
@@ -148,7 +149,7 @@ class Conv2D(_Conv):
 
     def _conv(self, x: Tensor) -> Tensor:
         return conv_ops.conv2d(x, self.kernel, self.bias, self.strides, self.padding,
-                               self.dilation_rate, activation=self.activation)
+                               self.dilation_rate, activation=activation_of(self))
 
 
 @register()
@@ -161,7 +162,7 @@ class Conv1D(_Conv):
 
     def _conv(self, x: Tensor) -> Tensor:
         return conv_ops.conv1d(x, self.kernel, self.bias, self.strides[0], self.padding,
-                               self.dilation_rate[0], activation=self.activation)
+                               self.dilation_rate[0], activation=activation_of(self))
 
 
 @register()
@@ -197,7 +198,7 @@ class Conv2DTranspose(_Conv):
     def _conv(self, x: Tensor) -> Tensor:
         return conv_ops.conv2d_transpose(x, self.kernel, self.bias, self.strides, self.padding,
                                          output_padding=self.output_padding,
-                                         activation=self.activation)
+                                         activation=activation_of(self))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         shape = tuple(input_shape)

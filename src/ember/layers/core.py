@@ -19,6 +19,7 @@ from ember import backend
 from ember.autograd.tensor import Tensor, _new
 from ember.layers import _config
 from ember.layers.base import Layer
+from ember.layers.output_logits import activation_of
 from ember.ops.elementwise import mul
 from ember.ops.linear import linear
 from ember.ops.misc import astype
@@ -70,7 +71,7 @@ class Dense(Layer):
         if inputs.data.dtype.kind != "f":  # integer or bool features: floatx out, as Keras
             inputs = astype(inputs, self.kernel.data.dtype)
         # the op applies the activation, fusing the ones it knows (relu) into its node
-        return linear(inputs, self.kernel, self.bias, activation=self.activation)
+        return linear(inputs, self.kernel, self.bias, activation=activation_of(self))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)[:-1] + (self.units,)
@@ -92,7 +93,8 @@ class Activation(Layer):
         self.supports_masking = True
 
     def call(self, inputs: Tensor) -> Tensor:
-        return self.activation(inputs)
+        act = activation_of(self)  # None while the trainer takes this output's logits
+        return inputs if act is None else act(inputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)

@@ -20,11 +20,13 @@ from ember.callbacks.base import CallbackList
 from ember.callbacks.history import History
 from ember.callbacks.progbar import ProgbarLogger, closing_line, resolve_verbose
 from ember.devices import model_device, move_batch
+from ember.layers import output_logits
 from ember.models import data_adapter as da
 from ember.models import fit_inputs as fi
 from ember.models import hooks
 from ember.models.compile_utils import LossContainer, MetricsContainer, as_list, per_output
 from ember.models.custom_steps import CompileMetrics, LossTracker, pack_data, pythonify_logs
+from ember.models.logits_plan import logits_plan
 from ember.models.nonfinite_loss import (
     HUGE_LOSS,
     NonFiniteLossError,
@@ -62,6 +64,9 @@ class Trainer:
         self._penalties: tuple | None = None
         self._anchor: Any = None  # the model's first weight: its device is the model's
         self._weight_bytes: int | None = None  # trainable weights' bytes (the BLAS rule)
+        self._plan: list | None = None  # outputs whose loss is computed from logits
+        self._held: list = []
+        self._fused_fns: list = []
         # with several outputs, Keras also reports each output's loss ("<output>_loss")
         self._term_names = [f"{n}_loss" for n, f in zip(names, self.loss.fns) if f is not None] \
             if len(names) > 1 else []
@@ -130,18 +135,36 @@ class Trainer:
                 out.extend(layer._call_losses)
         return out
 
+    def _fused_outputs(self) -> list:
+        """The outputs whose loss is computed from their logits (resolved once per compiled
+        model; see ember.models.logits_plan); one entry per output, None where not."""
+        if self._plan is None:
+            self._plan = logits_plan(self.model, self.loss.fns) if self.has_loss else []
+            self._held = [p.layer for p in self._plan if p is not None]
+            self.metrics.plan = self._plan  # they score those outputs' logits or probabilities
+            self._fused_fns = [f if p is None else p.loss
+                               for f, p in zip(self.loss.fns, self._plan)]
+        return self._plan
+
     def _forward_loss(self, xb: list, yb: list, sb: list | None, training: bool) -> tuple:
         model = self.model
-        out = model(xb[0] if len(xb) == 1 else xb, training=training)
-        outs = as_list(out)
+        x = xb[0] if len(xb) == 1 else xb
         if self._custom_loss:  # the model's own compute_loss (it adds self.losses itself)
-            x = xb[0] if len(xb) == 1 else xb
-            return model.compute_loss(x, _one(yb), out, _one(sb), training), outs
+            out = model(x, training=training)
+            return model.compute_loss(x, _one(yb), out, _one(sb), training), as_list(out)
+        self._fused_outputs()
+        if self._held:  # those output layers return their logits for this forward pass
+            with output_logits.taken_from(self._held):
+                out = model(x, training=training)
+        else:
+            out = model(x, training=training)
+        outs = as_list(out)
         if self.has_loss and (yb is None or len(yb) != len(outs)):
             got = 0 if yb is None else len(yb)
             raise ValueError(f"the model has {len(outs)} output(s) but {got} target array(s) "
                              "were given")
-        loss = self.loss(yb, outs, sb) if self.has_loss else None
+        loss = self.loss(yb, outs, sb, self._fused_fns if self._held else None) \
+            if self.has_loss else None
         reg = self._extra_losses()
         if reg:
             for r in reg:

@@ -37,8 +37,6 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
         return (out * (g - _sum(g * out, axis=axis, keepdims=True)),)
 
     out = make(data, (x,), backward, "softmax", keep_output=True)
-    if axis in (-1, x.ndim - 1):
-        out._logits = x  # lets a following cross-entropy use the stable fused path
     return out
 
 
