@@ -15,7 +15,7 @@ glibc_only = pytest.mark.skipif(not heap._is_glibc(), reason="the settings are g
 # round faults ~2048 pages in again, unless the trim threshold is raised.
 _ROUNDS = """
 import resource, numpy as np, ember
-ember.heap.tune_for_training()  # what fit and train_on_batch call where training starts
+ember.heap.tune_for_loop()  # what fit, train_on_batch and predict call where they start
 def rounds(n):
     for _ in range(n):
         a = np.empty(2**20, np.float32); b = np.empty(2**20, np.float32)

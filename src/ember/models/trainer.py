@@ -91,7 +91,7 @@ class Trainer:
         self._backup = None
         self._weight_bytes = None
         self._custom_loss = overrides(self.model, "compute_loss")
-        heap.tune_for_training()  # where training starts (see ember.heap; switchable)
+        heap.tune_for_loop()  # where training starts (see ember.heap; switchable)
 
     def _one_blas_thread(self, xb: list) -> bool:
         """Whether this step runs on one BLAS thread (see ember.blas): a small batch and all

@@ -9,7 +9,9 @@ shifted by each kernel offset (i, j): a loop over the kh*kw offsets only (col2im
 pixels. ``dx`` is computed only when the input needs it (not for a network's first layer).
 
 Kernels use Keras' layout (kh, kw, in_channels, out_channels). The backward passes are array
-kernels (``fused=True``): exact first derivatives, no double backward.
+kernels (``fused=True``): exact first derivatives, no double backward. ``_conv`` below is the
+reference; by default the measured fast kernel ``ember.kernels.conv_patches`` replaces it
+(transposed patches for few channels, the bias in the product, a fused relu).
 
 Example:
     >>> import ember as em
