@@ -3,8 +3,8 @@
 
 - ``relu=True`` (``Dense(activation="relu")``, the most common layer) applies max(., 0) in
   place on the product and masks g in backward: one node and no separate activation pass or
-  array. Measured on the MNIST dense network (batch 32, 2 cores): one node less per Dense and
-  ~5 % of the step.
+  array per step. (Not timed on its own; ``python -m benchmarks --workloads dense`` against
+  ``--kernels reference`` shows what the kernel buys.)
 - On a plain backward the gradients are computed on the arrays (no Tensor wrapping, no graph);
   with ``create_graph=True`` the same formulas run on Tensors, so second derivatives stay
   exact (the relu mask is a constant: relu'' = 0).
