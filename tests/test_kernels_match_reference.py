@@ -298,3 +298,35 @@ def test_a_layer_trains_the_same_on_either_path():
         grads.append([out.numpy()] + [w.grad.numpy() for w in model.trainable_weights])
     for a, b in zip(*grads):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+def test_rnn_scratch_buffers_belong_to_their_pass_until_its_graph_is_freed():
+    """A pending backward keeps its buffers (a second forward gets others); once its graph is
+    gone they return to the pool, and the next pass reuses them."""
+    from ember.kernels import rnn_common
+
+    rng = np.random.default_rng(0)
+    W = em.tensor(rng.standard_normal((3, 16)) * 0.3, requires_grad=True)
+    R = em.tensor(rng.standard_normal((4, 16)) * 0.3, requires_grad=True)
+    x1, x2 = rng.standard_normal((2, 5, 3)), rng.standard_normal((2, 5, 3))
+    rnn_common.clear_scratch()
+    out1 = rnn_ops.lstm(x1, W, R, return_sequences=True)
+    assert rnn_common._free_bytes == 0  # all in use by out1's pending backward
+    before = out1.numpy().copy()
+    out2 = rnn_ops.lstm(x2, W, R, return_sequences=True)
+    out2.sum().backward()  # out2's graph is freed: its buffers go back to the pool
+    freed = rnn_common._free_bytes
+    assert freed > 0
+    np.testing.assert_array_equal(out1.numpy(), before)
+    W.grad = R.grad = None
+    out1.sum().backward()  # out1's buffers were never handed out meanwhile: exact gradients
+    fast_grads = (W.grad.numpy().copy(), R.grad.numpy().copy())
+    W.grad = R.grad = None
+    with em.kernels.reference("lstm"):
+        ref = rnn_ops.lstm(x1, W, R, return_sequences=True)
+        ref.sum().backward()
+    np.testing.assert_allclose(ref.numpy(), before, rtol=1e-12, atol=1e-12)
+    for a, b in zip(fast_grads, (W.grad.numpy(), R.grad.numpy())):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert rnn_common._free_bytes >= freed  # out1's buffers came back too
+    rnn_common.clear_scratch()
