@@ -104,6 +104,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--jobs", type=int, default=1,
                    help="children run at once (default 1; more only to smoke-test quickly: "
                         "overlapping runs distort each other's timings)")
+    p.add_argument("--kernels", choices=("fast", "reference"), default="fast",
+                   help="ember's ops: the fast kernels (default) or the reference ops, for "
+                        "comparison (sets EMBER_KERNELS in each child; see ember.kernels)")
     args = p.parse_args(argv)
     args.tiny = args.tiny or os.environ.get("EMBER_BENCH_TINY") == "1"
     args.mode = "tiny" if args.tiny else "quick" if args.quick else "full"
@@ -167,7 +170,7 @@ def job(args: argparse.Namespace, workload: str, contender: str, threads: int, d
             "steps": steps, "batch": BATCH.get(arch, 32), "predict_batch": args.predict_batch,
             "predict_passes": sizes["predict_passes"].get(arch, 1),
             "ops_number": sizes["ops_number"],
-            "layout_pad": LAYOUT_PADS[round_ % len(LAYOUT_PADS)],
+            "layout_pad": LAYOUT_PADS[round_ % len(LAYOUT_PADS)], "kernels": args.kernels,
             "ops_repeats": args.repeats if args.tiny else max(args.repeats, 5)}
 
 
@@ -181,6 +184,7 @@ def child_env(spec: dict) -> dict:
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
     env.update(OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n,
                EMBER_BENCH_LAYOUT_PAD="x" * spec.get("layout_pad", 0),
+               EMBER_KERNELS=spec.get("kernels", "fast"),
                PYTHONPATH=os.pathsep.join([str(REPO)] + [p for p in
                                                          [env.get("PYTHONPATH")] if p]))
     return env
@@ -291,6 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         counts = cache_mnist(source, Path(cache), SIZES[args.mode]["n_train"],
                              SIZES[args.mode]["n_test"])
         meta["sizes_text"] = sizes_text(args, counts)
+        meta["kernels"] = args.kernels  # EMBER_KERNELS of the ember children
         meta["data"] = {"source": str(source), **counts}
         schedule = []
         for threads in args.thread_list:

@@ -235,3 +235,25 @@ def test_each_round_pads_the_environment_alike_for_every_contender(monkeypatch):
     monkeypatch.setattr(bench_run.subprocess, "run", fake_run)
     record = bench_run.run_child({"threads": 1, "layout_pad": 1000}, timeout=5)
     assert record["status"] == "ok" and seen["pad"] == "x" * 1000
+
+
+@pytest.mark.parametrize("flag, expected", [([], "fast"), (["--kernels", "reference"],
+                                                            "reference")])
+def test_the_kernels_mode_reaches_every_child(monkeypatch, flag, expected):
+    """``--kernels reference`` runs ember's children on the reference ops (EMBER_KERNELS)."""
+    from benchmarks import run as bench_run
+
+    args = bench_run.parse_args(["--tiny", *flag])
+    spec = bench_run.job(args, "dense", "ember", 1, "d", 0)
+    assert spec["kernels"] == expected
+    seen = {}
+
+    def fake_run(cmd, stdout, stderr, text, env, cwd, timeout):
+        seen["kernels"] = env["EMBER_KERNELS"]
+        stdout.write(bench_run.MARKER + '{"status": "ok"}\n')
+
+    monkeypatch.setattr(bench_run.subprocess, "run", fake_run)
+    assert bench_run.run_child(spec, timeout=5)["status"] == "ok"
+    assert seen["kernels"] == expected
+    with pytest.raises(SystemExit):
+        bench_run.parse_args(["--kernels", "slow"])

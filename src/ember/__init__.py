@@ -9,7 +9,7 @@ Example:
     -2.61457
 """
 
-from ember import backend, heap, utils
+from ember import backend, utils
 from ember.autograd import (
     GradientTape,  # noqa: F401 - tf.GradientTape, for TensorFlow-style loops
     Tensor,
@@ -53,9 +53,8 @@ from ember.ops import *  # noqa: F403 - the op namespace is the public API
 from ember.ops import __all__ as _ops_all
 
 __version__ = "0.1.0"
-
-if heap.enabled_by_environment():  # see ember.heap: freed arrays stay for the next step
-    heap.tune()
+# Nothing process-wide is changed here: the BLAS thread policy and the glibc heap tuning are
+# applied by the trainer (see ember.blas, ember.heap).
 
 # Submodules load on first use (`em.layers`, `em.linalg`, ...): `import ember` stays light and
 # optional dependencies are imported only by the parts that need them.
@@ -65,6 +64,7 @@ _SUBMODULES = {
     "losses", "metrics", "model_selection", "models", "onnx", "optimizers", "regularizers",
     "saving", "serialization", "sklearn", "tune", "nn", "distributed",
 }
+_SUBMODULES |= {"blas", "heap", "kernels"}  # process settings (applied by training) and kernels
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.
 _LAZY_NAMES = {
     "einsum": "ember.ops.linalg", "cross": "ember.ops.linalg", "trace": "ember.ops.linalg",

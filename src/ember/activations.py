@@ -22,6 +22,7 @@ from typing import Any
 from ember import ops, serialization
 from ember.autograd.tensor import Tensor, as_tensor, make
 from ember.backend import xp_of
+from ember.ops.activation_names import known_as
 
 
 def _t(x: Any) -> Tensor:
@@ -213,6 +214,8 @@ _BY_NAME: dict[str, Callable] = {
 }
 _BY_NAME["swish"] = silu
 _BY_NAME["hard_swish"] = hard_silu
+for _name, _fn in _BY_NAME.items():  # so that an op given one of them knows which it is
+    known_as(_name, _fn)
 
 
 def names() -> list[str]:

@@ -65,12 +65,10 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    # `_logits` is set by softmax / sigmoid: a cross-entropy loss then works from the logits,
-    # stably, as Keras does. `_mask` is set by layers that produce a padding mask
-    # (Embedding(mask_zero=True)) for the layers after them. Both start as None: every layer
-    # call reads `_mask`, and reading an unset slot raises inside getattr (~0.2 us each).
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_logits", "_mask",
-                 "__weakref__")
+    # `_mask` is set by layers that produce a padding mask (Embedding(mask_zero=True)) for
+    # the layers after them. It starts as None: every layer call reads `_mask`, and reading an
+    # unset slot raises inside getattr (~0.2 us each).
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_mask", "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray + Tensor` to Tensor.__radd__
     __array_ufunc__ = None
 
@@ -81,7 +79,7 @@ class Tensor:
         self._node: Node | None = None
         self._version = 0
         self.requires_grad = False
-        self._logits = self._mask = None
+        self._mask = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -259,7 +257,7 @@ def _new(data: Any) -> Tensor:
     t.requires_grad = False
     t._node = None
     t._version = 0
-    t._logits = t._mask = None
+    t._mask = None
     return t
 
 
@@ -278,7 +276,7 @@ def make(data: Any, parents: tuple, backward: Callable, op: str, saved: tuple = 
     out.data = data
     out.grad = None
     out._version = 0
-    out._logits = out._mask = None
+    out._mask = None
     if STATE.enabled:
         for p in parents:
             if p.requires_grad:

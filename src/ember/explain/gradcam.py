@@ -142,22 +142,15 @@ def guided_relu(x: Tensor) -> Tensor:
 def guided_relus(model: Any) -> Iterator[int]:
     """Swap every ReLU of the model's layers (Dense/Conv activations, Activation("relu")) for
     ``guided_relu`` while inside; yields how many were swapped."""
-    from ember import activations
+    from ember.ops.activation_names import name_of
 
     swapped: list[tuple[Any, str, Any]] = []
     try:
         for layer in _core.all_layers(model):
-            d = layer.__dict__
-            if d.get("_relu") is True:  # Dense applies relu inside its linear node
-                swapped.append((layer, "_relu", True))
-                swapped.append((layer, "_act", d.get("_act")))
-                object.__setattr__(layer, "_relu", False)
-                object.__setattr__(layer, "_act", guided_relu)
-            elif d.get("_act") is activations.relu:
-                swapped.append((layer, "_act", d["_act"]))
-                object.__setattr__(layer, "_act", guided_relu)
-            elif type(layer).__name__ == "Activation" and d.get("activation") is activations.relu:
-                swapped.append((layer, "activation", d["activation"]))
+            act = layer.__dict__.get("activation")
+            # the layer passes its activation to the op, which runs guided_relu unfused
+            if act is not None and name_of(act) == "relu":
+                swapped.append((layer, "activation", act))
                 object.__setattr__(layer, "activation", guided_relu)
         yield len(swapped)
     finally:

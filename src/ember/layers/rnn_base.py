@@ -22,6 +22,7 @@ from ember import backend
 from ember.autograd.tensor import Tensor, _new, as_tensor
 from ember.layers import _config
 from ember.layers.base import Layer
+from ember.ops.activation_names import name_of
 from ember.ops.elementwise import where
 from ember.ops.matmul import matmul
 from ember.ops.recurrent import ACTIVATIONS
@@ -32,12 +33,7 @@ _LAYOUT = "(batch, timesteps, features)"
 
 def fused_activation_name(fn: Any) -> str | None:
     """The fused-kernel name of an activation function ("tanh", ...), or None."""
-    from ember import activations, ops
-
-    table = {activations.tanh: "tanh", activations.sigmoid: "sigmoid",
-             activations.relu: "relu", activations.linear: "linear", ops.tanh: "tanh",
-             ops.sigmoid: "sigmoid", ops.relu: "relu"}
-    name = table.get(fn)
+    name = name_of(fn)  # the activation's registered name, however it was spelled
     return name if name in ACTIVATIONS else None
 
 

@@ -42,6 +42,7 @@ from ember.ops import linear as _lin
 from ember.ops import nn as _nn
 from ember.ops import pool as _pool
 from ember.ops import shape as _sh
+from ember.ops.activation_names import known_as
 
 
 def _t(x: Any) -> Tensor:
@@ -311,3 +312,7 @@ __all__ = [
     "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "kl_div",
 ]
+
+# PyTorch's spellings of the activations an op can fuse (see ember.ops.activation_names)
+for _name, _fn in (("relu", relu), ("sigmoid", sigmoid), ("tanh", tanh), ("softmax", softmax)):
+    known_as(_name, _fn)

@@ -13,6 +13,7 @@ from typing import Any
 from ember.autograd.mode import STATE
 from ember.autograd.tensor import Tensor, _new, make
 from ember.backend import xp_of
+from ember.ops.activation_names import known_as
 from ember.ops.elementwise import _ft, _t, exp, sigmoid, tanh, where
 
 
@@ -118,3 +119,8 @@ def gelu(x: Any, approximate: bool | str = False) -> Tensor:
         return 0.5 * x * (1 + tanh(inner))
     cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
     return x * cdf
+
+
+# the activations an op can fuse, under their names (see ember.ops.activation_names)
+for _name, _fn in (("relu", relu), ("sigmoid", sigmoid), ("tanh", tanh)):
+    known_as(_name, _fn)
