@@ -9,7 +9,7 @@ Example:
     -2.61457
 """
 
-from ember import backend, heap, utils
+from ember import backend, heap
 from ember.autograd import (
     GradientTape,  # noqa: F401 - tf.GradientTape, for TensorFlow-style loops
     Tensor,
@@ -61,9 +61,10 @@ if heap.enabled_by_environment():  # see ember.heap: freed arrays stay for the n
 # optional dependencies are imported only by the parts that need them.
 _SUBMODULES = {
     "activations", "applications", "callbacks", "cli", "cuda", "data", "datasets", "devices",
-    "distributions", "explain", "initializers", "interop", "io", "keras", "layers", "linalg",
+    "distributions", "explain", "initializers", "interop", "keras", "layers", "linalg",
     "losses", "metrics", "model_selection", "models", "onnx", "optimizers", "regularizers",
     "saving", "serialization", "sklearn", "tune", "nn", "distributed",
+    "utils",  # loaded on first use too: it names plotting and file helpers above the core
 }
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.
 _LAZY_NAMES = {
@@ -81,6 +82,11 @@ def __getattr__(name: str):
     if name in _LAZY_NAMES:
         return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
     raise AttributeError(f"module 'ember' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # dir(em) shows the lazily loaded submodules and names too, as tab completion expects
+    return sorted(set(globals()) | _SUBMODULES | set(_LAZY_NAMES))
 
 
 __all__ = [

@@ -196,6 +196,4 @@ def is_tensor(obj: Any) -> bool:
 def manual_seed(seed: int) -> None:
     """Seed every generator ember draws from (PyTorch's name for
     ``em.utils.set_random_seed``)."""
-    from ember.utils import set_random_seed
-
-    set_random_seed(seed)
+    backend.set_seed(seed)

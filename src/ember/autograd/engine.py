@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ember.autograd.broadcast import sum_to
 from ember.autograd.mode import STATE
 from ember.autograd.tensor import Tensor, _new
 
@@ -73,8 +74,6 @@ def _xp(t: Tensor) -> Any:
 
 def _propagate(root: Tensor, grad: Tensor, retain_graph: bool, create_graph: bool,
                targets: dict[int, int] | None) -> list[Tensor | None] | None:
-    from ember.ops.shape import sum_to
-
     if not root.requires_grad:
         raise RuntimeError(
             "backward(): this tensor does not require grad (no input had requires_grad=True, "

@@ -269,7 +269,7 @@ class Layer(InputChecks, TorchModule, Trackable):
     @property
     def input(self) -> Any:
         """The symbolic input of this layer's first call in a functional graph (Keras)."""
-        from ember.models.functional import first_call_tensors
+        from ember.layers.symbolic import first_call_tensors
 
         return first_call_tensors(self, "input")
 
@@ -277,7 +277,7 @@ class Layer(InputChecks, TorchModule, Trackable):
     def output(self) -> Any:
         """The symbolic output of this layer's first call in a functional graph, e.g. to cut a
         feature extractor out of a model: ``em.Model(model.input, layer.output)``."""
-        from ember.models.functional import first_call_tensors
+        from ember.layers.symbolic import first_call_tensors
 
         return first_call_tensors(self, "output")
 

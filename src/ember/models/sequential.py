@@ -43,7 +43,8 @@ class Sequential(Model):
     def add(self, layer: Any) -> None:
         """Append a layer (or an ``em.Input``, which only sets the input shape)."""
         from ember.layers.base import Layer
-        from ember.models.functional import InputLayer, SymbolicTensor
+        from ember.layers.input_layer import InputLayer
+        from ember.layers.symbolic import SymbolicTensor
 
         if isinstance(layer, SymbolicTensor):
             layer = layer.layer
@@ -157,7 +158,8 @@ class Sequential(Model):
             raise AttributeError(
                 f"Sequential '{self.name}' has no defined input yet: start it with "
                 "em.Input(shape=...), or build / call it on data first")
-        from ember.models.functional import Input, inbound_nodes
+        from ember.layers.input_layer import Input
+        from ember.layers.symbolic import inbound_nodes
 
         given = self.__dict__.get("_input_layer")
         x = inp = given.output if given is not None else Input(
@@ -179,7 +181,7 @@ class Sequential(Model):
         that a layer's ``output`` never refers to a graph the model no longer has."""
         io = self.__dict__.get("_symbolic_io")
         if io is not None:
-            from ember.models.functional import inbound_nodes
+            from ember.layers.symbolic import inbound_nodes
 
             for layer, node in io[2]:
                 nodes = inbound_nodes(layer)

@@ -10,6 +10,7 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
+from ember.autograd.broadcast import broadcast_to, sum_to  # noqa: F401 - em.broadcast_to, em.sum_to
 from ember.autograd.tensor import Tensor, _new, as_tensor, make
 from ember.backend import floatx, xp_of
 
@@ -128,40 +129,6 @@ def squeeze(x: Any, axis: int | Sequence[int] | None = None, *, dim: Any = None)
     data = x.data.squeeze() if axis is None else x.data.squeeze(axis)
     in_shape = x.shape
     return make(data, (x,), lambda g: (reshape(g, in_shape),), "squeeze")
-
-
-def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
-    """Repeat size-1 (or missing leading) axes to reach ``shape``; backward sums them back."""
-    x = _t(x)
-    shape = tuple(shape)
-    xp = xp_of(x.data)
-    try:
-        data = xp.broadcast_to(x.data, shape)
-    except ValueError:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
-    in_shape = x.shape
-    return make(data, (x,), lambda g: (sum_to(g, in_shape),), "broadcast_to")
-
-
-def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
-    """Sum a broadcast result back to ``shape`` (the reverse of ``broadcast_to``)."""
-    x = _t(x)
-    shape = tuple(shape)
-    if x.shape == shape:
-        return x
-    lead = x.ndim - len(shape)
-    if lead < 0:
-        raise ValueError(f"sum_to: cannot reduce shape {x.shape} to the larger {shape}")
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
-    )
-    for i, n in enumerate(shape):
-        if n != 1 and x.shape[lead + i] != n:
-            raise ValueError(f"sum_to: shape {x.shape} does not broadcast from {shape}")
-    data = x.data.sum(axis=axes, keepdims=True) if axes else x.data
-    if lead:
-        data = data.reshape(shape)
-    return make(data, (x,), lambda g: (broadcast_to(g, x.shape),), "sum_to")
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
