@@ -80,7 +80,8 @@ def module_name(path: pathlib.Path) -> str:
 
 def is_module(name: str) -> bool:
     relative = pathlib.Path(*name.split("."))
-    return (SRC / relative).with_suffix(".py").is_file() or (SRC / relative / "__init__.py").is_file()
+    return ((SRC / relative).with_suffix(".py").is_file()
+            or (SRC / relative / "__init__.py").is_file())
 
 
 def imports_of(path: pathlib.Path) -> list[tuple[str, int]]:

@@ -92,7 +92,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "Tensor", "as_tensor", "autograd", "backend", "enable_grad", "floatx", "grad",
     "gradcheck", "gradgradcheck", "GradcheckError", "is_grad_enabled", "no_grad",
-    "set_floatx", "set_grad_enabled", "utils", "value_and_grad", "arange", "empty", "eye",
+    "set_floatx", "set_grad_enabled", "utils", "value_and_grad", "arange", "empty", "eye",  # noqa: F405 - utils loads on first use
     "from_numpy", "full", "full_like", "linspace", "ones", "ones_like", "rand", "rand_like",
     "randint", "randn", "randn_like", "tensor", "zeros", "zeros_like", *_ops_all,
     "inference_mode", "from_dlpack", "is_tensor", "manual_seed",

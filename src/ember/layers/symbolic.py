@@ -163,7 +163,8 @@ def _shapes_by_running(layer: Layer, inputs: Any, kwargs: dict) -> Any:
         return probe_zeros(s.shape, dt, layer)
 
     with no_grad():
-        out = layer(map_structure(inputs, zeros), **{k: v for k, v in kwargs.items() if k != "training"})
+        kept = {k: v for k, v in kwargs.items() if k != "training"}
+        out = layer(map_structure(inputs, zeros), **kept)
     outs = out if isinstance(out, (list, tuple)) else [out]
     res = [(None,) + tuple(o.shape[1:]) for o in outs]
     return res if isinstance(out, (list, tuple)) else res[0]
