@@ -1,8 +1,10 @@
 """``Tensor``: an array (NumPy or CuPy), its gradient, and the node of the op that made it.
 
-Arithmetic operators and methods such as ``t.sum()`` are attached by ``ember.ops`` (one place
-binds them all), so this file holds only what a tensor *is*: data, gradient bookkeeping,
-conversion, in-place updates with a version counter, and ``backward``.
+This file holds only what a tensor *is*: data, gradient bookkeeping, conversion, in-place
+updates with a version counter, and ``backward``. The operators (``a + b``, ``a @ b``, ``t[i]``)
+and methods such as ``t.sum()`` are ops, which sit above autograd; they are attached when
+``ember.ops`` is imported, by ``ember/ops/tensor_operators.py``, whose table says which function
+each operator calls (``a + b`` is ``ember.ops.elementwise.add``).
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class Tensor:
     __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_logits", "_mask",
                  "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray + Tensor` to Tensor.__radd__
+    # `a + b`, `a * b`, `a @ b`, `t[i]`, `t.sum()`, ...: see ember/ops/tensor_operators.py
     __array_ufunc__ = None
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,

@@ -23,7 +23,7 @@ from typing import Any
 
 from ember import backend
 from ember.autograd.tensor import Tensor, _new
-from ember.layers import _affine
+from ember.ops import affine as _affine
 from ember.layers import augmentation as _layers
 from ember.ops.shape import reshape
 
@@ -61,7 +61,7 @@ def _per_image(xp: Any, value: Any, n: int) -> Any:
 def affine_transform(images: Any, matrices: Any, interpolation: str = "bilinear",
                      fill_mode: str = "constant", fill_value: float = 0.0) -> Any:
     """Resample each image through its 2x3 output->input matrix (pixel coordinates, x along
-    the width, y down); see ``ember.layers._affine`` for the conventions and fill modes."""
+    the width, y down); see ``ember.ops.affine`` for the conventions and fill modes."""
     x, was_tensor, single = _as_batch(images, "affine_transform")
     xp = backend.xp_of(x.data)
     m = xp.asarray(matrices, dtype="float64")

@@ -6,7 +6,7 @@ and GaussianNoise. Each changes its input only while training (``training=True``
 channels-last (N, H, W, C) (or one image (H, W, C)); ``data_format="channels_first"`` is
 accepted too. Every draw is vectorized over the batch (one random parameter per image, no
 per-image Python loop); the geometric layers resample the whole batch with one batched affine
-transform (``ember.layers._affine``). ``seed`` gives a layer its own random generator (the
+transform (``ember.ops.affine``). ``seed`` gives a layer its own random generator (the
 same seed, the same augmentations); without it they draw from ``ember.backend.rng``, which
 ``em.utils.set_random_seed`` seeds. All of them pass gradients through to their input.
 
@@ -28,7 +28,7 @@ from typing import Any
 
 from ember import backend
 from ember.autograd.tensor import Tensor, _new
-from ember.layers import _affine
+from ember.ops import affine as _affine
 from ember.layers.base import Layer
 from ember.ops.elementwise import add, clip, mul, sub, where
 from ember.ops.misc import astype

@@ -1,4 +1,4 @@
-"""Batched affine resampling of NHWC images: the kernel behind the geometric augmentation
+"""Batched affine resampling of NHWC images: the op behind the geometric augmentation
 layers (RandomRotation, RandomTranslation, RandomZoom) and ``ember.data.augment``.
 
 Each image ``b`` has a 2x3 matrix ``A[b]`` that maps an *output* pixel (x, y) to the *input*
