@@ -23,8 +23,8 @@ from typing import Any
 
 from ember import backend
 from ember.autograd.tensor import Tensor, _new
-from ember.ops import affine as _affine
 from ember.layers import augmentation as _layers
+from ember.ops import affine as _affine
 from ember.ops.shape import reshape
 
 __all__ = ["affine_transform", "flip", "random_augment", "rotate", "translate", "zoom"]

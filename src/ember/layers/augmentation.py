@@ -28,8 +28,8 @@ from typing import Any
 
 from ember import backend
 from ember.autograd.tensor import Tensor, _new
-from ember.ops import affine as _affine
 from ember.layers.base import Layer
+from ember.ops import affine as _affine
 from ember.ops.elementwise import add, clip, mul, sub, where
 from ember.ops.misc import astype
 from ember.ops.reduction import mean

@@ -50,11 +50,11 @@ from ember.ops.elementwise_extra import *  # noqa: F403
 from ember.ops.elementwise_extra import __all__ as _ex_all
 from ember.ops.indexing import *  # noqa: F403
 from ember.ops.indexing import __all__ as _ix_all
+from ember.ops.linear import batch_norm, layer_norm
 from ember.ops.matmul import dot, matmul, outer
 from ember.ops.matrix_ops import *  # noqa: F403
 from ember.ops.matrix_ops import __all__ as _mx_all
 from ember.ops.misc import astype, clone, to
-from ember.ops.linear import batch_norm, layer_norm
 from ember.ops.nn import (
     dropout,
     log_softmax,
