@@ -68,8 +68,8 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Any:
 @register
 def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Any:
     """Per-sample ``mean((log(1 + y_pred) - log(1 + y_true)) ** 2)``, values below 1e-7
-    clipped to 1e-7 first (Keras' convention; ``em.metrics.mean_squared_log_error`` raises
-    on negative values instead)."""
+    clipped to 1e-7 first (Keras' convention; ``em.metrics.sklearn.mean_squared_log_error``
+    raises on negative values instead)."""
     yt, yp, xp = _pair(y_true, y_pred)
     diff = xp.log1p(xp.maximum(yp, EPSILON)) - xp.log1p(xp.maximum(yt, EPSILON))
     return mean_last(diff ** 2)
