@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ember.autograd.tensor import Tensor, as_tensor, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op
 from ember.backend import xp_of
 
 
@@ -31,7 +31,7 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
     except ValueError:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
     in_shape = x.shape
-    return make(data, (x,), lambda g: (sum_to(g, in_shape),), "broadcast_to")
+    return record_op(data, (x,), lambda g: (sum_to(g, in_shape),), "broadcast_to")
 
 
 def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
@@ -52,4 +52,4 @@ def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
     data = x.data.sum(axis=axes, keepdims=True) if axes else x.data
     if lead:
         data = data.reshape(shape)
-    return make(data, (x,), lambda g: (broadcast_to(g, x.shape),), "sum_to")
+    return record_op(data, (x,), lambda g: (broadcast_to(g, x.shape),), "sum_to")

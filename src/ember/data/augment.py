@@ -22,7 +22,7 @@ import math
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers import augmentation as _layers
 from ember.ops import affine as _affine
 from ember.ops.shape import reshape
@@ -33,12 +33,12 @@ __all__ = ["affine_transform", "flip", "random_augment", "rotate", "translate", 
 def _as_batch(images: Any, who: str) -> tuple[Tensor, bool, bool]:
     """A float (N, H, W, C) Tensor, whether the input was a Tensor, and whether one image."""
     was_tensor = isinstance(images, Tensor)
-    x = images if was_tensor else _new(backend.get_array_module(images).asarray(images))
+    x = images if was_tensor else wrap_array(backend.get_array_module(images).asarray(images))
     if x.ndim not in (3, 4):
         raise ValueError(f"{who}: expected images (N, H, W, C) or one image (H, W, C); got "
                          f"shape {tuple(x.shape)}")
     if x.data.dtype.kind != "f":
-        x = _new(x.data.astype(backend.floatx()))
+        x = wrap_array(x.data.astype(backend.floatx()))
     single = x.ndim == 3
     if single:
         x = reshape(x, (1,) + tuple(x.shape))

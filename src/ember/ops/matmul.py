@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember.autograd.mode import STATE
-from ember.autograd.tensor import Tensor, make
+from ember.autograd.tensor import Tensor, record_op
 from ember.blas import one_thread_matmul, one_thread_pays
 from ember.ops.elementwise import _pair
 from ember.ops.shape import reshape, swapaxes
@@ -67,7 +67,7 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
         gb = matmul(swapaxes(a, -1, -2), g) if b.requires_grad else None
         return ga, gb
 
-    return make(data, (a, b), backward, "matmul", (a, b))
+    return record_op(data, (a, b), backward, "matmul", (a, b))
 
 
 def dot(a: Any, b: Any) -> Tensor:
