@@ -42,7 +42,9 @@ def fused_activation_name(fn: Any) -> str | None:
 
 
 class RNNBase(Layer):
-    """Base class of the recurrent layers (not used directly)."""
+    """Base class of the recurrent layers (not used directly): the one ``__init__`` that takes
+    and checks Keras' recurrent arguments, shared by SimpleRNN, LSTM and GRU (which add only
+    their own: ``recurrent_activation``, ``unit_forget_bias``, ``reset_after``)."""
 
     _gates = 1       # blocks of ``units`` columns in the kernels
     _n_states = 1    # h (and c for LSTM)
