@@ -78,7 +78,11 @@ def __getattr__(name: str):
     import importlib
 
     if name in _SUBMODULES:
-        return importlib.import_module(f"ember.{name}")
+        try:
+            return importlib.import_module(f"ember.{name}")
+        except ImportError as error:  # an optional dependency missing: hasattr() stays False
+            raise AttributeError(f"module 'ember' has no attribute {name!r}: importing "
+                                 f"ember.{name} failed ({error})") from error
     if name in _LAZY_NAMES:
         return getattr(importlib.import_module(_LAZY_NAMES[name]), name)
     raise AttributeError(f"module 'ember' has no attribute {name!r}")
