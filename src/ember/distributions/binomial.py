@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 from ember.distributions.distribution import (
     Distribution,
@@ -43,7 +43,7 @@ class Binomial(Distribution):
         param, self._is_probs = probs_or_logits("Binomial", probs, logits)
         self._param, n = broadcast_all(param, total_count)
         # counts are data, never differentiated, kept in the probabilities' float type
-        self.total_count = _new(n.data.astype(self._param.data.dtype, copy=False))
+        self.total_count = wrap_array(n.data.astype(self._param.data.dtype, copy=False))
         super().__init__(self._param.shape, (), validate_args)
         c = self.total_count.data
         self._check_param("total_count", self.total_count, (c >= 0) & is_integer(c),
@@ -76,7 +76,7 @@ class Binomial(Distribution):
         """floor((n + 1) p), at most n."""
         n, p = self.total_count.data, self.probs.data
         xp = xp_of(p)
-        return _new(xp.minimum(xp.floor((n + 1) * p), n).astype(p.dtype))
+        return wrap_array(xp.minimum(xp.floor((n + 1) * p), n).astype(p.dtype))
 
     @property
     def variance(self) -> Tensor:
@@ -89,7 +89,7 @@ class Binomial(Distribution):
         xp = xp_of(p)
         n = xp.broadcast_to(self.total_count.data, shape).astype("int64")
         draws = backend.rng(xp).binomial(n, xp.broadcast_to(p, shape).astype("float64"))
-        return _new(xp.asarray(draws).astype(p.dtype))
+        return wrap_array(xp.asarray(draws).astype(p.dtype))
 
     def _in_support(self, value: Any) -> Any:
         return (value >= 0) & (value <= self.total_count.data) & is_integer(value)
@@ -104,7 +104,7 @@ class Binomial(Distribution):
         xp = xp_of(z.data)
         nd, vd = n.data, v.data
         log_choose = log_factorial(nd) - log_factorial(vd) - log_factorial(xp.maximum(nd - vd, 0))
-        return v * z - n * softplus(z) + _new(log_choose.astype(z.data.dtype))
+        return v * z - n * softplus(z) + wrap_array(log_choose.astype(z.data.dtype))
 
     def entropy(self) -> Tensor:
         """-sum_k p(k) log p(k), summed over k = 0 .. total_count (exact, differentiable).
@@ -118,7 +118,7 @@ class Binomial(Distribution):
         top = int(n.max()) if n.size else 0
         k = xp.arange(top + 1, dtype=z.data.dtype).reshape((top + 1,) + (1,) * z.ndim)
         inside = k <= n
-        lp = self._log_prob(_new(xp.minimum(k, n)), z)
+        lp = self._log_prob(wrap_array(xp.minimum(k, n)), z)
         return -_sum(where(inside, exp(lp) * lp, 0.0), axis=0)
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
@@ -132,4 +132,4 @@ class Binomial(Distribution):
         values = xp.arange(top + 1, dtype=n.dtype).reshape((top + 1,) + (1,) * n.ndim)
         if expand:
             values = xp.broadcast_to(values, (top + 1,) + self.batch_shape)
-        return _new(values)
+        return wrap_array(values)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ember import backend
 from ember.autograd.mode import no_grad
-from ember.autograd.tensor import Tensor, _new, as_tensor
+from ember.autograd.tensor import Tensor, as_tensor, wrap_array
 from ember.backend import xp_of
 from ember.ops import astype, broadcast_to, clip, log, log1p, sqrt
 
@@ -242,4 +242,4 @@ def draw_uniform(shape: tuple, dtype: Any, like: Any) -> Tensor:
     """Uniform [0, 1) draws from ember's seeded generator, on ``like``'s device."""
     xp = xp_of(like)
     dt = dtype if str(dtype) in ("float32", "float64") else "float32"
-    return _new(backend.rng(xp).random(shape, dtype=dt).astype(dtype, copy=False))
+    return wrap_array(backend.rng(xp).random(shape, dtype=dt).astype(dtype, copy=False))

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 from ember.distributions.distribution import Distribution, broadcast_all
 from ember.ops import erf, log, square
@@ -66,7 +66,7 @@ class Normal(Distribution):
         xp = xp_of(data)
         dt = data.dtype if data.dtype.name in ("float32", "float64") else "float32"
         eps = backend.rng(xp).standard_normal(shape, dtype=dt).astype(data.dtype, copy=False)
-        return self.loc + _new(eps) * self.scale
+        return self.loc + wrap_array(eps) * self.scale
 
     def log_prob(self, value: Any) -> Tensor:
         v = self._value(value, self.loc)

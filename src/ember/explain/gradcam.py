@@ -19,7 +19,7 @@ import numpy as np
 from ember import backend
 from ember.autograd import engine
 from ember.autograd.mode import STATE, enable_grad
-from ember.autograd.tensor import Tensor, _new, make
+from ember.autograd.tensor import Tensor, record_op, wrap_array
 from ember.explain import _core
 
 
@@ -35,7 +35,7 @@ def last_conv_layer(model: Any, x: np.ndarray) -> Any:
 def layer_gradients(model: Any, x: np.ndarray, target: Any, layer: Any, who: str
                     ) -> tuple[np.ndarray, np.ndarray]:
     """``(A, dy/dA)``: the layer's output on ``x`` and the score's gradient with respect to it."""
-    xt = _new(x)
+    xt = wrap_array(x)
     xt.requires_grad = True  # so the layer's output is recorded with the weights frozen
     with _core.capture([layer]) as seen, enable_grad(), _core.weights_frozen(model):
         out = _core.forward(model, xt)
@@ -133,9 +133,9 @@ def guided_relu(x: Tensor) -> Tensor:
     def backward(g: Tensor) -> tuple:
         if STATE.enabled:
             return (g * ((x.data > 0) & (g.data > 0)),)
-        return (_new(g.data * ((x.data > 0) & (g.data > 0))),)
+        return (wrap_array(g.data * ((x.data > 0) & (g.data > 0))),)
 
-    return make(data, (x,), backward, "guided_relu", (x,))
+    return record_op(data, (x,), backward, "guided_relu", (x,))
 
 
 @contextlib.contextmanager

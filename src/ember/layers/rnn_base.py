@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new, as_tensor
+from ember.autograd.tensor import Tensor, as_tensor, wrap_array
 from ember.layers import _config
 from ember.layers.base import Layer
 from ember.ops.activation_names import name_of
@@ -38,7 +38,9 @@ def fused_activation_name(fn: Any) -> str | None:
 
 
 class RNNBase(Layer):
-    """Base class of the recurrent layers (not used directly)."""
+    """Base class of the recurrent layers (not used directly): the one ``__init__`` that takes
+    and checks Keras' recurrent arguments, shared by SimpleRNN, LSTM and GRU (which add only
+    their own: ``recurrent_activation``, ``unit_forget_bias``, ``reset_after``)."""
 
     _gates = 1       # blocks of ``units`` columns in the kernels
     _n_states = 1    # h (and c for LSTM)
@@ -133,7 +135,7 @@ class RNNBase(Layer):
         x = inputs
         if training and self.dropout > 0:
             keep = self._dropout_mask((B, n_in), self.dropout, xp)
-            x = x * _new(keep[:, None, :])
+            x = x * wrap_array(keep[:, None, :])
         rmask = self._dropout_mask((B, self.units), self.recurrent_dropout, xp) \
             if training and self.recurrent_dropout > 0 else None
         states = self._initial_states(initial_state, B, xp)
@@ -211,10 +213,10 @@ class RNNBase(Layer):
         B, T = x.shape[0], x.shape[1]
         xp = backend.xp_of(x.data)
         if states is None:
-            states = [_new(xp.zeros((B, self.units), dtype=self.kernel.data.dtype))
+            states = [wrap_array(xp.zeros((B, self.units), dtype=self.kernel.data.dtype))
                       for _ in range(self._n_states)]
         xw = self._project(x)
-        rm = None if rmask is None else _new(rmask)
+        rm = None if rmask is None else wrap_array(rmask)
         outs = []
         for t in (range(T - 1, -1, -1) if self.go_backwards else range(T)):
             new = self._step(getitem(xw, (slice(None), t)), states, rm)

@@ -1,7 +1,7 @@
 """Models: ``Sequential``, the functional ``Model(inputs, outputs)``, subclassed ``Model``;
 and saving / loading."""
 
-from ember.models.functional import Input, InputLayer
+from ember.layers.input_layer import Input, InputLayer
 from ember.models.model import Model
 from ember.models.nonfinite_loss import NonFiniteLossError
 from ember.models.sequential import Sequential

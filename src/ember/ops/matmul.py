@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember.autograd.tensor import Tensor, make
+from ember.autograd.tensor import Tensor, record_op
 from ember.ops.elementwise import _pair
 from ember.ops.shape import reshape, swapaxes
 
@@ -59,7 +59,7 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
         gb = matmul(swapaxes(a, -1, -2), g) if b.requires_grad else None
         return ga, gb
 
-    return make(data, (a, b), backward, "matmul", (a, b))
+    return record_op(data, (a, b), backward, "matmul", (a, b))
 
 
 def dot(a: Any, b: Any) -> Tensor:
