@@ -337,3 +337,61 @@ def test_tests_report_bad_input():
         em.stats.ttest_1samp([1.0, float("nan"), 3.0], 0)
     with pytest.raises(ValueError, match="ttest_ind: each sample needs at least 2"):
         em.stats.ttest_ind([1.0], [2.0, 3.0])
+
+
+# ---------------------------------------------------------------- gradients (log_prob, cdf)
+def _value_and_params():
+    v = em.tensor(RNG.normal(size=6) * 2, dtype="float64")
+    return v, em.tensor(RNG.uniform(-1, 1, 6), dtype="float64"), em.tensor(
+        RNG.uniform(0.5, 2, 6), dtype="float64")
+
+
+def test_log_probs_pass_gradcheck():
+    v, loc, scale = _value_and_params()
+    df = f64(RNG.uniform(1, 20, 6))
+    em.gradcheck(lambda x, m, s: em.distributions.StudentT(df, m, s).log_prob(x),
+                 [v, loc, scale])
+    em.gradcheck(lambda x, m, s: em.distributions.Normal(m, s).cdf(x), [v, loc, scale])
+    pos = f64(np.abs(v.numpy()) + 0.1)
+    em.gradcheck(lambda x: em.distributions.Chi2(df).log_prob(x), [pos])
+    em.gradcheck(lambda x: em.distributions.FisherSnedecor(df, df + 1).log_prob(x), [pos])
+    em.gradcheck(lambda lo, hi: em.distributions.Uniform(lo, hi).log_prob(f64(0.5)),
+                 [f64(0.0), f64(2.0)])
+
+
+def test_log_probs_and_gradients_match_torch():
+    torch = pytest.importorskip("torch", reason="PyTorch is the oracle for the gradients")
+    D = torch.distributions
+    v, loc, scale = _value_and_params()
+    df = RNG.uniform(1, 20, 6)
+    pos = np.abs(v.numpy()) + 0.1
+
+    def both(make_em, make_torch, x):
+        m_e = em.tensor(loc.numpy(), dtype="float64", requires_grad=True)
+        s_e = em.tensor(scale.numpy(), dtype="float64", requires_grad=True)
+        m_t = torch.tensor(loc.numpy(), requires_grad=True)
+        s_t = torch.tensor(scale.numpy(), requires_grad=True)
+        lp_e = make_em(m_e, s_e).log_prob(f64(x))
+        lp_t = make_torch(m_t, s_t).log_prob(torch.tensor(x))
+        np.testing.assert_allclose(lp_e.numpy(), lp_t.detach().numpy(), rtol=1e-12, atol=1e-12)
+        lp_e.sum().backward()
+        lp_t.sum().backward()
+        np.testing.assert_allclose(m_e.grad.numpy(), m_t.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(s_e.grad.numpy(), s_t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+    both(lambda m, s: em.distributions.StudentT(f64(df), m, s),
+         lambda m, s: D.StudentT(torch.tensor(df), m, s), v.numpy())
+    both(lambda m, s: em.distributions.Uniform(m - 3, s + 3),
+         lambda m, s: D.Uniform(m - 3, s + 3), np.zeros(6))
+    for make_em, make_torch in (
+            (lambda: em.distributions.Chi2(f64(df)), lambda: D.Chi2(torch.tensor(df))),
+            (lambda: em.distributions.FisherSnedecor(f64(df), f64(df + 2)),
+             lambda: D.FisherSnedecor(torch.tensor(df), torch.tensor(df + 2)))):
+        np.testing.assert_allclose(make_em().log_prob(f64(pos)).numpy(),
+                                   make_torch().log_prob(torch.tensor(pos)).numpy(),
+                                   rtol=1e-12)
+        np.testing.assert_allclose(make_em().mean.numpy(), make_torch().mean.numpy())
+        np.testing.assert_allclose(make_em().variance.numpy(), make_torch().variance.numpy())
+    t_e = em.distributions.StudentT(f64(df), 0.0, 1.0)
+    np.testing.assert_allclose(t_e.entropy().numpy(),
+                               D.StudentT(torch.tensor(df)).entropy().numpy(), rtol=1e-10)

@@ -126,11 +126,11 @@ class StudentT(Distribution):
 
 
 def _digamma(x: np.ndarray) -> np.ndarray:
-    # recurrence up to x >= 6, then the asymptotic series (error < 1e-12 there)
+    # recurrence up to x >= 10, then the asymptotic series (first dropped term < 1e-12)
     x = np.asarray(x, dtype="float64")
     acc = np.zeros_like(x)
-    for _ in range(6):
-        small = x < 6
+    for _ in range(10):
+        small = x < 10
         acc = acc - np.where(small, 1.0 / np.where(small, x, 1.0), 0.0)
         x = np.where(small, x + 1, x)
     inv2 = 1.0 / (x * x)
