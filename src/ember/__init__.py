@@ -64,6 +64,7 @@ _SUBMODULES = {
     "losses", "metrics", "model_selection", "models", "onnx", "optimizers", "regularizers",
     "saving", "serialization", "sklearn", "tune", "nn", "distributed",
     "utils",  # loaded on first use too: it names plotting and file helpers above the core
+    "stats", "integrate",
 }
 _SUBMODULES |= {"blas", "heap", "kernels"}  # process settings (applied by training) and kernels
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.

@@ -203,10 +203,27 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     return ops.log_softmax(x, axis=axis)
 
 
+@serialization.register()
+def step(x: Any, threshold: float = 0.0) -> Tensor:
+    """Heaviside step: 1 where ``x >= threshold``, else 0 (the perceptron's activation).
+
+    Its gradient is 0 everywhere (undefined at the jump), so gradient descent cannot train
+    through it: the perceptron learning rule (``em.models.Perceptron``) does instead.
+
+    Example:
+        >>> import ember as em
+        >>> em.activations.step(em.tensor([-0.5, 0.0, 2.0]))
+        tensor([0., 1., 1.])
+    """
+    x = _t(x)
+    data = (x.data >= threshold).astype(x.data.dtype if x.data.dtype.kind == "f" else "float32")
+    return make(data, (x,), lambda g: (g * 0,), "step", (x,))
+
+
 _BY_NAME: dict[str, Callable] = {
     fn.__name__: fn
     for fn in (relu, leaky_relu, relu6, elu, selu, gelu, sigmoid, hard_sigmoid, hard_silu, tanh,
-               softplus, softsign, silu, mish, exponential, linear, softmax, log_softmax)
+               softplus, softsign, silu, mish, exponential, linear, softmax, log_softmax, step)
 }
 _BY_NAME["swish"] = silu
 _BY_NAME["hard_swish"] = hard_silu

@@ -93,6 +93,25 @@ class Distribution:
         """The cumulative distribution function at ``value``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement cdf")
 
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile function (inverse CDF): the x with cdf(x) = ``value``."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement icdf")
+
+    # SciPy's names, for the statistics a course does with scipy.stats
+    def pdf(self, value: Any) -> Tensor:
+        """The density (or mass) at ``value``: exp(log_prob(value)) (SciPy's pdf / pmf)."""
+        from ember.ops import exp
+
+        return exp(self.log_prob(value))
+
+    def sf(self, value: Any) -> Tensor:
+        """The survival function P(X > value) = 1 - cdf(value) (SciPy's name)."""
+        return 1 - self.cdf(value)
+
+    def ppf(self, value: Any) -> Tensor:
+        """The percent-point function, SciPy's name for ``icdf``."""
+        return self.icdf(value)
+
     def entropy(self) -> Tensor:
         """The entropy -E[log p(X)], one value per batch element (in nats)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement entropy")
