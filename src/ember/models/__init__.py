@@ -2,9 +2,10 @@
 and saving / loading."""
 
 from ember.models.cloning import clone_model, model_from_json
-from ember.models.functional import Input, InputLayer
+from ember.layers.input_layer import Input, InputLayer
 from ember.models.model import Model
 from ember.models.nonfinite_loss import NonFiniteLossError
+from ember.models.perceptron import Perceptron
 from ember.models.sequential import Sequential
 
 
@@ -24,5 +25,6 @@ def save_model(model, filepath: str, overwrite: bool = True, **kwargs) -> None:
     model.save(filepath)
 
 
-__all__ = ["Input", "InputLayer", "Model", "NonFiniteLossError", "Sequential", "load_model"]
+__all__ = ["Input", "InputLayer", "Model", "NonFiniteLossError", "Sequential", "load_model",
+           "Perceptron"]
 __all__ += ["clone_model", "model_from_json", "save_model"]
