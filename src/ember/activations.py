@@ -215,9 +215,9 @@ def step(x: Any, threshold: float = 0.0) -> Tensor:
         >>> em.activations.step(em.tensor([-0.5, 0.0, 2.0]))
         tensor([0., 1., 1.])
     """
-    x = _t(x)
+    x = as_tensor(x)
     data = (x.data >= threshold).astype(x.data.dtype if x.data.dtype.kind == "f" else "float32")
-    return make(data, (x,), lambda g: (g * 0,), "step", (x,))
+    return record_op(data, (x,), lambda g: (g * 0,), "step", (x,))
 
 
 _BY_NAME: dict[str, Callable] = {

@@ -82,13 +82,13 @@ class Normal(Distribution):
         """
         v = self._value(value, self.loc)
         approx = 0.5 * (1 + erf((v - self.loc) / (self.scale * math.sqrt(2.0))))
-        return approx + _new(self._exact(ndtr, v, 1.0) - approx.data)
+        return approx + wrap_array(self._exact(ndtr, v, 1.0) - approx.data)
 
     def sf(self, value: Any) -> Tensor:
         """P(X > value), computed directly (accurate far in the upper tail)."""
         v = self._value(value, self.loc)
         approx = 0.5 * (1 - erf((v - self.loc) / (self.scale * math.sqrt(2.0))))
-        return approx + _new(self._exact(ndtr, v, -1.0) - approx.data)
+        return approx + wrap_array(self._exact(ndtr, v, -1.0) - approx.data)
 
     def _exact(self, fn: Any, v: Tensor, sign: float) -> Any:
         xp = xp_of(v.data)
@@ -105,7 +105,7 @@ class Normal(Distribution):
         """
         q = self._value_probability(value)
         xp = xp_of(q.data)
-        z = _new(xp.asarray(ndtri(q.data)).astype(q.data.dtype))
+        z = wrap_array(xp.asarray(ndtri(q.data)).astype(q.data.dtype))
         return self.loc + self.scale * z
 
     def _value_probability(self, value: Any) -> Tensor:
