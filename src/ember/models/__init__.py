@@ -1,8 +1,8 @@
 """Models: ``Sequential``, the functional ``Model(inputs, outputs)``, subclassed ``Model``;
 and saving / loading."""
 
-from ember.models.cloning import clone_model, model_from_json
 from ember.layers.input_layer import Input, InputLayer
+from ember.models.cloning import clone_model, model_from_json
 from ember.models.model import Model
 from ember.models.nonfinite_loss import NonFiniteLossError
 from ember.models.perceptron import Perceptron
