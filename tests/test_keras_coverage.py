@@ -19,7 +19,7 @@ CORPUS = ROOT / "tests" / "keras_corpus"
 
 # below 80 % until the layer zoo (layers, activations, constraints) and the remaining
 # losses / metrics / optimizers / ops merge: the shares at the time of writing
-BELOW = {"layers": 37, "metrics": 64, "optimizers": 57, "activations": 66,
+BELOW = {"layers": 37, "metrics": 79, "optimizers": 57, "activations": 66,
          "constraints": 0, "utils": 74}
 # layers corpus programs use that the layer-zoo branch adds (their programs are xfail too)
 ZOO_PENDING = {"RepeatVector", "Masking", "Softmax"}
