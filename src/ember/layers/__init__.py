@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ember.layers.activation_layers import ELU, LeakyReLU, PReLU, Softmax
+from ember.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from ember.layers.augmentation import (
     GaussianNoise,
     RandomBrightness,
@@ -101,6 +103,8 @@ __all__ = [
     "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "DepthwiseConv2D", "ReLU",
     "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "StringLookup",
     "TextVectorization",
+    "LeakyReLU", "PReLU", "ELU", "Softmax",
+    "Attention", "AdditiveAttention", "MultiHeadAttention",
 ]
 
 
