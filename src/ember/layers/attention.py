@@ -295,6 +295,8 @@ class MultiHeadAttention(Layer):
                 raise ValueError(f"MultiHeadAttention '{self.name}': the {what} must be "
                                  f"(batch, T, features) with known features; got {tuple(s)}")
         H, K, V = self.num_heads, self.key_dim, self.value_dim
+        if self.attention_axes is None:  # Keras reports the time axis once built
+            self.attention_axes = [1]
         bias = self.use_bias
         out_dim = self.output_shape[0] if self.output_shape else q_shape[-1]
         self.query_dense = _Projection("abc,cde->abde", (q_shape[-1], H, K),
