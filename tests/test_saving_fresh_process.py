@@ -68,6 +68,20 @@ SAVE = textwrap.dedent('''
         "GRU": ("seq", lambda: L.GRU(3)),
         "Bidirectional": ("seq", lambda: L.Bidirectional(L.LSTM(2))),
     }
+    seq = inputs["seq"]
+    ZOO = {  # layers called on more than one tensor, or in their own way
+        "Attention": lambda: L.Attention()([seq, seq]),
+        "AdditiveAttention": lambda: L.AdditiveAttention()([seq, seq]),
+        "MultiHeadAttention": lambda: L.MultiHeadAttention(2, 3)(seq, seq),
+        "RNN": lambda: L.RNN(L.StackedRNNCells([L.SimpleRNNCell(2), L.LSTMCell(2),
+                                                L.GRUCell(2)]))(seq),
+    }
+    NESTED = {"SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"}  # inside RNN above
+    LAYERS.update({
+        "LeakyReLU": ("vec", L.LeakyReLU), "ELU": ("vec", L.ELU),
+        "PReLU": ("seq", lambda: L.PReLU(shared_axes=[1])),
+        "Softmax": ("seq", lambda: L.Softmax(axis=1)),
+    })
     # the preprocessing layers (not callable on symbolic tensors yet) get a Sequential of their
     # own, fed text or integer tokens
     TEXT = {"TextVectorization": ("text", lambda: L.TextVectorization(
@@ -90,6 +104,10 @@ SAVE = textwrap.dedent('''
         if name in MERGES:
             heads.append(head(getattr(L, name)()(pair())))
         elif name in NEVER_SAVED or name in TEXT:
+            continue
+        elif name in ZOO:
+            heads.append(head(ZOO[name]()))
+        elif name in NESTED:
             continue
         elif name in LAYERS:
             where, make = LAYERS[name]

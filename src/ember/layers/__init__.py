@@ -67,6 +67,8 @@ from ember.layers.pooling import (
 )
 from ember.layers.preprocessing import Normalization, Rescaling
 from ember.layers.recurrent import GRU, LSTM, SimpleRNN
+from ember.layers.rnn import RNN
+from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 
 
 def serialize(layer: Layer) -> dict:
@@ -105,6 +107,7 @@ __all__ = [
     "TextVectorization",
     "LeakyReLU", "PReLU", "ELU", "Softmax",
     "Attention", "AdditiveAttention", "MultiHeadAttention",
+    "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
 ]
 
 
