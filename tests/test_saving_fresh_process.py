@@ -73,6 +73,7 @@ SAVE = textwrap.dedent('''
         "Attention": lambda: L.Attention()([seq, seq]),
         "AdditiveAttention": lambda: L.AdditiveAttention()([seq, seq]),
         "MultiHeadAttention": lambda: L.MultiHeadAttention(2, 3)(seq, seq),
+        "Dot": lambda: L.Dot(axes=2, normalize=True)([seq, seq]),
         "RNN": lambda: L.RNN(L.StackedRNNCells([L.SimpleRNNCell(2), L.LSTMCell(2),
                                                 L.GRUCell(2)]))(seq),
     }
@@ -81,6 +82,10 @@ SAVE = textwrap.dedent('''
         "LeakyReLU": ("vec", L.LeakyReLU), "ELU": ("vec", L.ELU),
         "PReLU": ("seq", lambda: L.PReLU(shared_axes=[1])),
         "Softmax": ("seq", lambda: L.Softmax(axis=1)),
+        "TimeDistributed": ("seq", lambda: L.TimeDistributed(L.Dense(2))),
+        "RepeatVector": ("vec", lambda: L.RepeatVector(3)),
+        "layers.Identity": ("vec", L.Identity), "Masking": ("seq", L.Masking),
+        "ActivityRegularization": ("vec", lambda: L.ActivityRegularization(0.01, 0.01)),
     })
     # the preprocessing layers (not callable on symbolic tensors yet) get a Sequential of their
     # own, fed text or integer tokens

@@ -29,6 +29,7 @@ from ember.layers.bidirectional import Bidirectional
 from ember.layers.category_encoding import CategoryEncoding, Discretization
 from ember.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Permute, Reshape
+from ember.layers.core_extra import ActivityRegularization, Dot, Identity, Masking, RepeatVector
 from ember.layers.depthwise import DepthwiseConv2D, ReLU
 from ember.layers.embedding import Embedding
 from ember.layers.hashing import Hashing
@@ -69,6 +70,7 @@ from ember.layers.preprocessing import Normalization, Rescaling
 from ember.layers.recurrent import GRU, LSTM, SimpleRNN
 from ember.layers.rnn import RNN
 from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from ember.layers.wrappers import TimeDistributed
 
 
 def serialize(layer: Layer) -> dict:
@@ -108,6 +110,7 @@ __all__ = [
     "LeakyReLU", "PReLU", "ELU", "Softmax",
     "Attention", "AdditiveAttention", "MultiHeadAttention",
     "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
+    "TimeDistributed", "RepeatVector", "Identity", "ActivityRegularization", "Masking", "Dot",
 ]
 
 
