@@ -74,6 +74,10 @@ SAVE = textwrap.dedent('''
         "AdditiveAttention": lambda: L.AdditiveAttention()([seq, seq]),
         "MultiHeadAttention": lambda: L.MultiHeadAttention(2, 3)(seq, seq),
         "Dot": lambda: L.Dot(axes=2, normalize=True)([seq, seq]),
+        "Cropping3D": lambda: L.Cropping3D(((1, 1), (1, 2), (0, 1)))(
+            L.Reshape((8, 8, 3, 1))(inputs["img"])),
+        "ZeroPadding3D": lambda: L.ZeroPadding3D(1, data_format="channels_first")(
+            L.Reshape((1, 8, 8, 3))(inputs["img"])),
         "RNN": lambda: L.RNN(L.StackedRNNCells([L.SimpleRNNCell(2), L.LSTMCell(2),
                                                 L.GRUCell(2)]))(seq),
     }
@@ -86,6 +90,11 @@ SAVE = textwrap.dedent('''
         "RepeatVector": ("vec", lambda: L.RepeatVector(3)),
         "layers.Identity": ("vec", L.Identity), "Masking": ("seq", L.Masking),
         "ActivityRegularization": ("vec", lambda: L.ActivityRegularization(0.01, 0.01)),
+        "Resizing": ("img", lambda: L.Resizing(4, 5, crop_to_aspect_ratio=True)),
+        "CenterCrop": ("img", lambda: L.CenterCrop(6, 5)),
+        "RandomCrop": ("img", lambda: L.RandomCrop(6, 5, seed=1)),
+        "Cropping1D": ("seq", lambda: L.Cropping1D((1, 2))),
+        "Cropping2D": ("img", lambda: L.Cropping2D(((1, 0), (2, 1)))),
     })
     # the preprocessing layers (not callable on symbolic tensors yet) get a Sequential of their
     # own, fed text or integer tokens

@@ -30,6 +30,7 @@ from ember.layers.category_encoding import CategoryEncoding, Discretization
 from ember.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Permute, Reshape
 from ember.layers.core_extra import ActivityRegularization, Dot, Identity, Masking, RepeatVector
+from ember.layers.cropping import Cropping1D, Cropping2D, Cropping3D, ZeroPadding3D
 from ember.layers.depthwise import DepthwiseConv2D, ReLU
 from ember.layers.embedding import Embedding
 from ember.layers.hashing import Hashing
@@ -68,6 +69,7 @@ from ember.layers.pooling import (
 )
 from ember.layers.preprocessing import Normalization, Rescaling
 from ember.layers.recurrent import GRU, LSTM, SimpleRNN
+from ember.layers.resizing import CenterCrop, RandomCrop, Resizing
 from ember.layers.rnn import RNN
 from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.layers.wrappers import TimeDistributed
@@ -111,6 +113,8 @@ __all__ = [
     "Attention", "AdditiveAttention", "MultiHeadAttention",
     "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
     "TimeDistributed", "RepeatVector", "Identity", "ActivityRegularization", "Masking", "Dot",
+    "Resizing", "CenterCrop", "RandomCrop", "Cropping1D", "Cropping2D", "Cropping3D",
+    "ZeroPadding3D",
 ]
 
 
