@@ -95,6 +95,10 @@ SAVE = textwrap.dedent('''
         "RandomCrop": ("img", lambda: L.RandomCrop(6, 5, seed=1)),
         "Cropping1D": ("seq", lambda: L.Cropping1D((1, 2))),
         "Cropping2D": ("img", lambda: L.Cropping2D(((1, 0), (2, 1)))),
+        "SeparableConv2D": ("img", lambda: L.SeparableConv2D(2, 3, depth_multiplier=2)),
+        "SeparableConv1D": ("seq", lambda: L.SeparableConv1D(2, 3, padding="same")),
+        "DepthwiseConv1D": ("seq", lambda: L.DepthwiseConv1D(2, depth_multiplier=2)),
+        "Conv1DTranspose": ("seq", lambda: L.Conv1DTranspose(2, 3, strides=2)),
     })
     # the preprocessing layers (not callable on symbolic tensors yet) get a Sequential of their
     # own, fed text or integer tokens

@@ -27,6 +27,7 @@ from ember.layers.augmentation import (
 from ember.layers.base import Layer
 from ember.layers.bidirectional import Bidirectional
 from ember.layers.category_encoding import CategoryEncoding, Discretization
+from ember.layers.conv1d_transpose import Conv1DTranspose
 from ember.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Permute, Reshape
 from ember.layers.core_extra import ActivityRegularization, Dot, Identity, Masking, RepeatVector
@@ -72,6 +73,7 @@ from ember.layers.recurrent import GRU, LSTM, SimpleRNN
 from ember.layers.resizing import CenterCrop, RandomCrop, Resizing
 from ember.layers.rnn import RNN
 from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from ember.layers.separable import DepthwiseConv1D, SeparableConv1D, SeparableConv2D
 from ember.layers.wrappers import TimeDistributed
 
 
@@ -115,6 +117,7 @@ __all__ = [
     "TimeDistributed", "RepeatVector", "Identity", "ActivityRegularization", "Masking", "Dot",
     "Resizing", "CenterCrop", "RandomCrop", "Cropping1D", "Cropping2D", "Cropping3D",
     "ZeroPadding3D",
+    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "Conv1DTranspose",
 ]
 
 
