@@ -95,6 +95,8 @@ SAVE = textwrap.dedent('''
         "RandomCrop": ("img", lambda: L.RandomCrop(6, 5, seed=1)),
         "Cropping1D": ("seq", lambda: L.Cropping1D((1, 2))),
         "Cropping2D": ("img", lambda: L.Cropping2D(((1, 0), (2, 1)))),
+        "GroupNormalization": ("img", lambda: L.GroupNormalization(3)),
+        "UnitNormalization": ("seq", lambda: L.UnitNormalization(axis=[1, 2])),
         "SeparableConv2D": ("img", lambda: L.SeparableConv2D(2, 3, depth_multiplier=2)),
         "SeparableConv1D": ("seq", lambda: L.SeparableConv1D(2, 3, padding="same")),
         "DepthwiseConv1D": ("seq", lambda: L.DepthwiseConv1D(2, depth_multiplier=2)),

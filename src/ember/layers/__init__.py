@@ -34,6 +34,7 @@ from ember.layers.core_extra import ActivityRegularization, Dot, Identity, Maski
 from ember.layers.cropping import Cropping1D, Cropping2D, Cropping3D, ZeroPadding3D
 from ember.layers.depthwise import DepthwiseConv2D, ReLU
 from ember.layers.embedding import Embedding
+from ember.layers.group_norm import GroupNormalization, UnitNormalization
 from ember.layers.hashing import Hashing
 from ember.layers.lookup import IntegerLookup, StringLookup
 from ember.layers.merge import (
@@ -118,6 +119,7 @@ __all__ = [
     "Resizing", "CenterCrop", "RandomCrop", "Cropping1D", "Cropping2D", "Cropping3D",
     "ZeroPadding3D",
     "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "Conv1DTranspose",
+    "GroupNormalization", "UnitNormalization",
 ]
 
 
