@@ -78,6 +78,8 @@ SAVE = textwrap.dedent('''
             L.Reshape((8, 8, 3, 1))(inputs["img"])),
         "ZeroPadding3D": lambda: L.ZeroPadding3D(1, data_format="channels_first")(
             L.Reshape((1, 8, 8, 3))(inputs["img"])),
+        "SpatialDropout3D": lambda: L.SpatialDropout3D(0.2)(
+            L.Reshape((2, 4, 8, 3))(inputs["img"])),
         "RNN": lambda: L.RNN(L.StackedRNNCells([L.SimpleRNNCell(2), L.LSTMCell(2),
                                                 L.GRUCell(2)]))(seq),
     }
@@ -96,6 +98,10 @@ SAVE = textwrap.dedent('''
         "Cropping1D": ("seq", lambda: L.Cropping1D((1, 2))),
         "Cropping2D": ("img", lambda: L.Cropping2D(((1, 0), (2, 1)))),
         "GroupNormalization": ("img", lambda: L.GroupNormalization(3)),
+        "SpatialDropout1D": ("seq", lambda: L.SpatialDropout1D(0.2)),
+        "SpatialDropout2D": ("img", lambda: L.SpatialDropout2D(0.2)),
+        "GaussianDropout": ("vec", lambda: L.GaussianDropout(0.2)),
+        "AlphaDropout": ("vec", lambda: L.AlphaDropout(0.2)),
         "UnitNormalization": ("seq", lambda: L.UnitNormalization(axis=[1, 2])),
         "SeparableConv2D": ("img", lambda: L.SeparableConv2D(2, 3, depth_multiplier=2)),
         "SeparableConv1D": ("seq", lambda: L.SeparableConv1D(2, 3, padding="same")),

@@ -54,6 +54,13 @@ from ember.layers.merge import (
     subtract,
 )
 from ember.layers.naming import clear_session
+from ember.layers.noise import (
+    AlphaDropout,
+    GaussianDropout,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 from ember.layers.normalization import BatchNormalization, LayerNormalization
 from ember.layers.pooling import (
     AveragePooling1D,
@@ -120,6 +127,7 @@ __all__ = [
     "ZeroPadding3D",
     "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "Conv1DTranspose",
     "GroupNormalization", "UnitNormalization",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout",
 ]
 
 
