@@ -29,7 +29,8 @@ SAVE = textwrap.dedent('''
                  ("regularizer", em.regularizers.Regularizer), ("loss", em.losses.Loss),
                  ("metric", em.metrics.Metric), ("optimizer", em.optimizers.Optimizer),
                  ("schedule", em.optimizers.schedules.LearningRateSchedule),
-                 ("callback", em.callbacks.Callback)]
+                 ("callback", em.callbacks.Callback),
+                 ("constraint", em.constraints.Constraint)]
         if inspect.isclass(obj):
             return next(k for k, base in bases if issubclass(obj, base))
         module = obj.__module__
@@ -152,6 +153,8 @@ SAVE = textwrap.dedent('''
         heads.append(L.Dense(2, kernel_initializer=reg[name](**INIT_ARGS.get(name, {})))(vec))
     for name in names("regularizer"):
         heads.append(L.Dense(2, kernel_regularizer=reg[name]())(vec))
+    for name in names("constraint"):
+        heads.append(L.Dense(2, kernel_constraint=reg[name]())(vec))
     heads.append(em.Sequential([L.Dense(3), L.Dense(2)])(vec))
     main = em.Model(list(inputs.values()),
                     L.Dense(2, activation="softmax")(L.Concatenate()(heads)))

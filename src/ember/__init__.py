@@ -64,6 +64,7 @@ _SUBMODULES = {
     "distributions", "explain", "initializers", "interop", "io", "keras", "layers", "linalg",
     "losses", "metrics", "model_selection", "models", "onnx", "optimizers", "regularizers",
     "saving", "serialization", "sklearn", "tune", "nn", "distributed",
+    "constraints",
 }
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.
 _LAZY_NAMES = {
