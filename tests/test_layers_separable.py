@@ -1,4 +1,4 @@
-"""SeparableConv1D/2D, DepthwiseConv1D and Conv1DTranspose against Keras 3 (same weights,
+"""SeparableConv1D/2D, DepthwiseConv1D, Conv1DTranspose and Conv3D against Keras 3 (same weights,
 same outputs) and finite differences."""
 
 import numpy as np
@@ -10,6 +10,7 @@ from zoo_oracle import check_gradients, float64, keras, same_as_keras
 rng = np.random.default_rng(0)
 IMG = rng.standard_normal((2, 7, 8, 3)).astype("float32")
 SEQ = rng.standard_normal((2, 9, 3)).astype("float32")
+VOL = rng.standard_normal((2, 5, 6, 7, 2)).astype("float32")
 
 
 @pytest.mark.parametrize("make,x", [
@@ -26,6 +27,9 @@ SEQ = rng.standard_normal((2, 9, 3)).astype("float32")
     (lambda L: L.Conv1DTranspose(4, 3, strides=2, padding="same"), SEQ),
     (lambda L: L.Conv1DTranspose(2, 4, strides=3, padding="valid"), SEQ),
     (lambda L: L.Conv1DTranspose(2, 3, strides=2, output_padding=1), SEQ),
+    (lambda L: L.Conv3D(3, 2), VOL),
+    (lambda L: L.Conv3D(2, (3, 2, 2), strides=2, padding="same", activation="relu"), VOL),
+    (lambda L: L.Conv3D(2, 2, dilation_rate=(2, 1, 2), use_bias=False), VOL),
 ])
 def test_same_as_keras(make, x):
     k = keras()
@@ -37,7 +41,8 @@ def test_same_as_keras(make, x):
 def test_config_keys_match_keras():
     k = keras()
     for name, args in (("SeparableConv2D", (4, 3)), ("SeparableConv1D", (4, 3)),
-                       ("DepthwiseConv1D", (3,)), ("Conv1DTranspose", (4, 3))):
+                       ("DepthwiseConv1D", (3,)), ("Conv1DTranspose", (4, 3)),
+                       ("Conv3D", (4, 3))):
         ours, theirs = getattr(em.layers, name)(*args).get_config(), \
             getattr(k.layers, name)(*args).get_config()
         assert set(ours) - {"name", "trainable", "dtype"} <= set(theirs), name
@@ -57,6 +62,7 @@ def test_config_keys_match_keras():
     (lambda: em.layers.SeparableConv1D(2, 2, strides=2), SEQ[:1, :5, :2]),
     (lambda: em.layers.DepthwiseConv1D(2, depth_multiplier=2), SEQ[:1, :4, :2]),
     (lambda: em.layers.Conv1DTranspose(2, 3, strides=2, padding="same"), SEQ[:1, :3, :2]),
+    (lambda: em.layers.Conv3D(2, 2, strides=(2, 1, 1), padding="same"), VOL[:1, :3, :3, :2]),
 ])
 def test_gradients_by_finite_differences(make, x):
     with float64():

@@ -79,6 +79,7 @@ SAVE = textwrap.dedent('''
             L.Reshape((8, 8, 3, 1))(inputs["img"])),
         "ZeroPadding3D": lambda: L.ZeroPadding3D(1, data_format="channels_first")(
             L.Reshape((1, 8, 8, 3))(inputs["img"])),
+        "Conv3D": lambda: L.Conv3D(2, 2, padding="same")(L.Reshape((2, 4, 8, 3))(inputs["img"])),
         "SpatialDropout3D": lambda: L.SpatialDropout3D(0.2)(
             L.Reshape((2, 4, 8, 3))(inputs["img"])),
         "RNN": lambda: L.RNN(L.StackedRNNCells([L.SimpleRNNCell(2), L.LSTMCell(2),

@@ -28,6 +28,7 @@ from ember.layers.base import Layer
 from ember.layers.bidirectional import Bidirectional
 from ember.layers.category_encoding import CategoryEncoding, Discretization
 from ember.layers.conv1d_transpose import Conv1DTranspose
+from ember.layers.conv3d import Conv3D
 from ember.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Permute, Reshape
 from ember.layers.core_extra import ActivityRegularization, Dot, Identity, Masking, RepeatVector
@@ -126,7 +127,7 @@ __all__ = [
     "Resizing", "CenterCrop", "RandomCrop", "Cropping1D", "Cropping2D", "Cropping3D",
     "ZeroPadding3D",
     "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "Conv1DTranspose",
-    "GroupNormalization", "UnitNormalization",
+    "GroupNormalization", "UnitNormalization", "Conv3D",
     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout",
 ]
 
