@@ -32,6 +32,7 @@ ALIASES = {
     "initializers": "ember.initializers", "regularizers": "ember.regularizers",
     "utils": "ember.utils", "datasets": "ember.datasets", "saving": "ember.saving",
     "applications": "ember.applications",
+    "constraints": "ember.constraints",
 }
 _OWN = {"ops", "random", "backend"}  # modules of this package (Keras signatures)
 _TOP = {"Input": "ember.models", "Model": "ember.models", "Sequential": "ember.models",
