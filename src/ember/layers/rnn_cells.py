@@ -25,7 +25,7 @@ from typing import Any
 from ember import backend
 from ember.autograd.tensor import Tensor, _new
 from ember.layers import _config
-from ember.layers.base import Layer
+from ember.layers.base import CALL_TAKES_TRAINING, Layer, call_arguments
 from ember.ops.matmul import matmul
 from ember.ops.shape import getitem
 from ember.serialization import register
@@ -279,7 +279,7 @@ def cell_output_size(cell: Any) -> int:
 
 def call_cell(cell: Any, x: Tensor, states: Any, training: Any) -> tuple:
     """``cell(x, states)``, with ``training=`` where the cell's call takes it."""
-    if isinstance(cell, Layer) and cell._flags & 1:
+    if isinstance(cell, Layer) and call_arguments(type(cell)) & CALL_TAKES_TRAINING:
         return cell(x, states, training=training)
     return cell(x, states)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ember import serialization
 from ember.autograd.tensor import Tensor
-from ember.layers.base import Layer
+from ember.layers.base import CALL_TAKES_MASK, CALL_TAKES_TRAINING, Layer, call_arguments
 from ember.ops.shape import reshape
 from ember.serialization import register
 
@@ -53,9 +53,9 @@ class TimeDistributed(Layer):
         b, t = shape[0], shape[1]
         folded = reshape(inputs, (b * t,) + shape[2:])
         kwargs = {}
-        if self.layer._flags & 1:
+        if call_arguments(type(self.layer)) & CALL_TAKES_TRAINING:
             kwargs["training"] = training
-        if self.layer._flags & 2 and mask is not None:
+        if call_arguments(type(self.layer)) & CALL_TAKES_MASK and mask is not None:
             m = mask.data if isinstance(mask, Tensor) else mask
             kwargs["mask"] = m.reshape((b * t,) + tuple(m.shape[2:]))
         out = self.layer(folded, **kwargs)
