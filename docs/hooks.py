@@ -1,7 +1,7 @@
 """MkDocs hooks (mkdocs.yml ``hooks:``): every Learn page also ships as a Jupyter notebook.
 
 After the build, docs/notebooks.py turns each Learn page into ``notebooks/NN-slug.ipynb``
-inside the site, and each Learn page gets a link to its notebook at the top (added to the
+inside the site, and each Learn page gets a link to its notebook under its title (added to the
 HTML, so the link points into the built site rather than at a Markdown file).
 """
 
@@ -31,9 +31,10 @@ def on_page_content(html: str, page, config, files) -> str:
     stem = Path(page.file.src_uri).stem
     depth = page.url.rstrip("/").count("/") + 1 if config.get("use_directory_urls") else 1
     href = "../" * depth + f"notebooks/{stem}.ipynb"
-    return (f'<p class="ember-notebook"><a href="{href}" download>This page as a Jupyter '
-            f"notebook</a> (the code runs top to bottom; open it in Jupyter or Colab).</p>\n"
-            + html)
+    link = (f'<p class="ember-notebook"><a href="{href}" download>This page as a Jupyter '
+            f"notebook</a> (the code runs top to bottom; open it in Jupyter or Colab).</p>")
+    head, sep, rest = html.partition("</h1>")
+    return head + sep + "\n" + link + rest if sep else link + "\n" + html
 
 
 def on_post_build(config) -> None:
