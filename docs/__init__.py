@@ -1,2 +1,6 @@
-"""docs/ is a package only so that pytest imports docs/conftest.py as ``docs.conftest``: as a
-top-level ``conftest`` it would shadow tests/conftest.py, which tests import from by name."""
+"""Makes docs/ a package, so pytest imports docs/conftest.py as ``docs.conftest``.
+
+Without it both docs/conftest.py and tests/conftest.py are imported under the one name
+``conftest``; the one loaded last wins ``sys.modules``, and the tests' ``from conftest import
+mnist_dir`` (and the doctest collection of tests/conftest.py) then fail with an import error.
+"""
