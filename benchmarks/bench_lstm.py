@@ -133,7 +133,7 @@ def _median_ms(fn, repeat: int) -> float:
 def breakdown(layer: em.layers.LSTM, x: np.ndarray, repeat: int, torch) -> None:
     """The LSTM kernel's time: its matrix products alone (same shapes, NumPy and PyTorch) and
     everything else (the gate math, copies and Python around them)."""
-    from ember.ops import lstm_kernel
+    from ember.kernels import rnn_lstm as lstm_kernel
 
     kernel, rec, bias = (w.data for w in layer.weights)
     h0 = np.zeros((BATCH, UNITS), np.float32)

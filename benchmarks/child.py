@@ -5,6 +5,10 @@ starts, so NumPy's BLAS comes up with the right pool. The child loads the cached
 (untimed), runs one contender on one workload, and prints one line
 ``BENCH-RESULT {json}`` with the timed region's wall and CPU time, the process's peak
 resident memory (VmHWM, else ``ru_maxrss``) before and after it, and what the contender returned.
+
+``python -m benchmarks.child '[<spec>, <spec>, ...]'`` runs several specs one after the other in
+this one process and prints one line per spec: for smoke tests only (one framework import for
+all of them), as the peak memory then accumulates across the specs.
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ import traceback
 
 MARKER = "BENCH-RESULT "
 MODULES = {"ember": "ember_fit", "torch": "torch_loop", "numpy": "numpy_loop",
-           "sklearn": "sklearn_mlp", "ops": "ops"}
+           "sklearn": "sklearn_mlp", "ops": "ops", "keras_jax": "keras_fit",
+           "keras_tf": "keras_fit"}
+# the Keras backend of each Keras contender: set in the child's environment by the parent
+KERAS_BACKENDS = {"keras_jax": "jax", "keras_tf": "tensorflow"}
 
 
 def _maxrss_mib() -> float:
@@ -104,9 +111,9 @@ def run(spec: dict) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    spec = json.loads(argv[0])
-    record = run(spec)
-    print(MARKER + json.dumps(record), flush=True)
+    specs = json.loads(argv[0])
+    for spec in specs if isinstance(specs, list) else [specs]:
+        print(MARKER + json.dumps(run(spec)), flush=True)
     return 0
 
 

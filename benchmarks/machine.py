@@ -82,7 +82,9 @@ def describe() -> dict:
         "cpu": cpu_model(), "logical_cores": os.cpu_count(), "usable_cores": usable,
         "memory_gib": mem, "platform": platform.platform(),
         "python": platform.python_version(), **numpy_blas(),
-        "versions": {d: _version(d) for d in ("torch", "scikit-learn", "ember",
-                                              "threadpoolctl")},
+        "versions": {**{d: _version(d) for d in ("torch", "scikit-learn", "ember",
+                                                 "threadpoolctl", "keras", "jax", "jaxlib")},
+                     # the CPU build installs as tensorflow-cpu, the default one as tensorflow
+                     "tensorflow": _version("tensorflow-cpu") or _version("tensorflow")},
         "parent_thread_env": env, **load(),
     }

@@ -71,9 +71,9 @@ def main(small: bool = False) -> dict:
     model.fit(x_train, y_train, epochs=epochs, batch_size=32, verbose=0)
     y_pred = (model.predict(x_test, verbose=0)[:, 0] > 0.5).astype(int)
     print("\nheld-out test set:")
-    print(em.metrics.classification_report(y_test, y_pred, target_names=data.target_names))
+    print(em.metrics.sklearn.classification_report(y_test, y_pred, target_names=data.target_names))
     return {"cv_accuracy": cv.mean("accuracy"),
-            "test_accuracy": em.metrics.accuracy_score(y_test, y_pred)}
+            "test_accuracy": em.metrics.sklearn.accuracy_score(y_test, y_pred)}
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """ember.blas: NumPy's OpenBLAS thread count read, set and restored, and the one-thread rule
-for small products with a trained kernel (ember.ops.linear)."""
+applied by the trainer around a training step of a small model (never inside an op)."""
 
 from __future__ import annotations
 
@@ -138,7 +138,8 @@ def test_only_training_products_switch_to_one_thread(monkeypatch):
         blas.set_threads(before)
 
 
-def test_a_custom_layers_product_with_its_weight_also_uses_one_thread(monkeypatch):
+def test_a_product_outside_a_training_step_keeps_the_librarys_threads(monkeypatch):
+    """No op switches threads itself (the trainer applies the policy around a step)."""
     before = _controlled()
     calls = []
     real_set = blas._set
@@ -148,11 +149,53 @@ def test_a_custom_layers_product_with_its_weight_also_uses_one_thread(monkeypatc
     blas.set_threads(2)
     try:
         calls.clear()
-        with em.no_grad():
-            em.matmul(x, w)
-        assert calls == []
         out = em.matmul(x, w)
-        assert calls[:1] == [1] and blas.threads() == 2
+        em.ops.linear.linear(x, w).sum().backward()
+        assert calls == [] and blas.threads() == 2
         assert out.tolist() == [[6.0] * 4] * 8
+    finally:
+        blas.set_threads(before)
+
+
+def test_a_custom_layers_product_runs_on_one_thread_inside_a_training_step():
+    before = _controlled()
+    seen = []
+
+    class Scale(em.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight("w", (input_shape[-1], 3), "ones")
+
+        def call(self, x):
+            seen.append(blas.threads())
+            return x @ self.w
+
+    model = em.Sequential([em.layers.Input(shape=(6,)), Scale()])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.ones((8, 6), np.float32)
+    blas.set_threads(2)
+    try:
+        seen.clear()
+        model.predict(x, verbose=0)
+        model.train_on_batch(x, np.zeros((8, 3), np.float32))
+        assert seen == [2, 1] and blas.threads() == 2
+    finally:
+        blas.set_threads(before)
+
+
+def test_one_thread_blocks_nest_and_restore_the_count_once():
+    before = _controlled()
+    blas.set_threads(2)
+    try:
+        with blas.one_thread():
+            with blas.one_thread():
+                assert blas.threads() == 1
+            assert blas.threads() == 1
+        assert blas.threads() == 2
+        with pytest.raises(RuntimeError):
+            with blas.one_thread():
+                raise RuntimeError("the step failed")
+        assert blas.threads() == 2
+        with blas.one_thread(active=False):
+            assert blas.threads() == 2
     finally:
         blas.set_threads(before)

@@ -139,16 +139,34 @@ def _finite_loss_and_grad(make_loss, x):
 BIG = [[1e4, -1e4, 0.0], [-1e4, 1e4, 5.0]]
 
 
+def _output_model(activation: str, loss: str) -> em.Model:
+    """A model whose output is ``activation`` of its input (the input plays the logits)."""
+    model = em.Sequential([em.layers.Input(shape=(3,)), em.layers.Activation(activation)])
+    model.compile(optimizer="sgd", loss=loss)
+    return model
+
+
 def test_confident_wrong_softmax_output_gives_large_finite_loss():
+    """compile pairs the softmax (sigmoid) output with the cross-entropy: the loss comes from
+    the logits, large and finite, with a finite gradient."""
+    x = em.tensor(np.asarray(BIG, np.float32), requires_grad=True)
+    for activation, loss, y, expected in (
+            ("softmax", "sparse_categorical_crossentropy", np.array([1, 0]), 2e4),
+            ("softmax", "categorical_crossentropy", np.eye(3, dtype=np.float32)[[1, 0]], 2e4),
+            ("sigmoid", "binary_crossentropy", (np.array(BIG) < 0).astype(np.float32), None)):
+        x.grad = None
+        value, _ = _output_model(activation, loss)._trainer._forward_loss([x], [y], None,
+                                                                          training=True)
+        value.backward()
+        assert np.isfinite(value.item()) and np.isfinite(x.grad.numpy()).all()
+        if expected is None:
+            assert value.item() > 1e3
+        else:
+            assert value.item() == pytest.approx(expected, rel=1e-6)
+    # on plain probabilities the loss clips them (Keras' value), and stays finite too
     val = _finite_loss_and_grad(
         lambda z: L.SparseCategoricalCrossentropy()([1, 0], em.softmax(z)), BIG)
-    assert val == pytest.approx(2e4, rel=1e-6)
-    val = _finite_loss_and_grad(
-        lambda z: L.CategoricalCrossentropy()(np.eye(3)[[1, 0]], em.softmax(z)), BIG)
-    assert val == pytest.approx(2e4, rel=1e-6)
-    val = _finite_loss_and_grad(
-        lambda z: L.BinaryCrossentropy()(np.array(BIG) < 0, em.sigmoid(z)), BIG)
-    assert val > 1e3
+    assert val == pytest.approx(-np.log(1e-7), rel=1e-4)
     _finite_loss_and_grad(lambda z: L.SparseCategoricalCrossentropy(from_logits=True)([1, 0], z),
                           BIG)
     _finite_loss_and_grad(lambda z: L.BinaryCrossentropy(from_logits=True)(
@@ -156,10 +174,13 @@ def test_confident_wrong_softmax_output_gives_large_finite_loss():
 
 
 def test_softmax_logits_are_used_without_a_graph_too():
-    with em.no_grad():
-        p = em.softmax(em.tensor(BIG))
-        loss = L.SparseCategoricalCrossentropy()([1, 0], p)
-    assert loss.item() == pytest.approx(2e4, rel=1e-6)
+    """evaluate runs without a graph: the compiled pair still gives the loss from logits."""
+    model = _output_model("softmax", "sparse_categorical_crossentropy")
+    logs = model.evaluate(np.asarray(BIG, np.float32), np.array([1, 0]), verbose=0,
+                          return_dict=True)
+    assert logs["loss"] == pytest.approx(2e4, rel=1e-6)
+    probs = model.predict(np.asarray(BIG, np.float32), verbose=0)  # predict: probabilities
+    np.testing.assert_allclose(probs.sum(axis=-1), 1.0, rtol=1e-6)
 
 
 def test_softmax_output_is_not_taken_for_a_sigmoid_output():
@@ -222,8 +243,12 @@ def test_warnings_for_probabilities_called_logits_and_single_class():
 
 
 def test_softmax_then_sparse_crossentropy_is_one_fused_op_with_the_mean():
+    """The compiled (softmax, cross-entropy) pair is one fused node on the logits: no softmax
+    is computed for the loss."""
+    model = em.Sequential([em.layers.Input(shape=(4,)), em.layers.Activation("softmax")])
+    model.compile(optimizer="sgd", loss=L.SparseCategoricalCrossentropy())
     z = em.tensor(Z.astype(np.float32), requires_grad=True)
-    loss = L.SparseCategoricalCrossentropy()(LABELS, em.softmax(z))
+    loss, _ = model._trainer._forward_loss([z], [LABELS], None, training=True)
     assert loss.grad_fn == "softmax_cross_entropy" and loss._node.parents[0] is z
     assert loss.ndim == 0
     loss.backward()

@@ -155,8 +155,9 @@ def test_metrics_container_as_the_trainer_uses_it(rng):
     assert list(logs) == ["accuracy", "auc", "precision", "rec"]
     assert logs["accuracy"] == pytest.approx(float(((p > 0.5) == y).mean()))
     assert logs["precision"] == pytest.approx(
-        M.precision_score(y[:, 0], (p[:, 0] > 0.5).astype(int), zero_division=0))
-    assert logs["rec"] == pytest.approx(M.recall_score(y[:, 0], (p[:, 0] > 0.5).astype(int)))
+        M.sklearn.precision_score(y[:, 0], (p[:, 0] > 0.5).astype(int), zero_division=0))
+    assert logs["rec"] == pytest.approx(
+        M.sklearn.recall_score(y[:, 0], (p[:, 0] > 0.5).astype(int)))
     container.reset()
     assert container.results()["auc"] == 0.0
 
@@ -198,6 +199,6 @@ def test_fit_and_evaluate_log_the_metrics(rng):
     logs = model.evaluate(x, y, batch_size=16, verbose=0, return_dict=True)
     p = model.predict(x, verbose=0)[:, 0]
     hard = (p > 0.5).astype(int)
-    assert logs["accuracy"] == pytest.approx(M.accuracy_score(y, hard))
-    assert logs["auc"] == pytest.approx(M.roc_auc_score(y, p), abs=0.01)
-    assert logs["f1_score"] == pytest.approx(M.f1_score(y, hard), abs=1e-5)
+    assert logs["accuracy"] == pytest.approx(M.sklearn.accuracy_score(y, hard))
+    assert logs["auc"] == pytest.approx(M.sklearn.roc_auc_score(y, p), abs=0.01)
+    assert logs["f1_score"] == pytest.approx(M.sklearn.f1_score(y, hard), abs=1e-5)

@@ -1,4 +1,4 @@
-"""em.metrics' whole-array functions against scikit-learn (to 1e-6), edge cases included:
+"""em.metrics.sklearn's whole-array functions against scikit-learn (to 1e-6), edge cases included:
 a class never predicted, one class present, sample weights,
 string labels, tied scores, and clear errors for the wrong kind of target."""
 
@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ember import metrics as M
+import ember as em
+from ember.metrics import sklearn as M
 from sk_compare import same
 
 sk = pytest.importorskip("sklearn.metrics")
@@ -290,13 +291,13 @@ def test_streaming_and_functions_agree(rng):
     y = rng.integers(0, 3, 64)
     prob = rng.dirichlet(np.ones(3), 64).astype(np.float32)
     onehot = np.eye(3)[y]
-    f1 = M.F1Score(average="macro")
+    f1 = em.metrics.F1Score(average="macro")
     for a in range(0, 64, 20):
         f1.update_state(onehot[a:a + 20], prob[a:a + 20])
     assert float(f1.result()) == pytest.approx(
         sk.f1_score(y, prob.argmax(1), average="macro"), abs=1e-5)
     yt, yp = rng.normal(size=(64, 2)), rng.normal(size=(64, 2))
-    r2 = M.R2Score()
+    r2 = em.metrics.R2Score()
     for a in range(0, 64, 20):
         r2.update_state(yt[a:a + 20], yp[a:a + 20])
     assert float(r2.result()) == pytest.approx(sk.r2_score(yt, yp), rel=1e-9)

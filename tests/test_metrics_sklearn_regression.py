@@ -1,4 +1,4 @@
-"""em.metrics' regression scores against scikit-learn (to 1e-6): multi-output modes, sample
+"""em.metrics.sklearn's regression scores against scikit-learn (to 1e-6): multi-output modes, sample
 weights, the R^2 conventions for constant targets, and errors that name the function."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from ember import metrics as M
+from ember.metrics import sklearn as M
 from sk_compare import same
 
 sk = pytest.importorskip("sklearn.metrics")

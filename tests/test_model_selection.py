@@ -137,8 +137,8 @@ def test_cross_validate_custom_splitters_and_metric_functions(cancer):
         seen.append(np.asarray(y_pred))
         return 0.5
 
-    result = ms.cross_validate(tiny_binary, x, y, cv=pairs, metrics=[spy, em.metrics.f1_score],
-                               seed=0)
+    result = ms.cross_validate(tiny_binary, x, y, cv=pairs,
+                               metrics=[spy, em.metrics.sklearn.f1_score], seed=0)
     assert result.n_splits == 2 and result.mean("spy") == 0.5
     assert "f1_score" in result.metrics
     assert all(set(p.tolist()) <= {0, 1} and p.shape == (6,) for p in seen)  # labels

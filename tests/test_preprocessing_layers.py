@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import ember as em
-from ember.layers import _affine
+from ember.ops import affine as _affine
 
 L = em.layers
 

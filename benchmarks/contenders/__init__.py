@@ -29,3 +29,22 @@ def accuracy(probs_or_logits, labels) -> float:
     import numpy as np
 
     return float(np.mean(np.asarray(probs_or_logits).argmax(axis=1) == labels))
+
+
+def warm_subset(spec: dict, x, y):
+    """The first ``warm_steps * batch`` training samples: every training contender runs that
+    many steps in the same process before its timed epoch, timed on their own. For Keras the
+    first call compiles (JAX) or traces (TensorFlow) the train step; ember and PyTorch compile
+    nothing, so their first call shows only first-use costs. The timed epoch is then each
+    contender's steady state, and ``first_s`` minus the steady time of the same steps is what
+    the first call cost."""
+    n = spec.get("warm_steps", 0) * spec["batch"]
+    return x[:n], y[:n]
+
+
+def predict_warm_slice(n: int, batch: int) -> slice:
+    """A slice of the test set that a warm-up ``predict`` runs on: two full batches and the
+    same short last batch as the whole set (``n % batch`` rows), so a framework that compiles
+    per input shape (Keras on JAX) has compiled both shapes before the timed passes."""
+    rest = n % batch
+    return slice(0, min(n, 2 * batch + rest))

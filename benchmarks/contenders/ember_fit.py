@@ -8,7 +8,13 @@ import time
 import numpy as np
 
 import ember as em
-from benchmarks.contenders import Unavailable, accuracy, train_subset
+from benchmarks.contenders import (
+    Unavailable,
+    accuracy,
+    predict_warm_slice,
+    train_subset,
+    warm_subset,
+)
 
 
 def _need(*names: str) -> None:
@@ -17,11 +23,12 @@ def _need(*names: str) -> None:
         raise Unavailable(f"em.layers has no {', '.join(missing)} yet")
 
 
-def build(arch: str) -> em.Sequential:
-    """The benchmark's network ``arch`` ('dense', 'convnet' or 'lstm'), softmax output."""
+def build(arch: str, width: int = 128) -> em.Sequential:
+    """The benchmark's network ``arch`` ('dense', 'convnet' or 'lstm'), softmax output;
+    ``width``: the dense network's hidden units (the scaling grid varies it)."""
     L = em.layers
     if arch == "dense":
-        layers = [L.Input(shape=(28, 28)), L.Flatten(), L.Dense(128, activation="relu"),
+        layers = [L.Input(shape=(28, 28)), L.Flatten(), L.Dense(width, activation="relu"),
                   L.Dense(10, activation="softmax")]
     elif arch == "convnet":
         _need("Conv2D", "MaxPooling2D")
@@ -51,16 +58,30 @@ def run(spec: dict, data: tuple, timed) -> dict:
         arch = workload.removeprefix("predict_")
         model = build(arch)
         xt = _images(arch, xt)
+        batch = spec["predict_batch"]
+        start = time.perf_counter()  # the same warm-up predict as Keras' (which compiles)
+        model.predict(xt[predict_warm_slice(len(xt), batch)], batch_size=batch, verbose=0)
+        first = time.perf_counter() - start
         passes = spec.get("predict_passes", 1)
         with timed():
             for _ in range(passes):
-                probs = model.predict(xt, batch_size=spec["predict_batch"], verbose=0)
-        return {"images": int(len(xt)) * passes, "outputs": list(probs.shape)}
+                probs = model.predict(xt, batch_size=batch, verbose=0)
+        return {"images": int(len(xt)) * passes, "outputs": list(probs.shape),
+                "first_s": first}
     arch = workload
-    model = build(arch)
+    model = build(arch, spec.get("width", 128))
     model.compile(optimizer=em.optimizers.Adam(learning_rate=1e-3),
                   loss="sparse_categorical_crossentropy")
-    x, y = train_subset(spec, _images(arch, x), y)
+    x = _images(arch, x)
+    wx, wy = warm_subset(spec, x, y)
+    first = None
+    if len(wx):
+        # the same first fit as Keras' (where it compiles the step): ember compiles nothing,
+        # so this shows only its first-use costs (lazy imports, first allocations)
+        start = time.perf_counter()
+        model.fit(wx, wy, batch_size=spec["batch"], epochs=1, verbose=0, shuffle=True)
+        first = time.perf_counter() - start
+    x, y = train_subset(spec, x, y)
     marks: list[float] = []
     # only the epoch-end hook: fit skips per-batch hooks that no callback overrides
     callbacks = [em.callbacks.LambdaCallback(
@@ -72,5 +93,7 @@ def run(spec: dict, data: tuple, timed) -> dict:
     probs = model.predict(_images(arch, xt), batch_size=256, verbose=0)
     return {"images": int(len(x)) * spec["epochs"],
             "epoch_times": [b - a for a, b in zip(starts, marks)],
+            "first_s": first, "first_steps": spec.get("warm_steps", 0),
+            "params": int(model.count_params()),
             "final_loss": float(history.history["loss"][-1]),
             "accuracy": accuracy(probs, yt)}

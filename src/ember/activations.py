@@ -20,12 +20,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ember import ops, serialization
-from ember.autograd.tensor import Tensor, as_tensor, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op
 from ember.backend import xp_of
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
+from ember.ops.activation_names import known_as
 
 
 @serialization.register()
@@ -47,7 +44,7 @@ def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None,
         >>> em.activations.relu(x, threshold=5.0)
         tensor([ 0.,  0.,  0.,  0., 10.])
     """
-    x = _t(x)
+    x = as_tensor(x)
     if max_value is None and threshold == 0:
         if negative_slope == 0:
             return ops.relu(x)
@@ -74,10 +71,10 @@ def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
 @serialization.register()
 def relu6(x: Any) -> Tensor:
     """``min(max(x, 0), 6)``; the gradient is 1 strictly between 0 and 6 (as PyTorch)."""
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
     data = xp.clip(x.data, 0, 6).astype(x.data.dtype, copy=False)
-    return make(data, (x,), lambda g: (g * ((x.data > 0) & (x.data < 6)),), "relu6", (x,))
+    return record_op(data, (x,), lambda g: (g * ((x.data > 0) & (x.data < 6)),), "relu6", (x,))
 
 
 @serialization.register()
@@ -114,20 +111,20 @@ def hard_sigmoid(x: Any) -> Tensor:
         >>> em.activations.hard_sigmoid(em.tensor([-4.0, 0.0, 1.5, 4.0]))
         tensor([0.  , 0.5 , 0.75, 1.  ])
     """
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
     data = xp.clip(x.data * (1 / 6) + 0.5, 0.0, 1.0).astype(x.data.dtype, copy=False)
 
     def backward(g: Tensor) -> tuple:
         return (g * (((x.data > -3) & (x.data < 3)) * (1 / 6)).astype(g.data.dtype),)
 
-    return make(data, (x,), backward, "hard_sigmoid", (x,))
+    return record_op(data, (x,), backward, "hard_sigmoid", (x,))
 
 
 @serialization.register()
 def hard_silu(x: Any) -> Tensor:
     """``x * hard_sigmoid(x)`` (also called hard swish)."""
-    x = _t(x)
+    x = as_tensor(x)
     return x * hard_sigmoid(x)
 
 
@@ -155,14 +152,14 @@ def softsign(x: Any) -> Tensor:
         >>> em.activations.softsign(em.tensor([-3.0, 0.0, 1.0]))
         tensor([-0.75,  0.  ,  0.5 ])
     """
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
     data = x.data / (1 + xp.abs(x.data))
 
     def backward(g: Tensor) -> tuple:
         return (g / ops.square(ops.abs(x) + 1),)  # tensor ops: twice differentiable
 
-    return make(data, (x,), backward, "softsign", (x,))
+    return record_op(data, (x,), backward, "softsign", (x,))
 
 
 @serialization.register()
@@ -177,7 +174,7 @@ swish = silu
 @serialization.register()
 def mish(x: Any) -> Tensor:
     """``x * tanh(softplus(x))`` (Misra, 2019)."""
-    x = _t(x)
+    x = as_tensor(x)
     return x * ops.tanh(ops.softplus(x))
 
 
@@ -206,13 +203,32 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     return ops.log_softmax(x, axis=axis)
 
 
+@serialization.register()
+def step(x: Any, threshold: float = 0.0) -> Tensor:
+    """Heaviside step: 1 where ``x >= threshold``, else 0 (the perceptron's activation).
+
+    Its gradient is 0 everywhere (undefined at the jump), so gradient descent cannot train
+    through it: the perceptron learning rule (``em.models.Perceptron``) does instead.
+
+    Example:
+        >>> import ember as em
+        >>> em.activations.step(em.tensor([-0.5, 0.0, 2.0]))
+        tensor([0., 1., 1.])
+    """
+    x = as_tensor(x)
+    data = (x.data >= threshold).astype(x.data.dtype if x.data.dtype.kind == "f" else "float32")
+    return record_op(data, (x,), lambda g: (g * 0,), "step", (x,))
+
+
 _BY_NAME: dict[str, Callable] = {
     fn.__name__: fn
     for fn in (relu, leaky_relu, relu6, elu, selu, gelu, sigmoid, hard_sigmoid, hard_silu, tanh,
-               softplus, softsign, silu, mish, exponential, linear, softmax, log_softmax)
+               softplus, softsign, silu, mish, exponential, linear, softmax, log_softmax, step)
 }
 _BY_NAME["swish"] = silu
 _BY_NAME["hard_swish"] = hard_silu
+for _name, _fn in _BY_NAME.items():  # so that an op given one of them knows which it is
+    known_as(_name, _fn)
 
 
 def names() -> list[str]:

@@ -160,8 +160,30 @@ def set_rng_state(state: dict) -> None:
     rng(numpy).bit_generator.state = state["numpy"]
 
 
-def clear_session() -> None:
-    """Keras' ``backend.clear_session``: reset layer-name counters."""
-    from ember.utils import clear_session as _clear
+# What clear_session resets lives in higher layers (the layer-name counters in
+# ember.layers.naming); each registers its reset here when it is imported, so the backend
+# never imports them. A part never imported has nothing to reset.
+_SESSION_RESETS: list = []
 
-    _clear()
+
+def on_clear_session(reset: Any) -> Any:
+    """Register ``reset()`` to run on ``clear_session()``; returns it (usable as a decorator).
+
+    Example:
+        >>> import ember as em
+        >>> calls = []
+        >>> hook = em.backend.on_clear_session(lambda: calls.append("reset"))
+        >>> em.backend.clear_session(); calls
+        ['reset']
+        >>> em.backend._SESSION_RESETS.remove(hook)
+    """
+    if reset not in _SESSION_RESETS:
+        _SESSION_RESETS.append(reset)
+    return reset
+
+
+def clear_session() -> None:
+    """Keras' ``backend.clear_session``: reset layer-name counters (and whatever else registered
+    a reset with ``on_clear_session``)."""
+    for reset in list(_SESSION_RESETS):
+        reset()

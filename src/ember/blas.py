@@ -14,12 +14,18 @@ cores, and the optimizer then finds no shared lines. Measured (in-process A/B, u
 the dense network 775 -> 687 (batch 32) and 845 -> 765 (batch 64); 1022 -> 1028 at batch
 128; the convnet's 1600x128 Dense 3 % slower and a 784-512-512-10 network 7 % slower on one
 thread. Hence ``one_thread_pays``: a batch under 128 rows and a kernel within a quarter of
-L2. Products outside that keep the library's setting, and inference keeps it too.
+L2.
+
+Nothing here runs at ``import ember``, and no op switches threads. The trainer applies the
+rule around a whole training step (``one_thread`` around forward, backward and update) when
+the batch is small and all trainable weights together fit the rule; inference, and any
+product outside a training step, keeps the library's setting.
 
 Only NumPy's own OpenBLAS is controlled (the library NumPy's wheels ship, or a system
 OpenBLAS); with any other BLAS, or none found, these functions do nothing and products run as
-the library decides. The thread count is process-wide: ember sets it around one product and
-puts the previous value back.
+the library decides. The thread count is process-wide: ``one_thread`` counts the blocks inside
+it (nested, or in several Python threads at once), sets one thread when the first one enters
+and puts the previous count back when the last one leaves.
 
 Example:
     >>> import numpy as np
@@ -35,6 +41,9 @@ import ctypes
 import glob
 import os
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ember.backend import numpy_module
@@ -51,6 +60,9 @@ _get: Any = None
 _set: Any = None
 _found = False
 _l2: int | None = None
+_one_thread_lock = threading.Lock()
+_one_thread_users = 0
+_one_thread_saved: int | None = None
 
 
 def _candidate_paths() -> list[str]:
@@ -146,3 +158,46 @@ def one_thread_matmul(a: Any, b: Any) -> Any:
         return a @ b
     finally:
         _set(prev)
+
+
+@contextmanager
+def one_thread(active: bool = True) -> Iterator[None]:
+    """Within the block, NumPy's BLAS runs on one thread (``active=False``: changes nothing).
+
+    Process-wide and thread-safe: the first block in sets one thread, the last one out puts
+    the previous count back, also when the block raises.
+
+    Example:
+        >>> from ember import blas
+        >>> before = blas.threads()
+        >>> with blas.one_thread():
+        ...     blas.threads() in (1, None)
+        True
+        >>> blas.threads() == before
+        True
+    """
+    global _one_thread_users, _one_thread_saved
+    if not active:
+        yield
+        return
+    if not _found:
+        _find()
+    if _get is None:
+        yield
+        return
+    with _one_thread_lock:
+        _one_thread_users += 1
+        if _one_thread_users == 1:
+            prev = int(_get())
+            _one_thread_saved = prev
+            if prev != 1:
+                _set(1)
+    try:
+        yield
+    finally:
+        with _one_thread_lock:
+            _one_thread_users -= 1
+            if _one_thread_users == 0:
+                prev, _one_thread_saved = _one_thread_saved, None
+                if prev is not None and prev != 1:
+                    _set(prev)

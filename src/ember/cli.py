@@ -95,7 +95,19 @@ def info(args: argparse.Namespace) -> int:
     print(f"CPU cores: {os.cpu_count()}")
     print(f"GPU: {_gpu_description()}")
     print(f"heap: {_heap_description()}")
+    print(f"kernels: {_kernels_description()}")
     return 0
+
+
+def _kernels_description() -> str:
+    from ember import kernels
+
+    chosen = kernels.describe()
+    fast = sorted(op for op, path in chosen.items() if path == "fast")
+    ref = sorted(op for op, path in chosen.items() if path == "reference")
+    return (f"fast for {', '.join(fast) or 'none'}"
+            + (f"; reference for {', '.join(ref)}" if ref else "")
+            + " (EMBER_KERNELS=reference selects the reference ops)")
 
 
 def _heap_description() -> str:
@@ -106,6 +118,9 @@ def _heap_description() -> str:
                 f"from the heap, trimmed beyond {heap.TRIM_THRESHOLD >> 20} MiB free)")
     if not heap.enabled_by_environment():
         return "as the C library decides (EMBER_MALLOC_TUNING=0)"
+    if heap._is_glibc():
+        return ("as the C library decides until fit or predict starts (then freed arrays are "
+                "kept for reuse; EMBER_MALLOC_TUNING=0 turns that off)")
     return "as the C library decides (not glibc)"
 
 

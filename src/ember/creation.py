@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.devices import scoped_device
 
 
@@ -26,7 +26,7 @@ def _shape(shape: tuple) -> tuple:
 
 
 def _finish(data: Any, requires_grad: bool) -> Tensor:
-    t = _new(data)
+    t = wrap_array(data)
     if requires_grad:
         t.requires_grad_(True)
     return t
@@ -46,7 +46,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False,
 
 def from_numpy(array: Any) -> Tensor:
     """A tensor sharing memory with a NumPy array (its dtype kept)."""
-    return _new(array)
+    return wrap_array(array)
 
 
 def _filled(fill: str, shape: tuple, dtype: Any, requires_grad: bool, device: Any) -> Tensor:
@@ -113,20 +113,21 @@ def arange(start: float, stop: float | None = None, step: float = 1, dtype: Any 
         start, stop = 0, start
     if dtype is None and any(isinstance(v, float) for v in (start, stop, step)):
         dtype = backend.floatx()
-    return _new(xp.arange(start, stop, step, dtype=dtype))
+    return wrap_array(xp.arange(start, stop, step, dtype=dtype))
 
 
 def linspace(start: float, stop: float, num: int = 50, endpoint: bool = True, dtype: Any = None,
              device: str | None = None) -> Tensor:
     """``num`` evenly spaced values from start to stop."""
     xp = backend.module_for(_device(device))
-    return _new(xp.linspace(start, stop, num, endpoint=endpoint, dtype=dtype or backend.floatx()))
+    return wrap_array(xp.linspace(start, stop, num, endpoint=endpoint,
+                                  dtype=dtype or backend.floatx()))
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: str | None = None) -> Tensor:
     """The identity matrix (n x m)."""
     xp = backend.module_for(_device(device))
-    return _new(xp.eye(n, m, dtype=dtype or backend.floatx()))
+    return wrap_array(xp.eye(n, m, dtype=dtype or backend.floatx()))
 
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False,
@@ -154,7 +155,7 @@ def randint(low: int, high: int | None = None, size: Any = (), device: str | Non
     if high is None:
         low, high = 0, low
     size = (size,) if isinstance(size, int) else tuple(size)
-    return _new(backend.rng(xp).integers(low, high, size=size))
+    return wrap_array(backend.rng(xp).integers(low, high, size=size))
 
 
 def _rng_dtype(dtype: Any) -> str:
@@ -185,7 +186,7 @@ def from_dlpack(obj: Any) -> Tensor:
                         "(no __dlpack__); use em.tensor(...) instead")
     device = getattr(obj, "__dlpack_device__", lambda: (1, 0))()
     xp = backend.numpy_module() if device[0] in (1, 3) else backend.cupy_module()
-    return _new(xp.from_dlpack(obj))
+    return wrap_array(xp.from_dlpack(obj))
 
 
 def is_tensor(obj: Any) -> bool:
@@ -196,6 +197,4 @@ def is_tensor(obj: Any) -> bool:
 def manual_seed(seed: int) -> None:
     """Seed every generator ember draws from (PyTorch's name for
     ``em.utils.set_random_seed``)."""
-    from ember.utils import set_random_seed
-
-    set_random_seed(seed)
+    backend.set_seed(seed)

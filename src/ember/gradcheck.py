@@ -15,7 +15,7 @@ from typing import Any
 from ember import backend
 from ember.autograd.engine import grad as _grad
 from ember.autograd.mode import enable_grad, no_grad
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 
 
 class GradcheckError(AssertionError):
@@ -26,7 +26,7 @@ def _float64_inputs(inputs: Sequence[Any]) -> list[Tensor]:
     out = []
     for x in inputs:
         data = x.data if isinstance(x, Tensor) else Tensor(x).data
-        out.append(_new(data.astype("float64")))
+        out.append(wrap_array(data.astype("float64")))
     return out
 
 
@@ -40,7 +40,7 @@ def _scalarize(f: Callable, xs: list[Tensor], weights: list | None) -> tuple[Ten
     total = None
     for o, w in zip(outs, weights):
         xp = backend.xp_of(o.data)
-        term = (o.astype("float64") * _new(xp.asarray(w))).sum()
+        term = (o.astype("float64") * wrap_array(xp.asarray(w))).sum()
         total = term if total is None else total + term
     return total, weights
 
@@ -97,18 +97,18 @@ def gradgradcheck(f: Callable, inputs: Sequence[Any], **kwargs: Any) -> bool:
     xs = _float64_inputs(inputs)
     rng = backend.numpy_module().random.default_rng(4321)
     with enable_grad():
-        probe = f(*[_new(x.data) for x in xs])
+        probe = f(*[wrap_array(x.data) for x in xs])
     w = rng.standard_normal(probe.shape)
 
     def first_grads(*args: Tensor) -> tuple:
         tracked = []
         for a in args:
             if not a.requires_grad:
-                a = _new(a.data)
+                a = wrap_array(a.data)
                 a.requires_grad = True
             tracked.append(a)
         with enable_grad():
-            out = (f(*tracked) * _new(w)).sum()
+            out = (f(*tracked) * wrap_array(w)).sum()
             gs = _grad(out, tracked, create_graph=True, allow_unused=True)
         return tuple(g if g is not None else t * 0 for g, t in zip(gs, tracked))
 

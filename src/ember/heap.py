@@ -15,10 +15,12 @@ the heap is trimmed only when more than 64 MiB at its top is free. The same 300 
 2.65 to 3.0 s whatever the environment. The cost: up to 64 MiB of freed memory stays with the
 process instead of going back to the system; the peak itself does not grow.
 
-``import ember`` calls it unless the environment variable ``EMBER_MALLOC_TUNING`` is ``0``
-(or ``off``, ``false``, ``no``). The settings are process-wide and cannot be taken back: once
-they are set, glibc stops adapting its thresholds. It changes nothing on a C library other than
-glibc (macOS, Windows, musl), and it runs once per process.
+``import ember`` changes nothing: ember's loops call ``tune_for_loop()`` where they start
+(``fit``, ``train_on_batch``, ``predict``), which tunes unless the environment variable
+``EMBER_MALLOC_TUNING`` is ``0`` (or ``off``, ``false``, ``no``). The settings are
+process-wide and cannot be taken back: once they are set, glibc stops adapting its
+thresholds. It changes nothing on a C library other than glibc (macOS, Windows, musl), and it
+runs once per process.
 
 Example:
     >>> from ember import heap
@@ -48,6 +50,14 @@ def tune() -> bool:
         _tuned = _mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD) and \
             _mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
     return _tuned
+
+
+def tune_for_loop() -> bool:
+    """What fit, train_on_batch and predict call where they start: ``tune()`` unless
+    ``EMBER_MALLOC_TUNING`` turns it off; True when the settings are in place."""
+    if _tuned is not None:
+        return _tuned
+    return tune() if enabled_by_environment() else False
 
 
 def tuned() -> bool:

@@ -19,7 +19,7 @@ import math
 from typing import Any
 
 from ember import ops, serialization
-from ember.autograd.tensor import Tensor, _new, as_tensor
+from ember.autograd.tensor import Tensor, as_tensor, wrap_array
 from ember.backend import xp_of
 
 
@@ -138,7 +138,7 @@ class OrthogonalRegularizer(Regularizer):
         norm = ops.sqrt(ops.maximum(ops.sum(ops.square(x), axis=1, keepdims=True), 1e-12))
         unit = x / norm
         product = ops.matmul(unit, unit.T)
-        off_diagonal = _new(1.0 - xp_of(x.data).eye(size, dtype=x.data.dtype))
+        off_diagonal = wrap_array(1.0 - xp_of(x.data).eye(size, dtype=x.data.dtype))
         num_pairs = size * (size - 1) / 2.0
         return ops.sum(ops.abs(product * off_diagonal)) * (self.factor * 0.5 / num_pairs)
 

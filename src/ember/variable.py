@@ -70,9 +70,9 @@ class Variable(Tensor):
     @property
     def value(self) -> Tensor:
         """The current value as a plain Tensor sharing memory (Keras' ``variable.value``)."""
-        from ember.autograd.tensor import _new
+        from ember.autograd.tensor import wrap_array
 
-        return _new(self.data)
+        return wrap_array(self.data)
 
     def assign(self, value: Any) -> Variable:
         """Overwrite the values in place (same shape; cast to this variable's dtype).

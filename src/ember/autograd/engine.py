@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ember.autograd.broadcast import sum_to
 from ember.autograd.mode import STATE
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 
 
 def _topological_order(root: Tensor) -> list[Tensor]:
@@ -58,7 +59,7 @@ def _initial_grad(root: Tensor, grad: Any) -> Tensor:
                 "scalar first (t.sum().backward())"
             )
         xp = _xp(root)
-        return _new(xp.ones(root.shape, dtype=root.data.dtype))
+        return wrap_array(xp.ones(root.shape, dtype=root.data.dtype))
     g = grad if isinstance(grad, Tensor) else Tensor(grad, dtype=root.data.dtype)
     if g.shape != root.shape:
         raise RuntimeError(f"backward(): grad has shape {g.shape}; the tensor has {root.shape}")
@@ -73,8 +74,6 @@ def _xp(t: Tensor) -> Any:
 
 def _propagate(root: Tensor, grad: Tensor, retain_graph: bool, create_graph: bool,
                targets: dict[int, int] | None) -> list[Tensor | None] | None:
-    from ember.ops.shape import sum_to
-
     if not root.requires_grad:
         raise RuntimeError(
             "backward(): this tensor does not require grad (no input had requires_grad=True, "
@@ -156,7 +155,7 @@ def _owned(g: Tensor, assigned: set[int]) -> Tensor:
     data = g.data
     flags = getattr(data, "flags", None)
     if (flags is not None and not flags.writeable) or id(_base(data)) in assigned:
-        g = _new(data.copy())
+        g = wrap_array(data.copy())
         data = g.data
     assigned.add(id(_base(data)))
     return g
@@ -165,7 +164,7 @@ def _owned(g: Tensor, assigned: set[int]) -> Tensor:
 def _accumulate(old: Tensor, new: Tensor, create_graph: bool) -> Tensor:
     if create_graph:
         return old + new
-    return _new(old.data + new.data)
+    return wrap_array(old.data + new.data)
 
 
 def run_backward(root: Tensor, grad: Any = None, retain_graph: bool = False,

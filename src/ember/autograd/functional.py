@@ -12,7 +12,7 @@ from typing import Any
 
 from ember.autograd.engine import grad as _grad
 from ember.autograd.mode import STATE
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 
 
 def _prepare(args: tuple, argnums: Sequence[int]) -> tuple[list, list[Tensor], bool]:
@@ -25,7 +25,7 @@ def _prepare(args: tuple, argnums: Sequence[int]) -> tuple[list, list[Tensor], b
             nested = True  # an outer transformation tracks it: keep its graph
             x = a
         else:
-            x = _new(a.data if isinstance(a, Tensor) else Tensor(a).data)
+            x = wrap_array(a.data if isinstance(a, Tensor) else Tensor(a).data)
             if x.data.dtype.kind != "f":
                 raise TypeError(f"grad: argument {i} must be floating point; got "
                                 f"{x.data.dtype.name}")
@@ -58,10 +58,11 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             shape = getattr(out, "shape", type(out).__name__)
             raise TypeError(f"grad: the function must return a one-element tensor; got {shape}")
         if not out.requires_grad:
-            grads = tuple(_new(t.data * 0) for t in tracked)
+            grads = tuple(wrap_array(t.data * 0) for t in tracked)
         else:
             grads = _grad(out, tracked, create_graph=nested, allow_unused=True)
-            grads = tuple(_new(t.data * 0) if g is None else g for g, t in zip(grads, tracked))
+            grads = tuple(wrap_array(t.data * 0) if g is None else g
+                          for g, t in zip(grads, tracked))
         value = out if nested else out.detach()
         return value, grads[0] if single else grads
 

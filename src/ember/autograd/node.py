@@ -1,6 +1,6 @@
 """A recorded op: its inputs, its backward rule and the tensors it saved.
 
-An op computes its output array, then calls ``make(data, parents, backward, op_name, saved)``:
+An op computes its output array, then calls ``record_op(data, parents, backward, op_name, saved)``:
 when recording is on and a parent requires a gradient, the output gets a ``Node`` holding the
 backward rule (a closure ``g -> tuple of gradients, one per parent``). The versions of the saved
 tensors are remembered so that an in-place change before ``backward()`` is an error, not a

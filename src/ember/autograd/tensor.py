@@ -1,8 +1,10 @@
 """``Tensor``: an array (NumPy or CuPy), its gradient, and the node of the op that made it.
 
-Arithmetic operators and methods such as ``t.sum()`` are attached by ``ember.ops`` (one place
-binds them all), so this file holds only what a tensor *is*: data, gradient bookkeeping,
-conversion, in-place updates with a version counter, and ``backward``.
+This file holds only what a tensor *is*: data, gradient bookkeeping, conversion, in-place
+updates with a version counter, and ``backward``. The operators (``a + b``, ``a @ b``, ``t[i]``)
+and methods such as ``t.sum()`` are ops, which sit above autograd; they are attached when
+``ember.ops`` is imported, by ``ember/ops/tensor_operators.py``, whose table says which function
+each operator calls (``a + b`` is ``ember.ops.elementwise.add``).
 """
 
 from __future__ import annotations
@@ -65,13 +67,12 @@ class Tensor:
         tensor([2., 4., 6.])
     """
 
-    # `_logits` is set by softmax / sigmoid: a cross-entropy loss then works from the logits,
-    # stably, as Keras does. `_mask` is set by layers that produce a padding mask
-    # (Embedding(mask_zero=True)) for the layers after them. Both start as None: every layer
-    # call reads `_mask`, and reading an unset slot raises inside getattr (~0.2 us each).
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_logits", "_mask",
-                 "__weakref__")
+    # `_mask` is set by layers that produce a padding mask (Embedding(mask_zero=True)) for
+    # the layers after them. It starts as None: every layer call reads `_mask`, and reading an
+    # unset slot raises inside getattr (~0.2 us each).
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_mask", "__weakref__")
     __array_priority__ = 1000  # NumPy defers `ndarray + Tensor` to Tensor.__radd__
+    # `a + b`, `a * b`, `a @ b`, `t[i]`, `t.sum()`, ...: see ember/ops/tensor_operators.py
     __array_ufunc__ = None
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False,
@@ -81,7 +82,7 @@ class Tensor:
         self._node: Node | None = None
         self._version = 0
         self.requires_grad = False
-        self._logits = self._mask = None
+        self._mask = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -199,7 +200,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """The same data, cut from the graph (no copy)."""
-        return _new(self.data)
+        return wrap_array(self.data)
 
     def backward(self, grad: Any = None, retain_graph: bool = False,
                  create_graph: bool = False) -> None:
@@ -251,21 +252,31 @@ class Tensor:
     # zero_, fill_, copy_, add_, sub_, mul_, += ... live in ember.ops.inplace (bound there)
 
 
-def _new(data: Any) -> Tensor:
-    """Wrap an array in a Tensor with no graph (the hot path: no checks, no copies)."""
+def wrap_array(data: Any) -> Tensor:
+    """A Tensor around the array ``data`` with no graph (the hot path: no checks, no copies).
+
+    Example:
+        >>> import numpy as np
+        >>> t = wrap_array(np.ones(3, dtype="float32"))
+        >>> t.dtype, t.requires_grad
+        (dtype('float32'), False)
+    """
     t = object.__new__(Tensor)
     t.data = data
     t.grad = None
     t.requires_grad = False
     t._node = None
     t._version = 0
-    t._logits = t._mask = None
+    t._mask = None
     return t
 
 
-def make(data: Any, parents: tuple, backward: Callable, op: str, saved: tuple = (),
-         fused: bool = False, keep_output: bool = False) -> Tensor:
+def record_op(data: Any, parents: tuple, backward: Callable, op: str, saved: tuple = (),
+              fused: bool = False, keep_output: bool = False) -> Tensor:
     """Wrap an op's output ``data`` and record the op when a parent needs a gradient.
+
+    Every differentiable op ends with it: ``exp`` is
+    ``record_op(xp.exp(x.data), (x,), lambda g: (g * out,), "exp")``, roughly.
 
     ``backward(g)`` gets d(loss)/d(output) as a Tensor and returns one gradient per parent
     (a Tensor, or None where not needed); broadcasting is undone by the engine.
@@ -278,7 +289,7 @@ def make(data: Any, parents: tuple, backward: Callable, op: str, saved: tuple = 
     out.data = data
     out.grad = None
     out._version = 0
-    out._logits = out._mask = None
+    out._mask = None
     if STATE.enabled:
         for p in parents:
             if p.requires_grad:
@@ -304,10 +315,15 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
         if isinstance(value, (bool, int, float)) and not isinstance(value, numpy.ndarray):
             if dt.kind == "f" or (dt.kind in "iu" and isinstance(value, int)) or dt.kind == "b" \
                     and isinstance(value, bool):
-                return _new(xp.asarray(value, dtype=dt))
-            return _new(xp.asarray(value, dtype=backend.floatx()))
+                return wrap_array(xp.asarray(value, dtype=dt))
+            return wrap_array(xp.asarray(value, dtype=backend.floatx()))
         arr = xp.asarray(value)
         if dt.kind == "f" and arr.dtype.kind in "fiub" and arr.dtype != dt:
             arr = arr.astype(dt)
-        return _new(arr)
+        return wrap_array(arr)
     return Tensor(value)
+
+
+# The names these two had before; kept while code still uses them (the kernels, losses).
+make = record_op
+_new = wrap_array

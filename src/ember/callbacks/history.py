@@ -37,6 +37,6 @@ class History(Callback):
 
     def plot(self, metrics: list[str] | None = None, to_file: str | None = None) -> object:
         """The learning curves as a matplotlib Figure (``ember.utils.plot_history``)."""
-        from ember.utils.history_plot import plot_history
+        from ember.callbacks.history_plot import plot_history
 
         return plot_history(self, metrics=metrics, to_file=to_file)

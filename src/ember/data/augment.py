@@ -22,9 +22,9 @@ import math
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
-from ember.layers import _affine
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers import augmentation as _layers
+from ember.ops import affine as _affine
 from ember.ops.shape import reshape
 
 __all__ = ["affine_transform", "flip", "random_augment", "rotate", "translate", "zoom"]
@@ -33,12 +33,12 @@ __all__ = ["affine_transform", "flip", "random_augment", "rotate", "translate", 
 def _as_batch(images: Any, who: str) -> tuple[Tensor, bool, bool]:
     """A float (N, H, W, C) Tensor, whether the input was a Tensor, and whether one image."""
     was_tensor = isinstance(images, Tensor)
-    x = images if was_tensor else _new(backend.get_array_module(images).asarray(images))
+    x = images if was_tensor else wrap_array(backend.get_array_module(images).asarray(images))
     if x.ndim not in (3, 4):
         raise ValueError(f"{who}: expected images (N, H, W, C) or one image (H, W, C); got "
                          f"shape {tuple(x.shape)}")
     if x.data.dtype.kind != "f":
-        x = _new(x.data.astype(backend.floatx()))
+        x = wrap_array(x.data.astype(backend.floatx()))
     single = x.ndim == 3
     if single:
         x = reshape(x, (1,) + tuple(x.shape))
@@ -61,7 +61,7 @@ def _per_image(xp: Any, value: Any, n: int) -> Any:
 def affine_transform(images: Any, matrices: Any, interpolation: str = "bilinear",
                      fill_mode: str = "constant", fill_value: float = 0.0) -> Any:
     """Resample each image through its 2x3 output->input matrix (pixel coordinates, x along
-    the width, y down); see ``ember.layers._affine`` for the conventions and fill modes."""
+    the width, y down); see ``ember.ops.affine`` for the conventions and fill modes."""
     x, was_tensor, single = _as_batch(images, "affine_transform")
     xp = backend.xp_of(x.data)
     m = xp.asarray(matrices, dtype="float64")

@@ -26,7 +26,7 @@ import numpy as np
 
 from ember import backend
 from ember.autograd.mode import STATE
-from ember.autograd.tensor import Tensor, _new, make
+from ember.autograd.tensor import Tensor, record_op, wrap_array
 from ember.distributed import comm
 from ember.layers.normalization import BatchNormalization
 from ember.serialization import register
@@ -81,17 +81,17 @@ def sync_batch_norm(x: Tensor, stat_axes: tuple, pshape: tuple, gamma: Tensor | 
         b = (dxhat * xhat).sum(axis=stat_axes, keepdims=True) * dxhat.dtype.type(share)
         a, b = _sum_over_ranks([a, b])
         scale = xd.dtype.type(1.0 / m_local)
-        grads = [_new(inv * (dxhat - a * scale - xhat * (b * scale)))
+        grads = [wrap_array(inv * (dxhat - a * scale - xhat * (b * scale)))
                  if x.requires_grad else None]
         if gamma is not None:
-            grads.append(_new((gg * xhat).sum(axis=other).reshape(gamma.shape))
+            grads.append(wrap_array((gg * xhat).sum(axis=other).reshape(gamma.shape))
                          if gamma.requires_grad else None)
         if beta is not None:
-            grads.append(_new(gg.sum(axis=other).reshape(beta.shape))
+            grads.append(wrap_array(gg.sum(axis=other).reshape(beta.shape))
                          if beta.requires_grad else None)
         return tuple(grads)
 
-    return make(out, parents, backward, "sync_batch_norm", (x,)), mean, var
+    return record_op(out, parents, backward, "sync_batch_norm", (x,)), mean, var
 
 
 @register()

@@ -30,13 +30,18 @@ Example:
 from ember.distributions.bernoulli import Bernoulli
 from ember.distributions.binomial import Binomial
 from ember.distributions.categorical import Categorical
+from ember.distributions.chi2 import Chi2
 from ember.distributions.distribution import Distribution
 from ember.distributions.expectation import expectation
+from ember.distributions.fisher_snedecor import FisherSnedecor
 from ember.distributions.multinomial import Multinomial
 from ember.distributions.normal import Normal
 from ember.distributions.special import log_factorial
+from ember.distributions.student_t import StudentT
+from ember.distributions.uniform import Uniform
 
 __all__ = [
     "Bernoulli", "Binomial", "Categorical", "Distribution", "Multinomial", "Normal",
     "expectation", "log_factorial",
+    "Chi2", "FisherSnedecor", "StudentT", "Uniform",
 ]

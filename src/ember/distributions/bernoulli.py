@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 from ember.distributions.distribution import (
     Distribution,
@@ -66,7 +66,7 @@ class Bernoulli(Distribution):
         """1 where p > 1/2, 0 where p < 1/2, NaN at a tie (as PyTorch)."""
         p = self.probs.data
         xp = xp_of(p)
-        return _new(xp.where(p == 0.5, xp.nan, (p > 0.5)).astype(p.dtype))
+        return wrap_array(xp.where(p == 0.5, xp.nan, (p > 0.5)).astype(p.dtype))
 
     @property
     def variance(self) -> Tensor:
@@ -77,7 +77,7 @@ class Bernoulli(Distribution):
         shape = self._extended_shape(sample_shape)
         p = self.probs.data
         u = draw_uniform(shape, p.dtype, p).data
-        return _new((u < p).astype(p.dtype))
+        return wrap_array((u < p).astype(p.dtype))
 
     def _in_support(self, value: Any) -> Any:
         return (value == 0) | (value == 1)
@@ -99,4 +99,4 @@ class Bernoulli(Distribution):
         values = values.reshape((2,) + (1,) * len(self.batch_shape))
         if expand:
             values = xp.broadcast_to(values, (2,) + self.batch_shape)
-        return _new(values)
+        return wrap_array(values)

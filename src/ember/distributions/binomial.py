@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 from ember.distributions.distribution import (
     Distribution,
@@ -43,7 +45,7 @@ class Binomial(Distribution):
         param, self._is_probs = probs_or_logits("Binomial", probs, logits)
         self._param, n = broadcast_all(param, total_count)
         # counts are data, never differentiated, kept in the probabilities' float type
-        self.total_count = _new(n.data.astype(self._param.data.dtype, copy=False))
+        self.total_count = wrap_array(n.data.astype(self._param.data.dtype, copy=False))
         super().__init__(self._param.shape, (), validate_args)
         c = self.total_count.data
         self._check_param("total_count", self.total_count, (c >= 0) & is_integer(c),
@@ -76,7 +78,7 @@ class Binomial(Distribution):
         """floor((n + 1) p), at most n."""
         n, p = self.total_count.data, self.probs.data
         xp = xp_of(p)
-        return _new(xp.minimum(xp.floor((n + 1) * p), n).astype(p.dtype))
+        return wrap_array(xp.minimum(xp.floor((n + 1) * p), n).astype(p.dtype))
 
     @property
     def variance(self) -> Tensor:
@@ -89,7 +91,7 @@ class Binomial(Distribution):
         xp = xp_of(p)
         n = xp.broadcast_to(self.total_count.data, shape).astype("int64")
         draws = backend.rng(xp).binomial(n, xp.broadcast_to(p, shape).astype("float64"))
-        return _new(xp.asarray(draws).astype(p.dtype))
+        return wrap_array(xp.asarray(draws).astype(p.dtype))
 
     def _in_support(self, value: Any) -> Any:
         return (value >= 0) & (value <= self.total_count.data) & is_integer(value)
@@ -104,7 +106,41 @@ class Binomial(Distribution):
         xp = xp_of(z.data)
         nd, vd = n.data, v.data
         log_choose = log_factorial(nd) - log_factorial(vd) - log_factorial(xp.maximum(nd - vd, 0))
-        return v * z - n * softplus(z) + _new(log_choose.astype(z.data.dtype))
+        return v * z - n * softplus(z) + wrap_array(log_choose.astype(z.data.dtype))
+
+    def cdf(self, value: Any) -> Tensor:
+        """P(X <= value) = I_{1-p}(n - k, k + 1) with k = floor(value) (SciPy's ``binom.cdf``).
+
+        0 below 0 and 1 from total_count on; no gradient (computed from the special functions).
+
+        Example:
+            >>> import ember as em
+            >>> round(em.distributions.Binomial(10, probs=0.5).cdf(2).item(), 6)   # 56 / 1024
+            0.054688
+        """
+        from ember.distributions.continuous import as_float, back, host
+        from ember.distributions.special import betainc_pair
+
+        k = np.floor(host(as_float(value, self.probs)))
+        n, p = host(self.total_count), host(self.probs)
+        k, n, p = np.broadcast_arrays(k, n, p)
+        inside = (k >= 0) & (k < n)
+        ks = np.where(inside, k, 0.0)
+        lower = betainc_pair(np.where(inside, n - ks, 1.0), ks + 1, 1.0 - p)[0]
+        return back(np.where(k < 0, 0.0, np.where(k >= n, 1.0, lower)), self.probs)
+
+    def sf(self, value: Any) -> Tensor:
+        """P(X > value) = I_p(k + 1, n - k), computed directly."""
+        from ember.distributions.continuous import as_float, back, host
+        from ember.distributions.special import betainc_pair
+
+        k = np.floor(host(as_float(value, self.probs)))
+        n, p = host(self.total_count), host(self.probs)
+        k, n, p = np.broadcast_arrays(k, n, p)
+        inside = (k >= 0) & (k < n)
+        ks = np.where(inside, k, 0.0)
+        upper = betainc_pair(np.where(inside, n - ks, 1.0), ks + 1, 1.0 - p)[1]
+        return back(np.where(k < 0, 1.0, np.where(k >= n, 0.0, upper)), self.probs)
 
     def entropy(self) -> Tensor:
         """-sum_k p(k) log p(k), summed over k = 0 .. total_count (exact, differentiable).
@@ -118,7 +154,7 @@ class Binomial(Distribution):
         top = int(n.max()) if n.size else 0
         k = xp.arange(top + 1, dtype=z.data.dtype).reshape((top + 1,) + (1,) * z.ndim)
         inside = k <= n
-        lp = self._log_prob(_new(xp.minimum(k, n)), z)
+        lp = self._log_prob(wrap_array(xp.minimum(k, n)), z)
         return -_sum(where(inside, exp(lp) * lp, 0.0), axis=0)
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
@@ -132,4 +168,4 @@ class Binomial(Distribution):
         values = xp.arange(top + 1, dtype=n.dtype).reshape((top + 1,) + (1,) * n.ndim)
         if expand:
             values = xp.broadcast_to(values, (top + 1,) + self.batch_shape)
-        return _new(values)
+        return wrap_array(values)

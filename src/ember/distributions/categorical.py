@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 from ember.distributions.distribution import (
     Distribution,
@@ -93,11 +93,11 @@ class Categorical(Distribution):
 
     def _nan(self) -> Tensor:
         xp = xp_of(self._param.data)
-        return _new(xp.full(self.batch_shape, xp.nan, dtype=self._param.data.dtype))
+        return wrap_array(xp.full(self.batch_shape, xp.nan, dtype=self._param.data.dtype))
 
     @property
     def mode(self) -> Tensor:
-        return _new(xp_of(self._param.data).argmax(self._param.data, axis=-1))
+        return wrap_array(xp_of(self._param.data).argmax(self._param.data, axis=-1))
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         """Class indices (int64) by inverting the cumulative distribution of each row."""
@@ -112,7 +112,7 @@ class Categorical(Distribution):
             idx = xp.searchsorted(cdf, u, side="right")
         else:
             idx = (cdf <= u[..., None]).sum(axis=-1)
-        return _new(xp.minimum(idx, self._num_events - 1).astype("int64"))
+        return wrap_array(xp.minimum(idx, self._num_events - 1).astype("int64"))
 
     def _in_support(self, value: Any) -> Any:
         return (value >= 0) & (value < self._num_events) & is_integer(value)
@@ -139,4 +139,4 @@ class Categorical(Distribution):
         values = xp.arange(k, dtype="int64").reshape((k,) + (1,) * len(self.batch_shape))
         if expand:
             values = xp.broadcast_to(values, (k,) + self.batch_shape)
-        return _new(values)
+        return wrap_array(values)

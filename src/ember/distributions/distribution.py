@@ -14,7 +14,7 @@ from typing import Any
 
 from ember import backend
 from ember.autograd.mode import no_grad
-from ember.autograd.tensor import Tensor, _new, as_tensor
+from ember.autograd.tensor import Tensor, as_tensor, wrap_array
 from ember.backend import xp_of
 from ember.ops import astype, broadcast_to, clip, log, log1p, sqrt
 
@@ -92,6 +92,25 @@ class Distribution:
     def cdf(self, value: Any) -> Tensor:
         """The cumulative distribution function at ``value``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement cdf")
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile function (inverse CDF): the x with cdf(x) = ``value``."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement icdf")
+
+    # SciPy's names, for the statistics a course does with scipy.stats
+    def pdf(self, value: Any) -> Tensor:
+        """The density (or mass) at ``value``: exp(log_prob(value)) (SciPy's pdf / pmf)."""
+        from ember.ops import exp
+
+        return exp(self.log_prob(value))
+
+    def sf(self, value: Any) -> Tensor:
+        """The survival function P(X > value) = 1 - cdf(value) (SciPy's name)."""
+        return 1 - self.cdf(value)
+
+    def ppf(self, value: Any) -> Tensor:
+        """The percent-point function, SciPy's name for ``icdf``."""
+        return self.icdf(value)
 
     def entropy(self) -> Tensor:
         """The entropy -E[log p(X)], one value per batch element (in nats)."""
@@ -242,4 +261,4 @@ def draw_uniform(shape: tuple, dtype: Any, like: Any) -> Tensor:
     """Uniform [0, 1) draws from ember's seeded generator, on ``like``'s device."""
     xp = xp_of(like)
     dt = dtype if str(dtype) in ("float32", "float64") else "float32"
-    return _new(backend.rng(xp).random(shape, dtype=dt).astype(dtype, copy=False))
+    return wrap_array(backend.rng(xp).random(shape, dtype=dt).astype(dtype, copy=False))

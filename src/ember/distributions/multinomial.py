@@ -6,7 +6,7 @@ import numbers
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 from ember.distributions.binomial import Binomial
 from ember.distributions.categorical import Categorical
@@ -103,7 +103,7 @@ class Multinomial(Distribution):
             left_n = left_n - draw
             left_p = left_p - pk[..., k]
         out[..., -1] = left_n
-        return _new(out)
+        return wrap_array(out)
 
     def _in_support(self, value: Any) -> Any:
         xp = xp_of(value)
@@ -122,7 +122,7 @@ class Multinomial(Distribution):
         log_powers = _sum(where(never, 0.0, logits) * v, axis=-1)
         vd = v.data
         lf = log_factorial(vd.sum(axis=-1)) - log_factorial(vd).sum(axis=-1)
-        return log_powers + _new(lf.astype(logits.data.dtype))
+        return log_powers + wrap_array(lf.astype(logits.data.dtype))
 
     def entropy(self) -> Tensor:
         """Exact: n H(Categorical) - log(n!) + sum_k E[log(x_k!)], x_k ~ Binomial(n, p_k)."""
@@ -135,7 +135,7 @@ class Multinomial(Distribution):
             return term1
         marginals = Binomial(n, probs=probs, validate_args=False)
         ks = xp.arange(2, n + 1, dtype=dtype).reshape((n - 1,) + (1,) * probs.ndim)
-        weights = _new(log_factorial(ks).astype(dtype))
-        lp = marginals._log_prob(_new(xp.broadcast_to(ks, (n - 1,) + tuple(probs.shape))),
+        weights = wrap_array(log_factorial(ks).astype(dtype))
+        lp = marginals._log_prob(wrap_array(xp.broadcast_to(ks, (n - 1,) + tuple(probs.shape))),
                                  marginals.logits)
         return term1 + _sum(exp(lp) * weights, axis=(0, -1))

@@ -6,9 +6,10 @@ import math
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 from ember.distributions.distribution import Distribution, broadcast_all
+from ember.distributions.special import ndtr, ndtri
 from ember.ops import erf, log, square
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -66,7 +67,7 @@ class Normal(Distribution):
         xp = xp_of(data)
         dt = data.dtype if data.dtype.name in ("float32", "float64") else "float32"
         eps = backend.rng(xp).standard_normal(shape, dtype=dt).astype(data.dtype, copy=False)
-        return self.loc + _new(eps) * self.scale
+        return self.loc + wrap_array(eps) * self.scale
 
     def log_prob(self, value: Any) -> Tensor:
         v = self._value(value, self.loc)
@@ -74,9 +75,45 @@ class Normal(Distribution):
         return -0.5 * square(z) - log(self.scale) - _HALF_LOG_2PI
 
     def cdf(self, value: Any) -> Tensor:
-        """P(X <= value) = (1 + erf((value - loc) / (scale sqrt 2))) / 2."""
+        """P(X <= value) = (1 + erf((value - loc) / (scale sqrt 2))) / 2.
+
+        The value is float64-accurate (``special.ndtr``, to ~1e-15 also far in the tails);
+        the gradient is the density, through ember's erf op.
+        """
         v = self._value(value, self.loc)
-        return 0.5 * (1 + erf((v - self.loc) / (self.scale * math.sqrt(2.0))))
+        approx = 0.5 * (1 + erf((v - self.loc) / (self.scale * math.sqrt(2.0))))
+        return approx + wrap_array(self._exact(ndtr, v, 1.0) - approx.data)
+
+    def sf(self, value: Any) -> Tensor:
+        """P(X > value), computed directly (accurate far in the upper tail)."""
+        v = self._value(value, self.loc)
+        approx = 0.5 * (1 - erf((v - self.loc) / (self.scale * math.sqrt(2.0))))
+        return approx + wrap_array(self._exact(ndtr, v, -1.0) - approx.data)
+
+    def _exact(self, fn: Any, v: Tensor, sign: float) -> Any:
+        xp = xp_of(v.data)
+        z = (v.data.astype("float64") - self.loc.data) / self.scale.data
+        return xp.asarray(fn(sign * z)).astype(v.data.dtype)
+
+    def icdf(self, value: Any) -> Tensor:
+        """The quantile function loc + scale * Phi^-1(value) (SciPy's ``norm.ppf``).
+
+        Example:
+            >>> import ember as em
+            >>> round(em.distributions.Normal(0.0, 1.0).icdf(0.975).item(), 4)
+            1.96
+        """
+        q = self._value_probability(value)
+        xp = xp_of(q.data)
+        z = wrap_array(xp.asarray(ndtri(q.data)).astype(q.data.dtype))
+        return self.loc + self.scale * z
+
+    def _value_probability(self, value: Any) -> Tensor:
+        from ember.distributions.continuous import as_float, check_probability
+
+        q = as_float(value, self.loc)
+        check_probability("Normal", q)
+        return q
 
     def entropy(self) -> Tensor:
         """0.5 + 0.5 log(2 pi) + log(scale)."""

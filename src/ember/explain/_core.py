@@ -17,7 +17,7 @@ import numpy as np
 from ember import backend
 from ember.autograd import engine
 from ember.autograd.mode import enable_grad
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers.call_watch import watch_calls
 
 
@@ -53,7 +53,7 @@ def first_output(out: Any) -> Tensor:
 
 def forward(model: Any, x: Any) -> Tensor:
     """The model's (first) output for a NumPy batch (or a Tensor), in inference mode."""
-    return first_output(model(x if isinstance(x, Tensor) else _new(x), training=False))
+    return first_output(model(x if isinstance(x, Tensor) else wrap_array(x), training=False))
 
 
 def check_target(target: Any, n: int, n_outputs: int | None, who: str) -> Any:
@@ -103,7 +103,7 @@ def select(out: Tensor, target: Any, who: str) -> Tensor:
                          f"got {out.shape}")
     onehot = np.zeros(out.shape, dtype=out.data.dtype)
     onehot[np.arange(out.shape[0]), target] = 1
-    return (out * _new(onehot)).sum(axis=1)
+    return (out * wrap_array(onehot)).sum(axis=1)
 
 
 def n_outputs(model: Any, x: np.ndarray) -> int | None:
@@ -152,7 +152,7 @@ def input_gradients(model: Any, x: np.ndarray, target: Any, who: str,
     step = len(x) if not batch_size else int(batch_size)
     parts = []
     for i in range(0, len(x), step):
-        xt = _new(x[i:i + step])
+        xt = wrap_array(x[i:i + step])
         xt.requires_grad = True
         with enable_grad(), weights_frozen(model):
             score = select(forward(model, xt), _slice_target(target, i, i + step), who)

@@ -19,7 +19,7 @@ import numpy as np
 from ember import backend
 from ember.autograd import engine
 from ember.autograd.mode import STATE, enable_grad
-from ember.autograd.tensor import Tensor, _new, make
+from ember.autograd.tensor import Tensor, record_op, wrap_array
 from ember.explain import _core
 
 
@@ -35,7 +35,7 @@ def last_conv_layer(model: Any, x: np.ndarray) -> Any:
 def layer_gradients(model: Any, x: np.ndarray, target: Any, layer: Any, who: str
                     ) -> tuple[np.ndarray, np.ndarray]:
     """``(A, dy/dA)``: the layer's output on ``x`` and the score's gradient with respect to it."""
-    xt = _new(x)
+    xt = wrap_array(x)
     xt.requires_grad = True  # so the layer's output is recorded with the weights frozen
     with _core.capture([layer]) as seen, enable_grad(), _core.weights_frozen(model):
         out = _core.forward(model, xt)
@@ -133,31 +133,24 @@ def guided_relu(x: Tensor) -> Tensor:
     def backward(g: Tensor) -> tuple:
         if STATE.enabled:
             return (g * ((x.data > 0) & (g.data > 0)),)
-        return (_new(g.data * ((x.data > 0) & (g.data > 0))),)
+        return (wrap_array(g.data * ((x.data > 0) & (g.data > 0))),)
 
-    return make(data, (x,), backward, "guided_relu", (x,))
+    return record_op(data, (x,), backward, "guided_relu", (x,))
 
 
 @contextlib.contextmanager
 def guided_relus(model: Any) -> Iterator[int]:
     """Swap every ReLU of the model's layers (Dense/Conv activations, Activation("relu")) for
     ``guided_relu`` while inside; yields how many were swapped."""
-    from ember import activations
+    from ember.ops.activation_names import name_of
 
     swapped: list[tuple[Any, str, Any]] = []
     try:
         for layer in _core.all_layers(model):
-            d = layer.__dict__
-            if d.get("_relu") is True:  # Dense applies relu inside its linear node
-                swapped.append((layer, "_relu", True))
-                swapped.append((layer, "_act", d.get("_act")))
-                object.__setattr__(layer, "_relu", False)
-                object.__setattr__(layer, "_act", guided_relu)
-            elif d.get("_act") is activations.relu:
-                swapped.append((layer, "_act", d["_act"]))
-                object.__setattr__(layer, "_act", guided_relu)
-            elif type(layer).__name__ == "Activation" and d.get("activation") is activations.relu:
-                swapped.append((layer, "activation", d["activation"]))
+            act = layer.__dict__.get("activation")
+            # the layer passes its activation to the op, which runs guided_relu unfused
+            if act is not None and name_of(act) == "relu":
+                swapped.append((layer, "activation", act))
                 object.__setattr__(layer, "activation", guided_relu)
         yield len(swapped)
     finally:

@@ -10,7 +10,7 @@ import numpy as np
 from ember import backend
 from ember.autograd import engine
 from ember.autograd.mode import enable_grad
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.explain import _core
 
 
@@ -101,7 +101,7 @@ def maximize_activation(model: Any, layer: Any, unit: int, input_shape: Any = No
         x = _core.as_batch(model, x0, who)[:1].copy()
     curve: list[float] = []
     for _ in range(int(steps)):
-        xt = _new(x)
+        xt = wrap_array(x)
         xt.requires_grad = True
         with _core.capture([chosen]) as seen, enable_grad(), _core.weights_frozen(model):
             _core.forward(model, xt)

@@ -49,7 +49,7 @@ def activation_name(layer: Any) -> str | None:
     from ember import activations
 
     act = layer.__dict__.get("activation")
-    if layer.__dict__.get("_relu") is True or act is activations.relu:
+    if act is activations.relu:
         return "relu"
     if act is activations.sigmoid:
         return "sigmoid"

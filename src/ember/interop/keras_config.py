@@ -217,7 +217,8 @@ def _keras_input(batch_shape: list, name: str, dtype: str = "float32") -> dict:
 
 
 def _keras_functional(model: Any) -> dict:
-    from ember.models.functional import InputLayer, _map
+    from ember.layers.input_layer import InputLayer
+    from ember.layers.symbolic import map_structure as _map
 
     graph = model._graph
     own = {}  # id(node) -> (layer name, index among that layer's nodes in this model)

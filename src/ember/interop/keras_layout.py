@@ -92,7 +92,7 @@ def model_layers(model: Any) -> list:
 def functional_order(graph: Any) -> list:
     """Keras' ``map_graph`` order: layers by decreasing depth (layers between them and the
     outputs), ties by the order a depth-first walk from the outputs first meets them."""
-    from ember.models.functional import _flatten
+    from ember.layers.tracking import flatten_nested as _flatten
 
     finished: set[int] = set()
     ordered: list = []           # nodes, inputs before the nodes that use them

@@ -14,7 +14,11 @@ def backend() -> str:
 
 
 def clear_session() -> None:
-    """Keras frees its global graph state; ember keeps none, so there is nothing to free."""
+    """Keras frees its global state and restarts layer names; ember keeps no graph state, so
+    this restarts the names ("dense" again), as ``em.backend.clear_session``."""
+    from ember import backend as _backend
+
+    _backend.clear_session()
 
 
 def epsilon() -> float:

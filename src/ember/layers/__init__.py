@@ -105,14 +105,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Input / InputLayer live with the functional API (ember.models), which imports this
-    # package: resolve them on first use to avoid an import cycle.
+    # Input / InputLayer (ember.layers.input_layer) import Layer from this package: resolve
+    # them on first use to avoid an import cycle.
     if name == "TextVectorization":  # its regexes and tables load on first use
         from ember.layers.text_vectorization import TextVectorization
 
         return TextVectorization
     if name in ("Input", "InputLayer"):
-        from ember.models import functional
+        from ember.layers import input_layer
 
-        return getattr(functional, name)
+        return getattr(input_layer, name)
     raise AttributeError(f"module 'ember.layers' has no attribute {name!r}")

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers.base import Layer
 
 MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
@@ -245,7 +245,7 @@ class IndexLookup(Layer):
         if self.invert:
             return self.invert_lookup(arr.astype(np.int64))
         out = self.encode(self.lookup(arr))
-        return _new(out)
+        return wrap_array(out)
 
     def call(self, inputs: Any) -> Any:
         return self(inputs)

@@ -6,7 +6,7 @@ and GaussianNoise. Each changes its input only while training (``training=True``
 channels-last (N, H, W, C) (or one image (H, W, C)); ``data_format="channels_first"`` is
 accepted too. Every draw is vectorized over the batch (one random parameter per image, no
 per-image Python loop); the geometric layers resample the whole batch with one batched affine
-transform (``ember.layers._affine``). ``seed`` gives a layer its own random generator (the
+transform (``ember.ops.affine``). ``seed`` gives a layer its own random generator (the
 same seed, the same augmentations); without it they draw from ``ember.backend.rng``, which
 ``em.utils.set_random_seed`` seeds. All of them pass gradients through to their input.
 
@@ -27,9 +27,9 @@ import math
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
-from ember.layers import _affine
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers.base import Layer
+from ember.ops import affine as _affine
 from ember.ops.elementwise import add, clip, mul, sub, where
 from ember.ops.misc import astype
 from ember.ops.reduction import mean
@@ -287,7 +287,7 @@ def _value_range(value: Any, who: str) -> tuple:
 
 def _per_image(xp: Any, values: Any, dtype: Any) -> Tensor:
     """One value per image as a constant (N, 1, 1, 1) tensor of the images' dtype."""
-    return _new(xp.asarray(values, dtype=dtype).reshape(-1, 1, 1, 1))
+    return wrap_array(xp.asarray(values, dtype=dtype).reshape(-1, 1, 1, 1))
 
 
 @register()
@@ -373,7 +373,7 @@ class GaussianNoise(Layer):
         draw_dt = dt if dt.name in ("float32", "float64") else "float32"  # no float16 draws
         noise = self._rng(xp).standard_normal(x.shape, dtype=draw_dt).astype(dt, copy=False)
         noise *= dt.type(self.stddev)
-        return add(x, _new(noise))
+        return add(x, wrap_array(noise))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)

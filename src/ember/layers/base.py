@@ -34,7 +34,7 @@ import inspect
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.devices import Device, probe_zeros, scoped_device
 from ember.layers import _config, expected_weights
 from ember.layers.input_checks import InputChecks
@@ -60,16 +60,24 @@ class _CallContext:
 
 
 _CTX = _CallContext()
-_CALL_FLAGS: dict[type, int] = {}  # per class: 1 = call() takes training, 2 = takes mask
+# Which optional arguments a class's call() takes, read once per class from its signature:
+# plain ints (not an enum.Flag) because Layer.__call__ tests them on every call.
+CALL_TAKES_NOTHING = 0
+CALL_TAKES_TRAINING = 1
+CALL_TAKES_MASK = 2
+CALL_TAKES_BOTH = CALL_TAKES_TRAINING | CALL_TAKES_MASK
+_CALL_ARGUMENTS: dict[type, int] = {}
 
 
-def _call_flags(cls: type) -> int:
-    flags = _CALL_FLAGS.get(cls)
-    if flags is None:
+def call_arguments(cls: type) -> int:
+    """``CALL_TAKES_TRAINING | CALL_TAKES_MASK`` as ``cls.call`` accepts ``training`` / ``mask``."""
+    takes = _CALL_ARGUMENTS.get(cls)
+    if takes is None:
         params = inspect.signature(cls.call).parameters
-        flags = (1 if "training" in params else 0) | (2 if "mask" in params else 0)
-        _CALL_FLAGS[cls] = flags
-    return flags
+        takes = ((CALL_TAKES_TRAINING if "training" in params else CALL_TAKES_NOTHING)
+                 | (CALL_TAKES_MASK if "mask" in params else CALL_TAKES_NOTHING))
+        _CALL_ARGUMENTS[cls] = takes
+    return takes
 
 
 @register()
@@ -117,7 +125,7 @@ class Layer(InputChecks, TorchModule, Trackable):
             ("_own_non_trainable", []), ("_call_losses", []), ("_trainable", bool(trainable)),
             ("built", False), ("_in_build", False), ("_feature_spec", None),
             ("_build_input_shape", None), ("_build_output_shape", None),
-            ("_flags", _call_flags(type(self))), ("_np_dtype", np_dtype),
+            ("_call_takes", call_arguments(type(self))), ("_np_dtype", np_dtype),
             ("name", name or unique_name(to_snake_case(type(self).__name__))),
             ("dtype", np_dtype.name),
             ("_input_shape_arg", None if input_shape is None else _as_shape(input_shape)),
@@ -201,8 +209,8 @@ class Layer(InputChecks, TorchModule, Trackable):
             shape = inputs.data.shape
             if len(shape) < spec[3] or shape[spec[0]] != spec[1]:
                 self._raise_feature_error(inputs)
-        flags = self._flags
-        if mask is None and (flags & 2 or self.supports_masking):
+        takes = self._call_takes
+        if mask is None and (takes & CALL_TAKES_MASK or self.supports_masking):
             mask = getattr(inputs, "_mask", None)
         if self._call_losses:
             self._call_losses.clear()
@@ -210,15 +218,15 @@ class Layer(InputChecks, TorchModule, Trackable):
         if training is None and self._train_mode is not None:  # after train() / eval()
             training = self._train_mode
         if training is None or training is ctx.training:  # e.g. a model's layers, nested
-            if flags == 0:
+            if takes == CALL_TAKES_NOTHING:
                 out = self.call(inputs, *args, **kwargs)
             else:
-                out = self._invoke(inputs, args, kwargs, ctx.training, mask, flags)
+                out = self._invoke(inputs, args, kwargs, ctx.training, mask, takes)
         else:
             prev = ctx.training
             ctx.training = training
             try:
-                out = self._invoke(inputs, args, kwargs, training, mask, flags)
+                out = self._invoke(inputs, args, kwargs, training, mask, takes)
             finally:
                 ctx.training = prev
         if self.activity_regularizer is not None:
@@ -232,19 +240,19 @@ class Layer(InputChecks, TorchModule, Trackable):
         return out
 
     def _invoke(self, inputs: Any, args: tuple, kwargs: dict, training: Any, mask: Any,
-                flags: int) -> Any:
-        if flags == 0:
+                takes: int) -> Any:
+        if takes == CALL_TAKES_NOTHING:
             return self.call(inputs, *args, **kwargs)
-        if flags == 1:
+        if takes == CALL_TAKES_TRAINING:
             return self.call(inputs, *args, training=training, **kwargs)
-        if flags == 2:
+        if takes == CALL_TAKES_MASK:
             return self.call(inputs, *args, mask=mask, **kwargs)
         return self.call(inputs, *args, training=training, mask=mask, **kwargs)
 
     def _convert_inputs(self, inputs: Any) -> Any:
         dev = self.__dict__.get("_device") or scoped_device()  # `to(...)`'s, else the scope's
         if type(inputs) is _NDARRAY and inputs.dtype == self._np_dtype and dev is None:
-            return _new(inputs)  # the common case (a NumPy batch) without the checks below
+            return wrap_array(inputs)  # the common case (a NumPy batch) without the checks below
         if isinstance(inputs, (list, tuple)):
             return [self._convert_inputs(x) for x in inputs]
         if isinstance(inputs, dict):
@@ -256,7 +264,7 @@ class Layer(InputChecks, TorchModule, Trackable):
         if arr.dtype.kind == "f" and arr.dtype != self._np_dtype and self._np_dtype.kind == "f":
             arr = arr.astype(self._np_dtype)
         arr = backend.get_array_module(arr).asarray(arr)
-        return _new(arr if dev is None else backend.to_device(arr, dev))
+        return wrap_array(arr if dev is None else backend.to_device(arr, dev))
 
     def _add_activity_losses(self, out: Any) -> None:
         for t in flatten_nested(out):
@@ -269,7 +277,7 @@ class Layer(InputChecks, TorchModule, Trackable):
     @property
     def input(self) -> Any:
         """The symbolic input of this layer's first call in a functional graph (Keras)."""
-        from ember.models.functional import first_call_tensors
+        from ember.layers.symbolic import first_call_tensors
 
         return first_call_tensors(self, "input")
 
@@ -277,7 +285,7 @@ class Layer(InputChecks, TorchModule, Trackable):
     def output(self) -> Any:
         """The symbolic output of this layer's first call in a functional graph, e.g. to cut a
         feature extractor out of a model: ``em.Model(model.input, layer.output)``."""
-        from ember.models.functional import first_call_tensors
+        from ember.layers.symbolic import first_call_tensors
 
         return first_call_tensors(self, "output")
 
@@ -295,9 +303,9 @@ class Layer(InputChecks, TorchModule, Trackable):
 
         shape = _as_shape(input_shape)
         self._build_from_shape(shape)
-        probe = _new(probe_zeros(shape, self._np_dtype, self))
+        probe = wrap_array(probe_zeros(shape, self._np_dtype, self))
         with no_grad():
-            out = self._invoke(probe, (), {}, False, None, self._flags)
+            out = self._invoke(probe, (), {}, False, None, self._call_takes)
         return (shape[0],) + tuple(out.shape[1:])
 
     # ------------------------------------------------------------------ config

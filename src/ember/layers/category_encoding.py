@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers.base import Layer
 from ember.serialization import register
 
@@ -88,7 +88,7 @@ class CategoryEncoding(Layer):
         if count_weights is not None and self.output_mode != "count":
             raise ValueError("CategoryEncoding: count_weights are only used with "
                              f"output_mode='count'; got output_mode={self.output_mode!r}")
-        return _new(encode(_array(inputs), self.num_tokens, self.output_mode,
+        return wrap_array(encode(_array(inputs), self.num_tokens, self.output_mode,
                            None if count_weights is None else _array(count_weights)))
 
     def call(self, inputs: Any, count_weights: Any = None) -> Tensor:
@@ -158,8 +158,8 @@ class Discretization(Layer):
                                         if x.dtype.kind == "f" else np.float64))
         ids = ids.astype(np.int64)
         if self.output_mode == "int":
-            return _new(ids)
-        return _new(encode(ids, len(self.bin_boundaries) + 1, self.output_mode,
+            return wrap_array(ids)
+        return wrap_array(encode(ids, len(self.bin_boundaries) + 1, self.output_mode,
                            where="Discretization"))
 
     def call(self, inputs: Any) -> Tensor:

@@ -18,6 +18,7 @@ from typing import Any
 from ember.autograd.tensor import Tensor
 from ember.layers import _config
 from ember.layers.base import Layer
+from ember.layers.output_logits import activation_of
 from ember.ops import conv as conv_ops
 from ember.serialization import register
 
@@ -44,7 +45,6 @@ class _Conv(Layer):
 
     rank = 2
     layout = "(batch, height, width, channels)"
-    _fuses_relu = True  # the op takes relu=True
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1,
@@ -75,14 +75,6 @@ class _Conv(Layer):
                              "supported (as in Keras)")
         self.padding = padding
         self.activation = _config.get_activation(activation)
-        self._act = None if _config.is_linear(self.activation) else self.activation
-        from ember import activations
-
-        # relu is applied inside the convolution's node (in place, its mask applied to g in
-        # the same backward): one node and one array less per step
-        self._relu = self._fuses_relu and self.activation is activations.relu
-        if self._relu:
-            self._act = None
         self.use_bias = bool(use_bias)
         _config.set_kernel_bias_options(
             self, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
@@ -118,9 +110,8 @@ class _Conv(Layer):
     def call(self, inputs: Tensor) -> Tensor:
         if inputs.ndim != self.rank + 2:
             self._check_rank(inputs, self.rank + 2, self.layout)
-        out = self._conv(inputs)
-        act = self._act
-        return out if act is None else act(out)
+        # the op applies the activation, fusing the ones it knows (relu) into its node
+        return self._conv(inputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         shape = tuple(input_shape)
@@ -158,7 +149,7 @@ class Conv2D(_Conv):
 
     def _conv(self, x: Tensor) -> Tensor:
         return conv_ops.conv2d(x, self.kernel, self.bias, self.strides, self.padding,
-                               self.dilation_rate, self._relu)
+                               self.dilation_rate, activation=activation_of(self))
 
 
 @register()
@@ -171,7 +162,7 @@ class Conv1D(_Conv):
 
     def _conv(self, x: Tensor) -> Tensor:
         return conv_ops.conv1d(x, self.kernel, self.bias, self.strides[0], self.padding,
-                               self.dilation_rate[0], self._relu)
+                               self.dilation_rate[0], activation=activation_of(self))
 
 
 @register()
@@ -182,7 +173,6 @@ class Conv2DTranspose(_Conv):
     """
 
     rank = 2
-    _fuses_relu = False
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  output_padding: Any = None, **kwargs: Any) -> None:
@@ -207,7 +197,8 @@ class Conv2DTranspose(_Conv):
 
     def _conv(self, x: Tensor) -> Tensor:
         return conv_ops.conv2d_transpose(x, self.kernel, self.bias, self.strides, self.padding,
-                                         output_padding=self.output_padding)
+                                         output_padding=self.output_padding,
+                                         activation=activation_of(self))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         shape = tuple(input_shape)

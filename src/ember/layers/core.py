@@ -19,6 +19,7 @@ from ember import backend
 from ember.autograd.tensor import Tensor, _new
 from ember.layers import _config
 from ember.layers.base import Layer
+from ember.layers.output_logits import activation_of
 from ember.ops.elementwise import mul
 from ember.ops.linear import linear
 from ember.ops.misc import astype
@@ -46,13 +47,6 @@ class Dense(Layer):
             raise ValueError(f"Dense: units must be a positive integer; got {units!r}")
         self.units = int(units)
         self.activation = _config.get_activation(activation)
-        self._act = None if _config.is_linear(self.activation) else self.activation
-        from ember import activations
-
-        # relu is applied inside the linear node (one node, one pass less per step)
-        self._relu = self.activation is activations.relu
-        if self._relu:
-            self._act = None
         self.use_bias = bool(use_bias)
         _config.set_kernel_bias_options(
             self, kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
@@ -76,9 +70,8 @@ class Dense(Layer):
     def call(self, inputs: Tensor) -> Tensor:
         if inputs.data.dtype.kind != "f":  # integer or bool features: floatx out, as Keras
             inputs = astype(inputs, self.kernel.data.dtype)
-        out = linear(inputs, self.kernel, self.bias, self._relu)
-        act = self._act
-        return out if act is None else act(out)
+        # the op applies the activation, fusing the ones it knows (relu) into its node
+        return linear(inputs, self.kernel, self.bias, activation=activation_of(self))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)[:-1] + (self.units,)
@@ -100,7 +93,8 @@ class Activation(Layer):
         self.supports_masking = True
 
     def call(self, inputs: Tensor) -> Tensor:
-        return self.activation(inputs)
+        act = activation_of(self)  # None while the trainer takes this output's logits
+        return inputs if act is None else act(inputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers.base import Layer
 from ember.layers.category_encoding import encode, encoded_shape
 from ember.serialization import register
@@ -204,8 +204,8 @@ class Hashing(Layer):
         flat = arr.reshape(-1).tolist()
         bins = np.array([self._bin(v) for v in flat], dtype=np.int64).reshape(arr.shape)
         if self.output_mode == "int":
-            return _new(bins)
-        return _new(encode(bins, self.num_bins, self.output_mode, where="Hashing"))
+            return wrap_array(bins)
+        return wrap_array(encode(bins, self.num_bins, self.output_mode, where="Hashing"))
 
     def call(self, inputs: Any) -> Tensor:
         return self(inputs)

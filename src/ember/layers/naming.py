@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from ember import backend
+
 _COUNTS: dict[str, int] = {}
 
 
@@ -33,6 +35,7 @@ def unique_name(stem: str) -> str:
     return stem if n == 0 else f"{stem}_{n}"
 
 
+@backend.on_clear_session
 def clear_session() -> None:
     """Forget the names given so far: the next Dense is called "dense" again."""
     _COUNTS.clear()

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ember.autograd.mode import no_grad
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers import _config
 from ember.layers.base import Layer
 from ember.ops.linear import _normalize
@@ -156,7 +156,7 @@ class BatchNormalization(Layer):
         if m.ndim != inputs.ndim - 1:
             raise ValueError(f"BatchNormalization '{self.name}': the mask must have one axis "
                              f"less than the inputs; got mask {m.shape}, inputs {inputs.shape}")
-        w = _new(m.astype(inputs.data.dtype)[..., None])
+        w = wrap_array(m.astype(inputs.data.dtype)[..., None])
         axes = self._stat_axes
         count = w.sum(axis=axes, keepdims=True) + 1e-7
         mean = (w * inputs).sum(axis=axes, keepdims=True) / count

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers.base import Layer
 from ember.ops.elementwise import add, div, mul, sub
 from ember.ops.misc import astype
@@ -187,8 +187,8 @@ class Normalization(Layer):
         std = xp.maximum(xp.sqrt(self.variance.data.astype(dt, copy=False)), dt.type(_EPSILON))
         std = std.reshape(self._broadcast_shape)
         if self.invert:
-            return add(mul(x, _new(std)), _new(m))
-        return div(sub(x, _new(m)), _new(std))
+            return add(mul(x, wrap_array(std)), wrap_array(m))
+        return div(sub(x, wrap_array(m)), wrap_array(std))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape)
@@ -225,9 +225,9 @@ class Rescaling(Layer):
     def call(self, inputs: Tensor) -> Tensor:
         x = inputs if inputs.data.dtype.kind == "f" else astype(inputs, self._np_dtype)
         xp = backend.xp_of(x.data)
-        out = mul(x, _new(xp.asarray(self.scale, dtype=x.data.dtype)))
+        out = mul(x, wrap_array(xp.asarray(self.scale, dtype=x.data.dtype)))
         if np.any(np.asarray(self.offset) != 0):
-            out = add(out, _new(xp.asarray(self.offset, dtype=x.data.dtype)))
+            out = add(out, wrap_array(xp.asarray(self.offset, dtype=x.data.dtype)))
         return out
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:

@@ -19,9 +19,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new, as_tensor
+from ember.autograd.tensor import Tensor, as_tensor, wrap_array
 from ember.layers import _config
 from ember.layers.base import Layer
+from ember.ops.activation_names import name_of
 from ember.ops.elementwise import where
 from ember.ops.matmul import matmul
 from ember.ops.recurrent import ACTIVATIONS
@@ -32,17 +33,14 @@ _LAYOUT = "(batch, timesteps, features)"
 
 def fused_activation_name(fn: Any) -> str | None:
     """The fused-kernel name of an activation function ("tanh", ...), or None."""
-    from ember import activations, ops
-
-    table = {activations.tanh: "tanh", activations.sigmoid: "sigmoid",
-             activations.relu: "relu", activations.linear: "linear", ops.tanh: "tanh",
-             ops.sigmoid: "sigmoid", ops.relu: "relu"}
-    name = table.get(fn)
+    name = name_of(fn)  # the activation's registered name, however it was spelled
     return name if name in ACTIVATIONS else None
 
 
 class RNNBase(Layer):
-    """Base class of the recurrent layers (not used directly)."""
+    """Base class of the recurrent layers (not used directly): the one ``__init__`` that takes
+    and checks Keras' recurrent arguments, shared by SimpleRNN, LSTM and GRU (which add only
+    their own: ``recurrent_activation``, ``unit_forget_bias``, ``reset_after``)."""
 
     _gates = 1       # blocks of ``units`` columns in the kernels
     _n_states = 1    # h (and c for LSTM)
@@ -137,7 +135,7 @@ class RNNBase(Layer):
         x = inputs
         if training and self.dropout > 0:
             keep = self._dropout_mask((B, n_in), self.dropout, xp)
-            x = x * _new(keep[:, None, :])
+            x = x * wrap_array(keep[:, None, :])
         rmask = self._dropout_mask((B, self.units), self.recurrent_dropout, xp) \
             if training and self.recurrent_dropout > 0 else None
         states = self._initial_states(initial_state, B, xp)
@@ -215,10 +213,10 @@ class RNNBase(Layer):
         B, T = x.shape[0], x.shape[1]
         xp = backend.xp_of(x.data)
         if states is None:
-            states = [_new(xp.zeros((B, self.units), dtype=self.kernel.data.dtype))
+            states = [wrap_array(xp.zeros((B, self.units), dtype=self.kernel.data.dtype))
                       for _ in range(self._n_states)]
         xw = self._project(x)
-        rm = None if rmask is None else _new(rmask)
+        rm = None if rmask is None else wrap_array(rmask)
         outs = []
         for t in (range(T - 1, -1, -1) if self.go_backwards else range(T)):
             new = self._step(getitem(xw, (slice(None), t)), states, rm)

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers.base import Layer
 from ember.layers.lookup import StringLookup
 from ember.serialization import register
@@ -144,13 +144,13 @@ class TextVectorization(Layer):
         rows = self._tokens(inputs)
         if self.output_mode != "int":  # padding is the mask token: it counts nowhere
             width = max((len(r) for r in rows), default=0)
-            return _new(self._lookup.encode(self._lookup.lookup(_pad(rows, width, ""))))
+            return wrap_array(self._lookup.encode(self._lookup.lookup(_pad(rows, width, ""))))
         width = self.output_sequence_length
         if width is None:
             width = max((len(r) for r in rows), default=0)
         rows = [r[:width] for r in rows]
         ids = self._lookup.lookup(_pad(rows, width, ""))
-        return _new(ids)
+        return wrap_array(ids)
 
     def call(self, inputs: Any) -> Tensor:
         return self(inputs)

@@ -117,9 +117,9 @@ class TorchModule:
 
     def state_dict(self) -> dict:
         """Every weight (trainable or not) by dotted name, as tensors sharing its memory."""
-        from ember.autograd.tensor import _new
+        from ember.autograd.tensor import wrap_array
 
-        return {name: _new(v.data) for name, v in _named_weights(self, "", set())}
+        return {name: wrap_array(v.data) for name, v in _named_weights(self, "", set())}
 
     def load_state_dict(self, state_dict: Mapping, strict: bool = True) -> IncompatibleKeys:
         """Copy the values of ``state_dict`` (tensors, NumPy or PyTorch arrays) into the weights

@@ -8,11 +8,20 @@ filled later) to an attribute registers it, in assignment order, as PyTorch's
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from ember import backend
 from ember.autograd.tensor import Tensor
 from ember.variable import Variable
+
+
+class WeightSelection(enum.Enum):
+    """Which weights ``weights`` / ``trainable_weights`` / ``non_trainable_weights`` collect."""
+
+    ALL = "all"
+    TRAINABLE = "trainable"
+    NON_TRAINABLE = "non_trainable"
 
 
 class _DeviceOf:
@@ -125,42 +134,43 @@ class Trackable:
     @property
     def weights(self) -> list[Variable]:
         """Every weight of this layer and its sublayers, each once, in a stable order."""
-        return self._collect(0)
+        return self._collect(WeightSelection.ALL)
 
     @property
     def trainable_weights(self) -> list[Variable]:
         """The weights an optimizer updates (none when the layer is frozen)."""
-        return self._collect(1)
+        return self._collect(WeightSelection.TRAINABLE)
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
         """Frozen weights and state such as batch-norm moving statistics."""
-        return self._collect(2)
+        return self._collect(WeightSelection.NON_TRAINABLE)
 
     # Keras names.
     variables = weights
     trainable_variables = trainable_weights
     non_trainable_variables = non_trainable_weights
 
-    def _collect(self, mode: int) -> list[Variable]:
+    def _collect(self, which: WeightSelection) -> list[Variable]:
         out: list[Variable] = []
         seen: set[int] = set()
-        self._collect_into(out, seen, set(), mode, True)
+        self._collect_into(out, seen, set(), which, True)
         return out
 
-    def _collect_into(self, out: list, seen: set, visited: set, mode: int,
+    def _collect_into(self, out: list, seen: set, visited: set, which: WeightSelection,
                       parent_trainable: bool) -> None:
         visited.add(id(self))
         trainable = parent_trainable and self._trainable
         for v in self._own_variables():
             if id(v) in seen:
                 continue
-            if mode == 0 or (mode == 1) == (trainable and v._trainable):
+            if which is WeightSelection.ALL or (
+                    (which is WeightSelection.TRAINABLE) == (trainable and v._trainable)):
                 seen.add(id(v))
                 out.append(v)
         for layer in self._sublayers():
             if id(layer) not in visited:
-                layer._collect_into(out, seen, visited, mode, trainable)
+                layer._collect_into(out, seen, visited, which, trainable)
 
     @property
     def trainable(self) -> bool:

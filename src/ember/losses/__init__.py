@@ -2,15 +2,20 @@
 reduce them to the value training minimizes (``MeanSquaredError``, ...), and ``get`` for the
 names ``compile(loss=...)`` accepts.
 
-Cross-entropies on the output of a softmax or sigmoid work from its logits, so a confident
-wrong prediction gives a large finite loss, never inf or NaN.
+Cross-entropies given logits (``from_logits=True``) never overflow: a confident wrong
+prediction gives a large finite loss. Given probabilities they clip them to [1e-7, 1 - 1e-7],
+as Keras does; ``compile`` turns a model whose last activation is a softmax (sigmoid) and whose
+loss is the matching cross-entropy into the loss from the logits by itself.
 
 Example:
     >>> import ember as em
-    >>> loss = em.losses.get("sparse_categorical_crossentropy")
-    >>> probs = em.softmax(em.tensor([[1e4, 0.0, 0.0]]))       # certain of class 0
-    >>> round(loss([2], probs).item())                          # but it is class 2
+    >>> loss = em.losses.SparseCategoricalCrossentropy(from_logits=True)
+    >>> logits = em.tensor([[1e4, 0.0, 0.0]])                   # certain of class 0
+    >>> round(loss([2], logits).item())                         # but it is class 2
     10000
+    >>> probs = em.softmax(logits)                              # probabilities: clipped
+    >>> round(em.losses.sparse_categorical_crossentropy([2], probs).item(), 2)
+    16.12
 """
 
 from __future__ import annotations

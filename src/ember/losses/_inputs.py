@@ -1,5 +1,8 @@
-"""Turning ``(y_true, y_pred)`` into tensors a loss can use, and finding the logits behind a
-softmax or sigmoid output (the stable path for cross-entropies, as Keras does)."""
+"""Turning ``(y_true, y_pred)`` into tensors a loss can use.
+
+A cross-entropy given probabilities clips them, as Keras does; the stable path from logits is
+``from_logits=True``, which ``compile`` chooses by itself for a model whose last activation
+is the matching softmax or sigmoid (see ``ember.models.logits_plan``)."""
 
 from __future__ import annotations
 
@@ -8,8 +11,7 @@ from typing import Any
 from ember import backend
 from ember.autograd.tensor import Tensor, _new
 from ember.backend import xp_of
-from ember.ops import astype, reshape, to
-from ember.ops.reduction import max_kept
+from ember.ops import astype, to
 
 EPSILON = 1e-7  # Keras' backend.epsilon(): the clip for probabilities given as such
 
@@ -70,42 +72,10 @@ def pair(y_true: Any, y_pred: Any, who: str) -> tuple[Tensor, Tensor]:
     return t, p
 
 
-def logits_of(y_pred: Any, op: str) -> Tensor | None:
-    """The input of the ``op`` ("softmax" or "sigmoid") that produced ``y_pred``, or None.
-
-    Softmax and sigmoid outputs carry their input as ``_logits``. Which of the two made the
-    tensor is read from its graph node; without a graph (inference, ``no_grad``) the output is
-    checked against the op applied to those logits, so a softmax output is never taken for a
-    sigmoid one. An output changed in place since is not trusted.
-    """
-    logits = getattr(y_pred, "_logits", None)
-    if logits is None or y_pred._version != 0 or logits.shape != y_pred.shape:
-        return None
-    node = y_pred._node
-    if node is not None:
-        return logits if node.op == op else None
-    xp = xp_of(logits.data)
-    z = logits.data
-    if op == "sigmoid":
-        ref = xp.tanh(z * 0.5) * 0.5 + 0.5
-    else:
-        e = xp.exp(z - max_kept(z, -1))
-        ref = e / e.sum(axis=-1, keepdims=True)
-    return logits if bool(xp.allclose(ref, y_pred.data, rtol=1e-5, atol=1e-7)) else None
-
-
-def logits_for(p_raw: Any, p: Tensor, op: str) -> Tensor | None:
-    """``logits_of(p_raw)``, reshaped like ``p`` when alignment reshaped the prediction."""
-    logits = logits_of(p_raw, op)
-    if logits is not None and logits.shape != p.shape:
-        logits = reshape(logits, tuple(p.shape))
-    return logits
-
-
 def produced_by(y_pred: Any, op: str) -> bool:
     """True when ``y_pred`` is known (from its graph) to be the output of ``op``."""
     node = getattr(y_pred, "_node", None)
-    return getattr(y_pred, "_logits", None) is not None and node is not None and node.op == op
+    return node is not None and node.op == op
 
 
 def check_smoothing(label_smoothing: float, who: str) -> float:

@@ -26,7 +26,6 @@ from ember.losses._inputs import (
     as_true,
     check_smoothing,
     labels_array,
-    logits_for,
     pair,
     produced_by,
 )
@@ -124,9 +123,9 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                         label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
     """``-(t * log(p) + (1 - t) * log(1 - p))``, mean over ``axis``.
 
-    ``from_logits=True``: ``y_pred`` holds logits. Otherwise probabilities; when they are a
-    sigmoid's output the loss is computed from its logits (finite for any confidence),
-    else they are clipped to [1e-7, 1 - 1e-7]. ``label_smoothing`` moves targets towards 0.5.
+    ``from_logits=True``: ``y_pred`` holds logits (finite for any confidence). Otherwise
+    probabilities, clipped to [1e-7, 1 - 1e-7] (``compile`` uses the logits of a model whose
+    last activation is a sigmoid). ``label_smoothing`` moves targets towards 0.5.
 
     Example:
         >>> import ember as em
@@ -144,9 +143,6 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
     if from_logits:
         _warn_not_logits(p_raw, "sigmoid", who)
         return _mean_last(ops.sigmoid_cross_entropy(p, t), axis)
-    logits = logits_for(p_raw, p, "sigmoid")
-    if logits is not None:
-        return _mean_last(ops.sigmoid_cross_entropy(logits, t), axis)
     pc = ops.clip(p, EPSILON, 1.0 - EPSILON)
     ce = -(t * ops.log(pc) + (1.0 - t) * ops.log(1.0 - pc))
     return _mean_last(ce, axis)
@@ -157,10 +153,10 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
                              label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
     """``-sum(t * log(p), axis)`` for one-hot (or soft) targets ``t``.
 
-    ``from_logits=True``: ``y_pred`` holds logits. Otherwise probabilities; when they are a
-    softmax's output the loss is computed from its logits (finite for any confidence), else
-    they are normalized and clipped to [1e-7, 1 - 1e-7]. ``label_smoothing`` mixes the target
-    with the uniform distribution over the classes.
+    ``from_logits=True``: ``y_pred`` holds logits (finite for any confidence). Otherwise
+    probabilities, normalized and clipped to [1e-7, 1 - 1e-7] (``compile`` uses the logits of
+    a model whose last activation is a softmax). ``label_smoothing`` mixes the target with the
+    uniform distribution over the classes.
 
     Example:
         >>> import ember as em
@@ -188,9 +184,6 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
     if from_logits:
         _warn_not_logits(p, "softmax", who)
         return ops.softmax_cross_entropy(p, t, axis=axis, label_smoothing=ls)
-    logits = logits_for(p, p, "softmax") if axis % p.ndim == p.ndim - 1 else None
-    if logits is not None:
-        return ops.softmax_cross_entropy(logits, t, axis=-1, label_smoothing=ls)
     if ls:
         t = t * (1.0 - ls) + ls / p.shape[axis]
     out = ops.clip(p / ops.sum(p, axis=axis, keepdims=True), EPSILON, 1.0 - EPSILON)
@@ -205,8 +198,8 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
     (batch, 1) (floats holding whole numbers are accepted), against (batch, classes).
 
     ``ignore_class``: samples with this label get loss 0 and are left out of the mean.
-    On a softmax's output (or with ``from_logits=True``) this is one fused op;
-    ``reduction="mean"`` (no ``ignore_class``) folds the batch mean into it.
+    With ``from_logits=True`` (which ``compile`` chooses for a softmax output) this is one
+    fused op; ``reduction="mean"`` (no ``ignore_class``) folds the batch mean into it.
 
     Example:
         >>> import ember as em
@@ -246,11 +239,7 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
         _warn_not_logits(p, "softmax", who)
         loss = ops.softmax_cross_entropy(p, labels, axis=ax, reduction=fused_mean)
     else:
-        logits = logits_for(p, p, "softmax") if ax == p.ndim - 1 else None
-        if logits is not None:
-            loss = ops.softmax_cross_entropy(logits, labels, axis=-1, reduction=fused_mean)
-        else:
-            loss = _sparse_from_probabilities(p, labels, ax, who)
+        loss = _sparse_from_probabilities(p, labels, ax, who)
     if reduction == "mean" and loss.ndim:
         loss = ops.mean(loss)
     if valid is not None:

@@ -1,18 +1,23 @@
-"""Evaluation metrics: streaming metrics for training (Keras 3's classes) and scikit-learn's
-scoring functions on whole arrays.
+"""Evaluation metrics, as ``keras.metrics``: streaming metric classes and per-sample functions.
 
 Streaming metrics (``em.metrics.AUC()``, ``"precision"``, ...) are what ``compile(metrics=...)``
 takes: ``fit`` feeds them every batch and logs ``float(metric.result())``. They work on NumPy
 or CuPy arrays, outside the autograd graph, and give the same value however the data is split
-into batches. The functions (``confusion_matrix``, ``f1_score``, ``roc_auc_score``,
-``r2_score``, ...) score complete predictions, with scikit-learn's arguments and results.
+into batches. The functions are Keras' per-sample ones: ``em.metrics.mean_squared_error(y, p)``
+returns one value per sample (the cross-entropies and hinges are the losses of the same name).
+
+scikit-learn's scores on whole arrays (``confusion_matrix``, ``f1_score``, ``roc_auc_score``,
+``r2_score``, and its scalar ``mean_squared_error``) are in ``em.metrics.sklearn``, with
+scikit-learn's names, arguments and results.
 
 Example:
     >>> import ember as em
     >>> m = em.metrics.get("precision")
     >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1]); round(float(m.result()), 4)
     0.6667
-    >>> em.metrics.precision_score([0, 1, 1, 1], [1, 0, 1, 1])
+    >>> em.metrics.mean_squared_error([[0.0, 1.0], [1.0, 1.0]], [[0.0, 0.0], [1.0, 1.0]])
+    array([0.5, 0. ])
+    >>> em.metrics.sklearn.precision_score([0, 1, 1, 1], [1, 0, 1, 1])
     0.6666666666666666
 """
 
@@ -22,7 +27,7 @@ import inspect
 from typing import Any
 
 from ember import serialization
-from ember.metrics._targets import UndefinedMetricWarning, type_of_target
+from ember.metrics import sklearn
 from ember.metrics.accuracy import (
     Accuracy,
     BinaryAccuracy,
@@ -39,16 +44,6 @@ from ember.metrics.accuracy import (
 )
 from ember.metrics.auc import AUC
 from ember.metrics.base import Mean, MeanMetricWrapper, Metric, Sum
-from ember.metrics.classification import (
-    accuracy_score,
-    confusion_matrix,
-    f1_score,
-    fbeta_score,
-    multilabel_confusion_matrix,
-    precision_recall_fscore_support,
-    precision_score,
-    recall_score,
-)
 from ember.metrics.confusion import (
     FalseNegatives,
     FalsePositives,
@@ -57,22 +52,20 @@ from ember.metrics.confusion import (
     TrueNegatives,
     TruePositives,
 )
-from ember.metrics.curves import (
-    auc,
-    average_precision_score,
-    precision_recall_curve,
-    roc_auc_score,
-    roc_curve,
-)
 from ember.metrics.fscore import F1Score, FBetaScore
+from ember.metrics.hinge import categorical_hinge, hinge, huber, squared_hinge
 from ember.metrics.probabilistic import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
     KLDivergence,
     Poisson,
     SparseCategoricalCrossentropy,
+    binary_crossentropy,
+    categorical_crossentropy,
+    kl_divergence,
+    poisson,
+    sparse_categorical_crossentropy,
 )
-from ember.metrics.probability_scores import log_loss, top_k_accuracy_score
 from ember.metrics.regression import (
     CosineSimilarity,
     LogCoshError,
@@ -82,19 +75,13 @@ from ember.metrics.regression import (
     MeanSquaredLogarithmicError,
     R2Score,
     RootMeanSquaredError,
-)
-from ember.metrics.regression_scores import (
-    adjusted_r2_score,
-    explained_variance_score,
+    cosine_similarity,
+    log_cosh,
     mean_absolute_error,
     mean_absolute_percentage_error,
     mean_squared_error,
-    mean_squared_log_error,
-    r2_score,
-    root_mean_squared_error,
-    root_mean_squared_log_error,
+    mean_squared_logarithmic_error,
 )
-from ember.metrics.report import classification_report
 
 _CLASSES = (
     Mean, Sum, MeanMetricWrapper, Accuracy, BinaryAccuracy, CategoricalAccuracy,
@@ -140,10 +127,13 @@ _ALIASES: dict[str, tuple] = {
 }
 
 
-# The whole-array functions that have a streaming class computing the same value.
-_STREAMING_TWINS = {"mean_squared_error": MeanSquaredError, "mean_absolute_error":
-                    MeanAbsoluteError, "root_mean_squared_error": RootMeanSquaredError,
-                    "r2_score": R2Score}
+# Functions with a streaming class computing the same value over batches: Keras' per-sample
+# function (its mean over samples) and scikit-learn's whole-array score. In compile, stream it.
+_STREAMING_TWINS = {
+    mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
+    sklearn.mean_squared_error: MeanSquaredError, sklearn.mean_absolute_error: MeanAbsoluteError,
+    sklearn.root_mean_squared_error: RootMeanSquaredError, sklearn.r2_score: R2Score,
+}
 
 
 def get(identifier: Any) -> Metric | None:
@@ -179,9 +169,8 @@ def get(identifier: Any) -> Metric | None:
                          f"{', '.join(sorted(_BY_CLASS_NAME))})")
     if inspect.isclass(identifier) and issubclass(identifier, Metric):
         return identifier()
-    streaming = _STREAMING_TWINS.get(getattr(identifier, "__name__", None))
-    if streaming is not None and identifier is globals()[identifier.__name__]:
-        # The scikit-learn-style function scores a whole array; in compile, stream it.
+    streaming = _STREAMING_TWINS.get(identifier) if callable(identifier) else None
+    if streaming is not None:
         return streaming(name=identifier.__name__)
     if callable(identifier):
         return MeanMetricWrapper(identifier)
@@ -210,6 +199,23 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Metric:
     return cls.from_config(dict(config.get("config", {})))
 
 
+# scikit-learn's scores used to live here too; their names still resolve, with a warning, to
+# em.metrics.sklearn (the ones Keras also has, such as mean_squared_error, mean Keras' here).
+_MOVED_TO_SKLEARN = frozenset(sklearn.__all__) - {
+    "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_SKLEARN:
+        import warnings
+
+        warnings.warn(f"em.metrics.{name} is scikit-learn's score and lives in "
+                      f"em.metrics.sklearn; use em.metrics.sklearn.{name}", DeprecationWarning,
+                      stacklevel=2)
+        return getattr(sklearn, name)
+    raise AttributeError(f"module 'ember.metrics' has no attribute {name!r}")
+
+
 __all__ = [
     "AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
     "CategoricalCrossentropy", "CosineSimilarity", "F1Score", "FBetaScore", "FalseNegatives",
@@ -218,14 +224,11 @@ __all__ = [
     "MeanSquaredLogarithmicError", "Metric", "Poisson", "Precision", "R2Score", "Recall",
     "RootMeanSquaredError", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy", "Sum", "TopKCategoricalAccuracy", "TrueNegatives",
-    "TruePositives", "UndefinedMetricWarning", "accuracy", "accuracy_score",
-    "adjusted_r2_score", "auc", "average_precision_score", "binary_accuracy",
-    "categorical_accuracy", "classification_report", "confusion_matrix",
-    "deserialize", "explained_variance_score", "f1_score", "fbeta_score", "get", "log_loss",
+    "TruePositives", "accuracy", "binary_accuracy", "binary_crossentropy",
+    "categorical_accuracy", "categorical_crossentropy", "categorical_hinge",
+    "cosine_similarity", "deserialize", "get", "hinge", "huber", "kl_divergence", "log_cosh",
     "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
-    "mean_squared_log_error", "multilabel_confusion_matrix", "precision_recall_curve",
-    "precision_recall_fscore_support", "precision_score", "r2_score", "recall_score",
-    "roc_auc_score", "roc_curve", "root_mean_squared_error", "root_mean_squared_log_error",
-    "serialize", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
-    "top_k_accuracy_score", "top_k_categorical_accuracy", "type_of_target",
+    "mean_squared_logarithmic_error", "poisson", "serialize", "sklearn",
+    "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
+    "sparse_top_k_categorical_accuracy", "squared_hinge", "top_k_categorical_accuracy",
 ]

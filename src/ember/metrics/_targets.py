@@ -42,7 +42,7 @@ def type_of_target(y: Any, fname: str = "type_of_target") -> str:
     """The kind of target ``y`` is, by scikit-learn's rules.
 
     Example:
-        >>> from ember.metrics import type_of_target
+        >>> from ember.metrics.sklearn import type_of_target
         >>> type_of_target([0, 1, 1]), type_of_target([1, 2, 3]), type_of_target([0.5, 1.0])
         ('binary', 'multiclass', 'continuous')
         >>> type_of_target([[0, 1], [1, 1]])

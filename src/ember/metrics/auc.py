@@ -37,7 +37,8 @@ class AUC(Metric):
     interpolation of the counts), "minoring" (a lower bound) or "majoring" (an upper bound).
     The error shrinks as the thresholds split the predictions finely; predictions crowded
     between two thresholds, or scores far outside [0, 1] (pass ``from_logits=True`` for
-    logits), make it large. ``em.metrics.roc_auc_score`` gives the exact value. ``multi_label``
+    logits), make it large. ``em.metrics.sklearn.roc_auc_score`` gives the exact value.
+    ``multi_label``
     computes one AUC per column and averages them (weighted by ``label_weights``); otherwise
     every element of multi-column data is one binary decision.
 

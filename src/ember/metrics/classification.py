@@ -8,11 +8,11 @@ the value (0.0 with a warning by default, or 0.0, 1.0, ``np.nan`` silently).
 
 Example:
     >>> import ember as em
-    >>> em.metrics.confusion_matrix([2, 0, 2, 2, 0, 1], [0, 0, 2, 2, 0, 2])
+    >>> em.metrics.sklearn.confusion_matrix([2, 0, 2, 2, 0, 1], [0, 0, 2, 2, 0, 2])
     array([[2, 0, 0],
            [0, 0, 1],
            [1, 0, 2]])
-    >>> round(em.metrics.f1_score([0, 1, 1, 0], [0, 1, 0, 0]), 4)
+    >>> round(em.metrics.sklearn.f1_score([0, 1, 1, 0], [0, 1, 0, 0]), 4)
     0.6667
 """
 
@@ -43,7 +43,7 @@ def confusion_matrix(y_true: Any, y_pred: Any, *, labels: Any = None,
 
     Example:
         >>> import ember as em
-        >>> em.metrics.confusion_matrix(["cat", "ant", "cat"], ["ant", "ant", "cat"],
+        >>> em.metrics.sklearn.confusion_matrix(["cat", "ant", "cat"], ["ant", "ant", "cat"],
         ...                             labels=["ant", "cat"])
         array([[1, 0],
                [1, 1]])
@@ -87,7 +87,7 @@ def accuracy_score(y_true: Any, y_pred: Any, *, normalize: bool = True,
 
     Example:
         >>> import ember as em
-        >>> em.metrics.accuracy_score([0, 1, 2, 3], [0, 2, 1, 3])
+        >>> em.metrics.sklearn.accuracy_score([0, 1, 2, 3], [0, 2, 1, 3])
         0.5
     """
     kind, _, yt, yp, sw = check_targets("accuracy_score", y_true, y_pred, sample_weight)
@@ -138,7 +138,7 @@ def multilabel_confusion_matrix(y_true: Any, y_pred: Any, *, sample_weight: Any 
 
     Example:
         >>> import ember as em
-        >>> em.metrics.multilabel_confusion_matrix([0, 1, 1], [0, 1, 0])[1]
+        >>> em.metrics.sklearn.multilabel_confusion_matrix([0, 1, 1], [0, 1, 0])[1]
         array([[1, 0],
                [1, 1]])
     """
@@ -210,7 +210,7 @@ def precision_recall_fscore_support(y_true: Any, y_pred: Any, *, beta: float = 1
 
     Example:
         >>> import ember as em
-        >>> p, r, f, s = em.metrics.precision_recall_fscore_support(
+        >>> p, r, f, s = em.metrics.sklearn.precision_recall_fscore_support(
         ...     ["a", "b", "b", "c"], ["a", "b", "c", "c"])
         >>> p.round(2).tolist(), r.tolist(), s.tolist()
         ([1.0, 1.0, 0.5], [1.0, 0.5, 1.0], [1, 2, 1])
@@ -277,7 +277,7 @@ def precision_score(y_true: Any, y_pred: Any, *, labels: Any = None, pos_label: 
 
     Example:
         >>> import ember as em
-        >>> em.metrics.precision_score([0, 1, 1, 0], [1, 1, 1, 0])
+        >>> em.metrics.sklearn.precision_score([0, 1, 1, 0], [1, 1, 1, 0])
         0.6666666666666666
     """
     return _score(0, "precision_score", y_true, y_pred, 1.0, labels, pos_label, average,
@@ -291,7 +291,7 @@ def recall_score(y_true: Any, y_pred: Any, *, labels: Any = None, pos_label: Any
 
     Example:
         >>> import ember as em
-        >>> em.metrics.recall_score([0, 1, 1, 0], [1, 1, 0, 0])
+        >>> em.metrics.sklearn.recall_score([0, 1, 1, 0], [1, 1, 0, 0])
         0.5
     """
     return _score(1, "recall_score", y_true, y_pred, 1.0, labels, pos_label, average,
@@ -306,7 +306,7 @@ def fbeta_score(y_true: Any, y_pred: Any, *, beta: float, labels: Any = None,
 
     Example:
         >>> import ember as em
-        >>> round(em.metrics.fbeta_score([0, 1, 1, 0], [1, 1, 0, 0], beta=2.0), 4)
+        >>> round(em.metrics.sklearn.fbeta_score([0, 1, 1, 0], [1, 1, 0, 0], beta=2.0), 4)
         0.5
     """
     return _score(2, "fbeta_score", y_true, y_pred, beta, labels, pos_label, average,
@@ -320,7 +320,7 @@ def f1_score(y_true: Any, y_pred: Any, *, labels: Any = None, pos_label: Any = 1
 
     Example:
         >>> import ember as em
-        >>> em.metrics.f1_score([0, 1, 2, 0, 1, 2], [0, 2, 1, 0, 0, 1], average="macro")
+        >>> em.metrics.sklearn.f1_score([0, 1, 2, 0, 1, 2], [0, 2, 1, 0, 0, 1], average="macro")
         0.26666666666666666
     """
     return _score(2, "f1_score", y_true, y_pred, 1.0, labels, pos_label, average,

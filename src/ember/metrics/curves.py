@@ -9,7 +9,7 @@ AUC, through the trapezoid).
 
 Example:
     >>> import ember as em
-    >>> em.metrics.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    >>> em.metrics.sklearn.roc_auc_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
 """
 
@@ -37,7 +37,7 @@ def auc(x: Any, y: Any) -> float:
 
     Example:
         >>> import ember as em
-        >>> em.metrics.auc([0.0, 0.5, 1.0], [0.0, 0.75, 1.0])
+        >>> em.metrics.sklearn.auc([0.0, 0.5, 1.0], [0.0, 0.75, 1.0])
         0.625
     """
     x = column_or_1d(to_numpy(x).astype(np.float64), "x", "auc")
@@ -111,7 +111,7 @@ def roc_curve(y_true: Any, y_score: Any, *, pos_label: Any = None, sample_weight
 
     Example:
         >>> import ember as em
-        >>> fpr, tpr, thr = em.metrics.roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+        >>> fpr, tpr, thr = em.metrics.sklearn.roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
         >>> fpr.tolist(), tpr.tolist(), thr.tolist()
         ([0.0, 0.0, 0.5, 0.5, 1.0], [0.0, 0.5, 0.5, 1.0, 1.0], [inf, 0.8, 0.4, 0.35, 0.1])
     """
@@ -143,7 +143,7 @@ def precision_recall_curve(y_true: Any, y_score: Any, *, pos_label: Any = None,
 
     Example:
         >>> import ember as em
-        >>> p, r, t = em.metrics.precision_recall_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+        >>> p, r, t = em.metrics.sklearn.precision_recall_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
         >>> p.round(3).tolist(), r.tolist(), t.tolist()
         ([0.5, 0.667, 0.5, 1.0, 1.0], [1.0, 1.0, 0.5, 0.5, 0.0], [0.1, 0.35, 0.4, 0.8])
     """
@@ -233,8 +233,8 @@ def roc_auc_score(y_true: Any, y_score: Any, *, average: str | None = "macro",
 
     Example:
         >>> import ember as em
-        >>> em.metrics.roc_auc_score([0, 1, 2, 2], [[.8, .1, .1], [.2, .7, .1], [.1, .3, .6],
-        ...                          [.3, .3, .4]], multi_class="ovr")
+        >>> em.metrics.sklearn.roc_auc_score([0, 1, 2, 2], [[.8, .1, .1], [.2, .7, .1],
+        ...                                  [.1, .3, .6], [.3, .3, .4]], multi_class="ovr")
         1.0
     """
     fname = "roc_auc_score"
@@ -327,7 +327,8 @@ def average_precision_score(y_true: Any, y_score: Any, *, average: str | None = 
 
     Example:
         >>> import ember as em
-        >>> round(em.metrics.average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 4)
+        >>> sk = em.metrics.sklearn
+        >>> round(sk.average_precision_score([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 4)
         0.8333
     """
     fname = "average_precision_score"

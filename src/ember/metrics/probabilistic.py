@@ -29,7 +29,7 @@ def _floats(y_true: Any, y_pred: Any) -> tuple[Any, Any, Any]:
     return yt.astype(yp.dtype, copy=False), yp, xp
 
 
-def _loss(fn: Any, y_true: Any, y_pred: Any, **kwargs: Any) -> Any:
+def per_sample_loss(fn: Any, y_true: Any, y_pred: Any, **kwargs: Any) -> Any:
     """The per-sample values of the loss ``fn`` of the same name, as an array: the metric and
     the loss share one computation, so they agree on the same outputs. Given the model's
     output Tensor (as ``fit`` passes it), a softmax or sigmoid output is scored from its
@@ -44,7 +44,7 @@ def _loss(fn: Any, y_true: Any, y_pred: Any, **kwargs: Any) -> Any:
 def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                         label_smoothing: float = 0.0) -> Any:
     """Per-sample binary cross-entropy, averaged over the last axis."""
-    return _loss(_losses.binary_crossentropy, y_true, y_pred, from_logits=from_logits,
+    return per_sample_loss(_losses.binary_crossentropy, y_true, y_pred, from_logits=from_logits,
                  label_smoothing=label_smoothing)
 
 
@@ -52,15 +52,15 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
 def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                              label_smoothing: float = 0.0, axis: int = -1) -> Any:
     """Per-sample ``-sum(y_true * log(y_pred))`` for one-hot (or soft) labels."""
-    return _loss(_losses.categorical_crossentropy, y_true, y_pred, from_logits=from_logits,
-                 label_smoothing=label_smoothing, axis=axis)
+    return per_sample_loss(_losses.categorical_crossentropy, y_true, y_pred,
+                           from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
 
 
 @register
 def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
                                     axis: int = -1) -> Any:
     """Per-sample ``-log(y_pred[label])`` for integer labels shaped (n,) or (n, 1)."""
-    return _loss(_losses.sparse_categorical_crossentropy, y_true, y_pred,
+    return per_sample_loss(_losses.sparse_categorical_crossentropy, y_true, y_pred,
                  from_logits=from_logits, axis=axis)
 
 

@@ -3,7 +3,7 @@ top-k accuracy.
 
 Example:
     >>> import ember as em
-    >>> round(em.metrics.log_loss([0, 1, 1], [[0.9, 0.1], [0.2, 0.8], [0.3, 0.7]]), 4)
+    >>> round(em.metrics.sklearn.log_loss([0, 1, 1], [[0.9, 0.1], [0.2, 0.8], [0.3, 0.7]]), 4)
     0.2284
 """
 
@@ -27,7 +27,7 @@ def log_loss(y_true: Any, y_pred: Any, *, normalize: bool = True, sample_weight:
 
     Example:
         >>> import ember as em
-        >>> round(em.metrics.log_loss(["spam", "ham", "ham", "spam"],
+        >>> round(em.metrics.sklearn.log_loss(["spam", "ham", "ham", "spam"],
         ...                           [[.1, .9], [.9, .1], [.8, .2], [.35, .65]]), 4)
         0.2162
     """
@@ -79,7 +79,7 @@ def top_k_accuracy_score(y_true: Any, y_score: Any, *, k: int = 2, normalize: bo
 
     Example:
         >>> import ember as em
-        >>> em.metrics.top_k_accuracy_score([0, 1, 2, 2], [[.5, .2, .2], [.3, .4, .2],
+        >>> em.metrics.sklearn.top_k_accuracy_score([0, 1, 2, 2], [[.5, .2, .2], [.3, .4, .2],
         ...                                  [.2, .4, .3], [.7, .2, .1]], k=2)
         0.75
     """

@@ -36,7 +36,9 @@ from ember.metrics.base import (
 )
 
 
-def _pair(y_true: Any, y_pred: Any) -> tuple[Any, Any, Any]:
+def _aligned_floats(y_true: Any, y_pred: Any) -> tuple[Any, Any, Any]:
+    """``(y_true, y_pred, xp)`` as float arrays of one dtype and shape (the per-sample
+    functions compare them elementwise)."""
     yt, yp, xp = inputs(y_true, y_pred)
     yp = as_float(yp)
     yt = yt.astype(yp.dtype, copy=False)
@@ -47,30 +49,30 @@ def _pair(y_true: Any, y_pred: Any) -> tuple[Any, Any, Any]:
 @register
 def mean_squared_error(y_true: Any, y_pred: Any) -> Any:
     """Per-sample ``mean((y_true - y_pred) ** 2)`` over the last axis."""
-    yt, yp, _ = _pair(y_true, y_pred)
+    yt, yp, _ = _aligned_floats(y_true, y_pred)
     return mean_last((yt - yp) ** 2)
 
 
 @register
 def mean_absolute_error(y_true: Any, y_pred: Any) -> Any:
     """Per-sample ``mean(|y_true - y_pred|)`` over the last axis."""
-    yt, yp, xp = _pair(y_true, y_pred)
+    yt, yp, xp = _aligned_floats(y_true, y_pred)
     return mean_last(xp.abs(yt - yp))
 
 
 @register
 def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Any:
     """Per-sample ``100 * mean(|y_true - y_pred| / max(|y_true|, 1e-7))``."""
-    yt, yp, xp = _pair(y_true, y_pred)
+    yt, yp, xp = _aligned_floats(y_true, y_pred)
     return 100.0 * mean_last(xp.abs((yt - yp) / xp.maximum(xp.abs(yt), EPSILON)))
 
 
 @register
 def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Any:
     """Per-sample ``mean((log(1 + y_pred) - log(1 + y_true)) ** 2)``, values below 1e-7
-    clipped to 1e-7 first (Keras' convention; ``em.metrics.mean_squared_log_error`` raises
-    on negative values instead)."""
-    yt, yp, xp = _pair(y_true, y_pred)
+    clipped to 1e-7 first (Keras' convention; ``em.metrics.sklearn.mean_squared_log_error``
+    raises on negative values instead)."""
+    yt, yp, xp = _aligned_floats(y_true, y_pred)
     diff = xp.log1p(xp.maximum(yp, EPSILON)) - xp.log1p(xp.maximum(yt, EPSILON))
     return mean_last(diff ** 2)
 
@@ -78,7 +80,7 @@ def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Any:
 @register
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
     """Per-sample cosine of the angle between ``y_true`` and ``y_pred`` along ``axis``."""
-    yt, yp, xp = _pair(y_true, y_pred)
+    yt, yp, xp = _aligned_floats(y_true, y_pred)
 
     def unit(v: Any) -> Any:
         norm = xp.sqrt(xp.maximum((v * v).sum(axis=axis, keepdims=True), 1e-12))
@@ -90,7 +92,7 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
 @register
 def log_cosh(y_true: Any, y_pred: Any) -> Any:
     """Per-sample ``mean(log(cosh(y_pred - y_true)))``, computed without overflow."""
-    yt, yp, xp = _pair(y_true, y_pred)
+    yt, yp, xp = _aligned_floats(y_true, y_pred)
     x = yp - yt
     # log(cosh(x)) = |x| + log1p(exp(-2|x|)) - log(2): never exponentiates a large number.
     return mean_last(xp.abs(x) + xp.log1p(xp.exp(-2.0 * xp.abs(x))) - np.log(2.0))
@@ -204,7 +206,7 @@ class RootMeanSquaredError(Mean):
         super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        yt, yp, _ = _pair(y_true, y_pred)
+        yt, yp, _ = _aligned_floats(y_true, y_pred)
         super().update_state((yp - yt) ** 2, sample_weight=sample_weight)
 
     def result(self) -> np.float64:
@@ -258,7 +260,7 @@ class R2Score(Metric):
         super().set_state(state)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        yt, yp, xp = _pair(y_true, y_pred)
+        yt, yp, xp = _aligned_floats(y_true, y_pred)
         if yp.ndim == 1:
             yt, yp = yt[:, None], yp[:, None]
         if yp.ndim != 2 or yt.shape != yp.shape:

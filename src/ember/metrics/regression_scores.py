@@ -8,9 +8,9 @@ variance), or an array of weights.
 Example:
     >>> import ember as em
     >>> y_true, y_pred = [3, -0.5, 2, 7], [2.5, 0.0, 2, 8]
-    >>> em.metrics.mean_squared_error(y_true, y_pred)
+    >>> em.metrics.sklearn.mean_squared_error(y_true, y_pred)
     0.375
-    >>> round(em.metrics.r2_score(y_true, y_pred), 4)
+    >>> round(em.metrics.sklearn.r2_score(y_true, y_pred), 4)
     0.9486
 """
 
@@ -84,7 +84,7 @@ def mean_squared_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None,
 
     Example:
         >>> import ember as em
-        >>> em.metrics.mean_squared_error([[0.5, 1], [-1, 1]], [[0, 2], [-1, 2]],
+        >>> em.metrics.sklearn.mean_squared_error([[0.5, 1], [-1, 1]], [[0, 2], [-1, 2]],
         ...                               multioutput="raw_values")
         array([0.125, 1.   ])
     """
@@ -98,7 +98,7 @@ def root_mean_squared_error(y_true: Any, y_pred: Any, *, sample_weight: Any = No
 
     Example:
         >>> import ember as em
-        >>> round(em.metrics.root_mean_squared_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8]), 4)
+        >>> round(em.metrics.sklearn.root_mean_squared_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8]), 4)
         0.6124
     """
     yt, yp, sw, mo = _targets("root_mean_squared_error", y_true, y_pred, sample_weight,
@@ -112,7 +112,7 @@ def mean_absolute_error(y_true: Any, y_pred: Any, *, sample_weight: Any = None,
 
     Example:
         >>> import ember as em
-        >>> em.metrics.mean_absolute_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
+        >>> em.metrics.sklearn.mean_absolute_error([3, -0.5, 2, 7], [2.5, 0.0, 2, 8])
         0.5
     """
     yt, yp, sw, mo = _targets("mean_absolute_error", y_true, y_pred, sample_weight, multioutput)
@@ -126,7 +126,7 @@ def mean_absolute_percentage_error(y_true: Any, y_pred: Any, *, sample_weight: A
 
     Example:
         >>> import ember as em
-        >>> round(em.metrics.mean_absolute_percentage_error([3, -0.5, 2, 7],
+        >>> round(em.metrics.sklearn.mean_absolute_percentage_error([3, -0.5, 2, 7],
         ...                                                 [2.5, 0.0, 2, 8]), 4)
         0.3274
     """
@@ -151,7 +151,7 @@ def mean_squared_log_error(y_true: Any, y_pred: Any, *, sample_weight: Any = Non
 
     Example:
         >>> import ember as em
-        >>> round(em.metrics.mean_squared_log_error([3, 5, 2.5, 7], [2.5, 5, 4, 8]), 4)
+        >>> round(em.metrics.sklearn.mean_squared_log_error([3, 5, 2.5, 7], [2.5, 5, 4, 8]), 4)
         0.0397
     """
     lt, lp, sw, mo = _log_targets("mean_squared_log_error", y_true, y_pred, sample_weight,
@@ -166,7 +166,7 @@ def root_mean_squared_log_error(y_true: Any, y_pred: Any, *, sample_weight: Any 
 
     Example:
         >>> import ember as em
-        >>> round(em.metrics.root_mean_squared_log_error([3, 5, 2.5, 7], [2.5, 5, 4, 8]), 4)
+        >>> round(em.metrics.sklearn.root_mean_squared_log_error([3, 5, 2.5, 7], [2.5, 5, 4, 8]), 4)
         0.1993
     """
     lt, lp, sw, mo = _log_targets("root_mean_squared_log_error", y_true, y_pred,
@@ -210,7 +210,8 @@ def r2_score(y_true: Any, y_pred: Any, *, sample_weight: Any = None,
 
     Example:
         >>> import ember as em
-        >>> em.metrics.r2_score([1, 2, 3], [1, 2, 3]), em.metrics.r2_score([2, 2, 2], [2, 2, 3])
+        >>> sk = em.metrics.sklearn
+        >>> sk.r2_score([1, 2, 3], [1, 2, 3]), sk.r2_score([2, 2, 2], [2, 2, 3])
         (1.0, 0.0)
     """
     fname = "r2_score"
@@ -232,7 +233,8 @@ def adjusted_r2_score(y_true: Any, y_pred: Any, n_features: int, *, sample_weigh
 
     Example:
         >>> import ember as em
-        >>> round(em.metrics.adjusted_r2_score([3, -0.5, 2, 7, 4], [2.5, 0.0, 2, 8, 4.5], 2), 4)
+        >>> sk = em.metrics.sklearn
+        >>> round(sk.adjusted_r2_score([3, -0.5, 2, 7, 4], [2.5, 0.0, 2, 8, 4.5], 2), 4)
         0.8841
     """
     fname = "adjusted_r2_score"
@@ -256,7 +258,7 @@ def explained_variance_score(y_true: Any, y_pred: Any, *, sample_weight: Any = N
 
     Example:
         >>> import ember as em
-        >>> round(em.metrics.explained_variance_score([3, -0.5, 2, 7], [2.5, 0.0, 2, 8]), 4)
+        >>> round(em.metrics.sklearn.explained_variance_score([3, -0.5, 2, 7], [2.5, 0.0, 2, 8]), 4)
         0.9572
     """
     yt, yp, sw, mo = _targets("explained_variance_score", y_true, y_pred, sample_weight,

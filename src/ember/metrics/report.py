@@ -3,7 +3,7 @@ scikit-learn's text table (or a dict).
 
 Example:
     >>> import ember as em
-    >>> print(em.metrics.classification_report([0, 1, 2, 2, 2], [0, 0, 2, 2, 1],
+    >>> print(em.metrics.sklearn.classification_report([0, 1, 2, 2, 2], [0, 0, 2, 2, 1],
     ...                                        target_names=["class 0", "class 1", "class 2"]))
                   precision    recall  f1-score   support
     <BLANKLINE>
@@ -43,7 +43,7 @@ def classification_report(y_true: Any, y_pred: Any, *, labels: Any = None,
 
     Example:
         >>> import ember as em
-        >>> report = em.metrics.classification_report(["a", "b", "b"], ["a", "b", "a"],
+        >>> report = em.metrics.sklearn.classification_report(["a", "b", "b"], ["a", "b", "a"],
         ...                                           output_dict=True)
         >>> report["b"]["recall"], report["accuracy"]
         (0.5, 0.6666666666666666)

@@ -7,6 +7,8 @@
   mean and standard deviation.
 - ``learning_curve(build_fn, x, y, ...)``: training vs validation score as the training set
   grows, to tell high bias from high variance.
+- ``validation_curve(estimator, x, y, param_name=..., param_range=...)``: training vs
+  validation score as one hyperparameter varies (model complexity).
 
 Example:
     >>> import numpy as np, ember as em
@@ -23,6 +25,7 @@ from ember.model_selection.learning_curve import LearningCurveResult, learning_c
 from ember.model_selection.scoring import Scorer, get_scorer
 from ember.model_selection.split import SPLITTERS, train_test_split, train_val_test_split
 from ember.model_selection.validation import CrossValidationResult, cross_validate
+from ember.model_selection.validation_curve import ValidationCurveResult, validation_curve
 
 
 def __getattr__(name: str) -> Any:
@@ -38,4 +41,5 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "train_test_split", "train_val_test_split", "cross_validate", "CrossValidationResult",
     "learning_curve", "LearningCurveResult", "Scorer", "get_scorer", *SPLITTERS,
+    "validation_curve", "ValidationCurveResult",
 ]

@@ -1,6 +1,7 @@
 """Metric names for ``cross_validate`` / ``learning_curve``: what each needs from the model.
 
-A scorer turns ``(y_true, model outputs)`` into one number with a function of ``em.metrics``.
+A scorer turns ``(y_true, model outputs)`` into one number with a scikit-learn-style score
+of ``em.metrics.sklearn``.
 Classification scorers read class labels (the argmax, or the sigmoid thresholded at 0.5),
 probabilities (``log_loss``) or the positive-class score (``roc_auc``); regression scorers
 read the outputs as values. Errors are reported as they are (``mse``, not scikit-learn's
@@ -17,7 +18,7 @@ import numpy as np
 
 from ember.model_selection._outputs import as_probabilities
 
-# name -> (em.metrics function, what it reads, task, greater_is_better, extra kwargs)
+# name -> (em.metrics.sklearn function, what it reads, task, greater_is_better, extra kwargs)
 _TABLE: dict[str, tuple[str, str, str, bool, dict]] = {
     "accuracy": ("accuracy_score", "labels", "classification", True, {}),
     "precision": ("precision_score", "labels", "classification", True, {"average": "auto"}),
@@ -93,8 +94,9 @@ def _n_classes(y_true: np.ndarray, outputs: Any) -> int:
 
 def get_scorer(metric: Any, who: str = "cross_validate") -> Scorer:
     """A ``Scorer`` from a name ("accuracy", "f1", "roc_auc", "r2", "mse", ...), a function of
-    ``em.metrics`` (``em.metrics.f1_score``) or any ``fn(y_true, y_pred) -> float``."""
-    from ember import metrics as em_metrics
+    ``em.metrics.sklearn`` (``em.metrics.sklearn.f1_score``) or any
+    ``fn(y_true, y_pred) -> float``."""
+    from ember.metrics import sklearn as em_metrics
 
     if isinstance(metric, Scorer):
         return metric
@@ -134,7 +136,7 @@ def get_scorers(metrics: Any, who: str) -> list[Scorer]:
 def prepare_target(y: np.ndarray, scorers: list[Scorer], who: str) -> tuple[str, np.ndarray]:
     """``(task, y_for_scoring)``: "classification" or "regression", after checking that each
     metric fits the kind of target ``y`` is (one-hot rows become integer labels)."""
-    from ember.metrics import type_of_target
+    from ember.metrics.sklearn import type_of_target
 
     kind = type_of_target(y)
     labels = y

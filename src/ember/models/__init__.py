@@ -1,9 +1,10 @@
 """Models: ``Sequential``, the functional ``Model(inputs, outputs)``, subclassed ``Model``;
 and saving / loading."""
 
-from ember.models.functional import Input, InputLayer
+from ember.layers.input_layer import Input, InputLayer
 from ember.models.model import Model
 from ember.models.nonfinite_loss import NonFiniteLossError
+from ember.models.perceptron import Perceptron
 from ember.models.sequential import Sequential
 
 
@@ -18,4 +19,5 @@ def load_model(filepath: str, custom_objects: dict | None = None, compile: bool 
     return _load(filepath, custom_objects=custom_objects, compile=compile)
 
 
-__all__ = ["Input", "InputLayer", "Model", "NonFiniteLossError", "Sequential", "load_model"]
+__all__ = ["Input", "InputLayer", "Model", "NonFiniteLossError", "Sequential", "load_model",
+           "Perceptron"]

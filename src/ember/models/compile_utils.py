@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ember.autograd.tensor import Tensor
+from ember.models.logits_plan import metric_from_logits, probabilities
 
 
 def as_list(out: Any) -> list:
@@ -53,10 +54,12 @@ class LossContainer:
         self.weights = [1.0 if w is None else float(w) for w in weights]
         self.last_terms: list[float] = []
 
-    def __call__(self, ys: list, outs: list[Tensor], sws: list | None) -> Tensor:
+    def __call__(self, ys: list, outs: list[Tensor], sws: list | None,
+                 fns: list | None = None) -> Tensor:
+        """The weighted sum; ``fns`` replaces the losses (the trainer's from-logits ones)."""
         total = None
         terms = []
-        for i, fn in enumerate(self.fns):
+        for i, fn in enumerate(self.fns if fns is None else fns):
             if fn is None:
                 continue
             sw = None if sws is None else sws[i if len(sws) > 1 else 0]
@@ -80,24 +83,38 @@ class MetricsContainer:
         self.names = list(names)
         self.metrics: list[list] | None = None
         self.any = any(self.specs)
+        # per output, None or the FusedOutput whose outs[i] holds logits (set by the trainer)
+        self.plan: list = []
 
     def _build(self, ys: list, outs: list) -> None:
         from ember import metrics as metrics_mod
 
         built = []
+        self.logits_flags = []  # per metric: True where it scores the output's logits
         multi = len(self.names) > 1
         for i, specs in enumerate(self.specs):
-            row = []
+            row, flags = [], []
             for spec in specs:
                 m = resolve_metric(spec, ys[i], outs[i], self.losses[i], metrics_mod)
+                twin = None
+                if self._fused(i) is not None:  # a cross-entropy scores logits, as the loss
+                    twin = metric_from_logits(m, self._fused(i).kind)
+                m = m if twin is None else twin
                 if multi:
                     m.name = f"{self.names[i]}_{m.name}"
                 row.append(m)
+                flags.append(twin is not None)
             built.append(row)
+            self.logits_flags.append(flags)
         self.metrics = built
         self.tensor_flags = [[wants_tensor(m) for m in row] for row in built]
 
+    def _fused(self, i: int) -> Any:
+        return self.plan[i] if i < len(self.plan) else None
+
     def update(self, ys: list, outs: list, sws: list | None) -> None:
+        """``outs[i]`` holds logits where the trainer fused output i's loss: the metrics that
+        score logits get them, the others the probabilities (computed only then)."""
         if not self.any:
             return
         if self.metrics is None:
@@ -105,10 +122,19 @@ class MetricsContainer:
         for i, row in enumerate(self.metrics):
             if not row:
                 continue
-            y_pred = outs[i].data if isinstance(outs[i], Tensor) else outs[i]
+            fused = self._fused(i)
+            out = outs[i]
+            probs = None if fused is not None else out
             sw = None if sws is None else sws[i if len(sws) > 1 else 0]
-            for m, tensor in zip(row, self.tensor_flags[i]):
-                m.update_state(ys[i], outs[i] if tensor else y_pred, sample_weight=sw)
+            for m, tensor, from_logits in zip(row, self.tensor_flags[i], self.logits_flags[i]):
+                if from_logits:
+                    pred = out
+                else:
+                    if probs is None:
+                        probs = probabilities(fused.kind, out)
+                    pred = probs
+                m.update_state(ys[i], pred if tensor or not isinstance(pred, Tensor)
+                               else pred.data, sample_weight=sw)
 
     def results(self) -> dict[str, float]:
         if self.metrics is None:

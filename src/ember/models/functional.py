@@ -16,209 +16,23 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ember.layers.base import Layer
+
+# The symbolic tensors, nodes and InputLayer live with the layers; these names stay importable
+# from here, where they used to be.
+from ember.layers.input_layer import Input, InputLayer  # noqa: F401
+from ember.layers.symbolic import (  # noqa: F401
+    Node,
+    SymbolicTensor,
+    first_call_tensors,
+    inbound_nodes,
+    is_symbolic,
+    map_structure,
+    symbolic_call,
+)
+from ember.layers.tracking import flatten_nested
 from ember.models.input_checks import fits as _fits
 from ember.models.input_checks import raise_input_mismatch
-from ember.serialization import register
-
-
-class SymbolicTensor:
-    """A placeholder with a shape (batch axis None) that records which layer produced it."""
-
-    __slots__ = ("shape", "dtype", "node", "index")
-
-    def __init__(self, shape: tuple, dtype: Any, node: Node | None = None, index: int = 0):
-        self.shape = tuple(shape)
-        self.dtype = dtype
-        self.node = node
-        self.index = index
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
-
-    @property
-    def layer(self) -> Layer:
-        return self.node.layer
-
-    def __repr__(self) -> str:
-        src = self.node.layer.name if self.node else "?"
-        return f"<SymbolicTensor shape={self.shape} dtype={self.dtype} from '{src}'>"
-
-    def __ember_layer_call__(self, layer: Layer, inputs: Any, *args: Any, training: Any = None,
-                             mask: Any = None, **kwargs: Any) -> Any:
-        """Called by ``Layer.__call__`` for symbolic inputs: record instead of compute."""
-        if args:
-            raise TypeError(f"{type(layer).__name__}: in the functional API pass extra "
-                            "arguments by keyword")
-        return symbolic_call(layer, inputs, kwargs)
-
-    def _merge(self, other: Any, cls_name: str) -> SymbolicTensor:
-        from ember import layers
-
-        if not isinstance(other, SymbolicTensor):
-            raise TypeError(f"{cls_name}: both operands must come from em.Input / layers in "
-                            "the functional API")
-        return getattr(layers, cls_name)()([self, other])
-
-    def __add__(self, other: Any) -> SymbolicTensor:
-        return self._merge(other, "Add")
-
-    def __sub__(self, other: Any) -> SymbolicTensor:
-        return self._merge(other, "Subtract")
-
-    def __mul__(self, other: Any) -> SymbolicTensor:
-        return self._merge(other, "Multiply")
-
-
-class Node:
-    """One call of a layer in the graph: its symbolic inputs (structure kept) and outputs."""
-
-    __slots__ = ("layer", "inputs", "outputs", "kwargs")
-
-    def __init__(self, layer: Layer, inputs: Any, outputs: list, kwargs: dict) -> None:
-        self.layer = layer
-        self.inputs = inputs
-        self.outputs = outputs
-        self.kwargs = kwargs
-
-
-def _flatten(struct: Any) -> list:
-    if isinstance(struct, (list, tuple)):
-        return [t for s in struct for t in _flatten(s)]
-    if isinstance(struct, dict):
-        return [t for s in struct.values() for t in _flatten(s)]
-    return [struct]
-
-
-def _map(struct: Any, fn: Any) -> Any:
-    if isinstance(struct, (list, tuple)):
-        return type(struct)(_map(s, fn) for s in struct)
-    if isinstance(struct, dict):
-        return {k: _map(v, fn) for k, v in struct.items()}
-    return fn(struct)
-
-
-def is_symbolic(x: Any) -> bool:
-    """True for a SymbolicTensor or a list/tuple/dict holding one."""
-    if isinstance(x, SymbolicTensor):
-        return True
-    if isinstance(x, (list, tuple)) and x:
-        return any(is_symbolic(v) for v in x)
-    if isinstance(x, dict) and x:
-        return any(is_symbolic(v) for v in x.values())
-    return False
-
-
-def symbolic_call(layer: Layer, inputs: Any, kwargs: dict) -> Any:
-    """Record ``layer(inputs)`` on symbolic tensors; build the layer; infer output shapes."""
-    shapes = _map(inputs, lambda s: s.shape)
-    if not layer.built:
-        layer._build_from_shape(shapes)
-    try:
-        out_shapes = layer.compute_output_shape(shapes)
-    except NotImplementedError:
-        out_shapes = _shapes_by_running(layer, inputs, kwargs)
-    multi = isinstance(out_shapes, list) or (
-        isinstance(out_shapes, tuple) and out_shapes and isinstance(out_shapes[0], (tuple, list)))
-    shape_list = list(out_shapes) if multi else [out_shapes]
-    dtype = _flatten(inputs)[0].dtype
-    node = Node(layer, inputs, [], {k: v for k, v in kwargs.items() if v is not None})
-    outs = [SymbolicTensor(tuple(s), dtype, node, i) for i, s in enumerate(shape_list)]
-    node.outputs = outs
-    inbound_nodes(layer).append(node)
-    if getattr(layer, "_build_output_shape", None) is None:
-        object.__setattr__(layer, "_build_output_shape", out_shapes)
-    return outs if multi else outs[0]
-
-
-def first_call_tensors(layer: Layer, what: str) -> Any:
-    """``layer.input`` / ``layer.output`` (Keras): the symbolic tensors of the layer's first
-    call in a functional graph; a list when there are several."""
-    nodes = layer.__dict__.get("_inbound_nodes")
-    if not nodes:
-        raise AttributeError(
-            f"{type(layer).__name__} '{layer.name}' has never been called on symbolic inputs, "
-            f"so it has no defined {what}; call it on em.Input(...) (the functional API), or "
-            f"use it in a Sequential model given an input shape")
-    node = nodes[0]
-    if what == "output":
-        return node.outputs[0] if len(node.outputs) == 1 else list(node.outputs)
-    return node.outputs[0] if node.inputs is None else node.inputs  # an InputLayer: itself
-
-
-def inbound_nodes(layer: Layer) -> list:
-    """The graph nodes where ``layer`` was called (kept off the layer's tracked attributes)."""
-    nodes = layer.__dict__.get("_inbound_nodes")
-    if nodes is None:
-        nodes = []
-        object.__setattr__(layer, "_inbound_nodes", nodes)
-    return nodes
-
-
-def _shapes_by_running(layer: Layer, inputs: Any, kwargs: dict) -> Any:
-    """Output shapes by calling the layer on zeros (unknown axes as 1, mapped back to None)."""
-    from ember.autograd.mode import no_grad
-    from ember.backend import floatx
-    from ember.devices import probe_zeros
-
-    def zeros(s: SymbolicTensor) -> Any:
-        dt = s.dtype if np.dtype(s.dtype).kind in "iu" else floatx()
-        return probe_zeros(s.shape, dt, layer)
-
-    with no_grad():
-        out = layer(_map(inputs, zeros), **{k: v for k, v in kwargs.items() if k != "training"})
-    outs = out if isinstance(out, (list, tuple)) else [out]
-    res = [(None,) + tuple(o.shape[1:]) for o in outs]
-    return res if isinstance(out, (list, tuple)) else res[0]
-
-
-@register()
-class InputLayer(Layer):
-    """The entry point of a functional model; ``em.Input(shape)`` makes one and returns its
-    symbolic output."""
-
-    def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None,
-                 batch_shape: Any = None, name: str | None = None, **kwargs: Any) -> None:
-        super().__init__(name=name, **kwargs)
-        if batch_shape is None:
-            if shape is None:
-                raise ValueError("Input: pass shape= (without the batch axis), e.g. (28, 28)")
-            shape = (shape,) if isinstance(shape, int) else tuple(shape)
-            batch_shape = (batch_size,) + shape
-        self.batch_shape = tuple(batch_shape)
-        from ember.backend import floatx
-
-        self.input_dtype = np.dtype(dtype or floatx()).name
-        self.built = True
-        node = Node(self, None, [], {})
-        node.outputs = [SymbolicTensor(self.batch_shape, self.input_dtype, node, 0)]
-        inbound_nodes(self).append(node)  # `self.output` is that tensor
-
-    def call(self, inputs: Any) -> Any:
-        return inputs
-
-    def compute_output_shape(self, input_shape: Any) -> Any:
-        return self.batch_shape
-
-    def get_config(self) -> dict:
-        return {"batch_shape": list(self.batch_shape), "dtype": self.input_dtype,
-                "name": self.name}
-
-
-def Input(shape: Any = None, batch_size: int | None = None, name: str | None = None,
-          dtype: Any = None, batch_shape: Any = None, **kwargs: Any) -> SymbolicTensor:
-    """A symbolic input of the given per-sample ``shape`` (the batch axis is added as None).
-
-    Example:
-        >>> import ember as em
-        >>> em.Input(shape=(28, 28)).shape
-        (None, 28, 28)
-    """
-    return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
-                      name=name, **kwargs).output
 
 
 class Graph:
@@ -227,8 +41,8 @@ class Graph:
     def __init__(self, inputs: Any, outputs: Any) -> None:
         self.input_struct = inputs
         self.output_struct = outputs
-        self.inputs = _flatten(inputs)
-        self.outputs = _flatten(outputs)
+        self.inputs = flatten_nested(inputs)
+        self.outputs = flatten_nested(outputs)
         for t in self.inputs + self.outputs:
             if not isinstance(t, SymbolicTensor):
                 raise TypeError(f"Model(inputs, outputs): expected symbolic tensors from "
@@ -262,7 +76,7 @@ class Graph:
                                      f"'{node.layer.name}', which is not among the model's "
                                      "inputs")
                 continue
-            for t in _flatten(node.inputs):
+            for t in flatten_nested(node.inputs):
                 stack.append((t.node, False))
         return order
 
@@ -281,7 +95,7 @@ class Graph:
                                  f"the model's inputs are named {names}")
             given = [inputs[n] for n in names]
         else:
-            given = _flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+            given = flatten_nested(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(given) != len(self.inputs):
             raise ValueError(f"the model has {len(self.inputs)} inputs "
                              f"({[t.node.layer.name for t in self.inputs]}); got {len(given)}")
@@ -293,12 +107,12 @@ class Graph:
         for node in self.nodes:
             if node.inputs is None:
                 continue
-            args = _map(node.inputs, lambda s: values[id(s)])
+            args = map_structure(node.inputs, lambda s: values[id(s)])
             out = node.layer(args, training=training, **node.kwargs)
             outs = out if isinstance(out, (list, tuple)) and len(node.outputs) > 1 else [out]
             for sym, value in zip(node.outputs, outs):
                 values[id(sym)] = value
-        return _map(self.output_struct, lambda s: values[id(s)])
+        return map_structure(self.output_struct, lambda s: values[id(s)])
 
     def summary_rows(self) -> list[tuple]:
         rows = []
@@ -307,7 +121,7 @@ class Graph:
             shapes = [o.shape for o in node.outputs]
             shape = shapes[0] if len(shapes) == 1 else shapes
             sources = [] if node.inputs is None else [
-                f"{t.node.layer.name}" for t in _flatten(node.inputs)]
+                f"{t.node.layer.name}" for t in flatten_nested(node.inputs)]
             rows.append((layer.name, type(layer).__name__, shape,
                          layer.count_params() if layer.built else 0, ", ".join(sources)))
         return rows
@@ -322,15 +136,15 @@ class Graph:
 
         layers = []
         for layer in self.layers:
-            calls = [[_map(n.inputs, ref), n.kwargs] for n in self.nodes
+            calls = [[map_structure(n.inputs, ref), n.kwargs] for n in self.nodes
                      if n.layer is layer and n.inputs is not None]
             layers.append({"layer": serialize(layer), "calls": calls})
         return {
             "name": name,
             "graph": {
                 "layers": layers,
-                "inputs": _map(self.input_struct, ref),
-                "outputs": _map(self.output_struct, ref),
+                "inputs": map_structure(self.input_struct, ref),
+                "outputs": map_structure(self.output_struct, ref),
             },
         }
 
@@ -368,7 +182,7 @@ class Graph:
 
 
 def _map_refs(struct: Any, fn: Any) -> Any:
-    """Like _map, but a ref is a list [name, node, index] (a leaf, not a structure)."""
+    """Like map_structure, but a ref is a list [name, node, index] (a leaf, not a structure)."""
     if isinstance(struct, list) and len(struct) == 3 and isinstance(struct[0], str):
         return fn(struct)
     if isinstance(struct, list):
@@ -376,3 +190,8 @@ def _map_refs(struct: Any, fn: Any) -> Any:
     if isinstance(struct, dict):
         return {k: _map_refs(v, fn) for k, v in struct.items()}
     return fn(struct)
+
+
+# old private names, kept for code that imported them from here
+_flatten = flatten_nested
+_map = map_structure

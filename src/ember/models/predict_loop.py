@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ember import backend
+from ember import backend, heap
 from ember.autograd.mode import no_grad
 from ember.autograd.tensor import Tensor
 from ember.callbacks.base import CallbackList
@@ -45,6 +45,7 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
                              "is expected")
         batches = da.ArrayBatches(xs, None, None, batch_size or 32, False)
     fi.ensure_built(model, batches)
+    heap.tune_for_loop()  # its batches allocate the same temporaries (see ember.heap)
     verbose = resolve_verbose(verbose)
     start = time.perf_counter()
     device = model_device(model)  # once: predict runs no optimizer that could move it

@@ -33,7 +33,8 @@ class Sequential(Model):
         self._layers: list = []
         self._input_shape_known: tuple | None = None
         for layer in layers or []:
-            self.add(layer)
+            self._append(layer)
+        self._maybe_build()  # once, for the whole list
 
     # ------------------------------------------------------------------ structure
     @property
@@ -41,9 +42,24 @@ class Sequential(Model):
         return list(self._layers)
 
     def add(self, layer: Any) -> None:
-        """Append a layer (or an ``em.Input``, which only sets the input shape)."""
+        """Append a layer (or an ``em.Input``, which only sets the input shape).
+
+        When the model is built, only the new layer is built and called on the symbolic
+        output so far: adding n layers costs n layer builds, not n rebuilds of the model.
+        """
+        extendable = self.built and self._layers and self._symbolic_complete()
+        self._append(layer)
+        if extendable and self._layers and self._layers[-1] is layer:
+            self._extend_with(layer)
+        else:
+            self._drop_symbolic()
+            self.built = False
+            self._maybe_build()
+
+    def _append(self, layer: Any) -> None:
         from ember.layers.base import Layer
-        from ember.models.functional import InputLayer, SymbolicTensor
+        from ember.layers.input_layer import InputLayer
+        from ember.layers.symbolic import SymbolicTensor
 
         if isinstance(layer, SymbolicTensor):
             layer = layer.layer
@@ -52,7 +68,6 @@ class Sequential(Model):
                 raise ValueError("Sequential: an Input can only be the first entry")
             self._input_shape_known = tuple(layer.batch_shape)
             object.__setattr__(self, "_input_layer", layer)
-            self._maybe_build()
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"Sequential.add: expected a layer; got {type(layer).__name__}")
@@ -63,9 +78,27 @@ class Sequential(Model):
             if shape is not None:
                 self._input_shape_known = (None,) + tuple(shape)
         self._layers.append(layer)  # the list is a tracked attribute: weights follow
-        self._drop_symbolic()
-        self.built = False
-        self._maybe_build()
+
+    def _symbolic_complete(self) -> bool:
+        io = self.__dict__.get("_symbolic_io")
+        return io is not None and io[1] is not None
+
+    def _extend_with(self, layer: Any) -> None:
+        """Build ``layer`` from the last output shape and call it on the symbolic output."""
+        from ember.layers.symbolic import inbound_nodes
+
+        shape = tuple(self._layer_shapes[-1])
+        if not layer.built:
+            layer._build_from_shape(shape)
+        self._layer_shapes.append(layer.compute_output_shape(shape))
+        inp, x, made = self.__dict__["_symbolic_io"]
+        try:
+            out = layer(x)
+        except Exception:  # noqa: BLE001 - as in build: only the symbolic attributes are lost
+            self._drop_symbolic()
+            return
+        made.append((layer, inbound_nodes(layer)[-1]))
+        object.__setattr__(self, "_symbolic_io", (inp, out, made))
 
     def pop(self) -> Any:
         """Remove and return the last layer."""
@@ -157,11 +190,18 @@ class Sequential(Model):
             raise AttributeError(
                 f"Sequential '{self.name}' has no defined input yet: start it with "
                 "em.Input(shape=...), or build / call it on data first")
-        from ember.models.functional import Input, inbound_nodes
+        from ember.layers.input_layer import Input
+        from ember.layers.symbolic import inbound_nodes
 
         given = self.__dict__.get("_input_layer")
-        x = inp = given.output if given is not None else Input(
-            batch_shape=(None,) + tuple(self._input_shape_known[1:]))
+        batch_shape = (None,) + tuple(self._input_shape_known[1:])
+        if given is None or tuple(given.batch_shape[1:]) != batch_shape[1:]:
+            # One InputLayer per model, made when first needed and kept across rebuilds, so a
+            # model's input is named "input_layer" as in Keras (not input_layer_2 after three
+            # layers).
+            given = Input(batch_shape=batch_shape).node.layer
+            object.__setattr__(self, "_input_layer", given)
+        x = inp = given.output
         made: list = []
         object.__setattr__(self, "_symbolic_io", (inp, None, made))
         try:
@@ -179,7 +219,7 @@ class Sequential(Model):
         that a layer's ``output`` never refers to a graph the model no longer has."""
         io = self.__dict__.get("_symbolic_io")
         if io is not None:
-            from ember.models.functional import inbound_nodes
+            from ember.layers.symbolic import inbound_nodes
 
             for layer, node in io[2]:
                 nodes = inbound_nodes(layer)

@@ -14,17 +14,19 @@ from typing import Any
 
 import numpy as np
 
-from ember import backend
+from ember import backend, blas, heap
 from ember.autograd.mode import no_grad
 from ember.callbacks.base import CallbackList
 from ember.callbacks.history import History
 from ember.callbacks.progbar import ProgbarLogger, closing_line, resolve_verbose
 from ember.devices import model_device, move_batch
+from ember.layers import output_logits
 from ember.models import data_adapter as da
 from ember.models import fit_inputs as fi
 from ember.models import hooks
 from ember.models.compile_utils import LossContainer, MetricsContainer, as_list, per_output
 from ember.models.custom_steps import CompileMetrics, LossTracker, pack_data, pythonify_logs
+from ember.models.logits_plan import logits_plan
 from ember.models.nonfinite_loss import (
     HUGE_LOSS,
     NonFiniteLossError,
@@ -61,6 +63,10 @@ class Trainer:
         self._params: list | None = None
         self._penalties: tuple | None = None
         self._anchor: Any = None  # the model's first weight: its device is the model's
+        self._weight_bytes: int | None = None  # trainable weights' bytes (the BLAS rule)
+        self._plan: list | None = None  # outputs whose loss is computed from logits
+        self._held: list = []
+        self._fused_fns: list = []
         # with several outputs, Keras also reports each output's loss ("<output>_loss")
         self._term_names = [f"{n}_loss" for n, f in zip(names, self.loss.fns) if f is not None] \
             if len(names) > 1 else []
@@ -83,7 +89,20 @@ class Trainer:
         self._penalties = None
         self._anchor = None
         self._backup = None
+        self._weight_bytes = None
         self._custom_loss = overrides(self.model, "compute_loss")
+        heap.tune_for_loop()  # where training starts (see ember.heap; switchable)
+
+    def _one_blas_thread(self, xb: list) -> bool:
+        """Whether this step runs on one BLAS thread (see ember.blas): a small batch and all
+        trainable weights small enough to stay in one core's L2 from step to step."""
+        nbytes = self._weight_bytes
+        if nbytes is None:
+            if not self.model.built:
+                return False
+            nbytes = self._weight_bytes = sum(w.data.nbytes for w in self.trainable_params()
+                                              if type(w.data) is np.ndarray)
+        return bool(nbytes) and blas.one_thread_pays(len(xb[0]), nbytes)
 
     def _to_model_device(self, xb: list, yb: list | None, sb: list | None) -> tuple:
         """The batch on the model's device (its first weight's): a model moved to a GPU gets
@@ -116,18 +135,36 @@ class Trainer:
                 out.extend(layer._call_losses)
         return out
 
+    def _fused_outputs(self) -> list:
+        """The outputs whose loss is computed from their logits (resolved once per compiled
+        model; see ember.models.logits_plan); one entry per output, None where not."""
+        if self._plan is None:
+            self._plan = logits_plan(self.model, self.loss.fns) if self.has_loss else []
+            self._held = [p.layer for p in self._plan if p is not None]
+            self.metrics.plan = self._plan  # they score those outputs' logits or probabilities
+            self._fused_fns = [f if p is None else p.loss
+                               for f, p in zip(self.loss.fns, self._plan)]
+        return self._plan
+
     def _forward_loss(self, xb: list, yb: list, sb: list | None, training: bool) -> tuple:
         model = self.model
-        out = model(xb[0] if len(xb) == 1 else xb, training=training)
-        outs = as_list(out)
+        x = xb[0] if len(xb) == 1 else xb
         if self._custom_loss:  # the model's own compute_loss (it adds self.losses itself)
-            x = xb[0] if len(xb) == 1 else xb
-            return model.compute_loss(x, _one(yb), out, _one(sb), training), outs
+            out = model(x, training=training)
+            return model.compute_loss(x, _one(yb), out, _one(sb), training), as_list(out)
+        self._fused_outputs()
+        if self._held:  # those output layers return their logits for this forward pass
+            with output_logits.taken_from(self._held):
+                out = model(x, training=training)
+        else:
+            out = model(x, training=training)
+        outs = as_list(out)
         if self.has_loss and (yb is None or len(yb) != len(outs)):
             got = 0 if yb is None else len(yb)
             raise ValueError(f"the model has {len(outs)} output(s) but {got} target array(s) "
                              "were given")
-        loss = self.loss(yb, outs, sb) if self.has_loss else None
+        loss = self.loss(yb, outs, sb, self._fused_fns if self._held else None) \
+            if self.has_loss else None
         reg = self._extra_losses()
         if reg:
             for r in reg:
@@ -141,6 +178,10 @@ class Trainer:
         """Forward, loss, backward, update. A non-finite loss (with ``stop_on_nan``) raises
         ``NonFiniteLossError`` before the backward pass: no update, state put back."""
         xb, yb, sb = self._to_model_device(xb, yb, sb)
+        with blas.one_thread(self._one_blas_thread(xb)):  # the BLAS thread policy, per step
+            return self._train_step(xb, yb, sb)
+
+    def _train_step(self, xb: list, yb: list, sb: list | None) -> Any:
         guard = self.stop_on_nan
         if guard:
             backup = self._backup
@@ -184,7 +225,8 @@ class Trainer:
     def custom_train_step(self, xb: list, yb: list | None, sb: list | None) -> None:
         """The model's own ``train_step(data)``; its returned dict becomes the logs."""
         xb, yb, sb = self._to_model_device(xb, yb, sb)
-        self._custom_logs = self.model.train_step(pack_data(xb, yb, sb))
+        with blas.one_thread(self._one_blas_thread(xb)):
+            self._custom_logs = self.model.train_step(pack_data(xb, yb, sb))
 
     def custom_test_step(self, xb: list, yb: list | None, sb: list | None) -> None:
         xb, yb, sb = self._to_model_device(xb, yb, sb)

@@ -12,10 +12,6 @@ from ember.ops import nn as _nn
 from ember.ops.shape import take_along_axis
 
 
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
-
-
 def _reduce(loss: Tensor, reduction: str, fn: str, weights: Tensor | None = None) -> Tensor:
     if reduction == "none":
         return loss
@@ -41,7 +37,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
         >>> round(F.cross_entropy(em.zeros(2, 4), em.tensor([0, 3])).item(), 4)   # log(4)
         1.3863
     """
-    input = _t(input)
+    input = as_tensor(input)
     t = target.data if isinstance(target, Tensor) else xp_of(input.data).asarray(target)
     index_target = t.dtype.kind in "iu"
     if not index_target or (weight is None and not (t == ignore_index).any()):
@@ -50,9 +46,9 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
                 return _nn.softmax_cross_entropy(input, target, -1, label_smoothing, "mean")
             loss = _nn.softmax_cross_entropy(input, target, -1, label_smoothing)
             return _reduce(loss, reduction, "cross_entropy")
-        w = _t(weight).astype(input.data.dtype)
+        w = as_tensor(weight).astype(input.data.dtype)
         logp = _nn.log_softmax(input, -1)
-        tgt = _t(target)
+        tgt = as_tensor(target)
         loss = -(tgt * logp * w).sum(axis=-1)
         return _reduce(loss, reduction, "cross_entropy")
     keep = t != ignore_index
@@ -60,7 +56,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
     loss = _nn.softmax_cross_entropy(input, safe, -1, label_smoothing)
     xp = xp_of(input.data)
     dt = input.data.dtype
-    w = xp.ones(input.shape[-1], dtype=dt) if weight is None else _t(weight).data.astype(dt)
+    w = xp.ones(input.shape[-1], dtype=dt) if weight is None else as_tensor(weight).data.astype(dt)
     sample_w = Tensor(w[safe] * keep.astype(dt))
     return _reduce(loss * sample_w, reduction, "cross_entropy", sample_w)
 
@@ -69,14 +65,14 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` (N, C) at class indices
     ``target`` (N,); the class axis is the last one."""
-    input = _t(input)
+    input = as_tensor(input)
     t = target.data if isinstance(target, Tensor) else xp_of(input.data).asarray(target)
     xp = xp_of(input.data)
     keep = t != ignore_index
     safe = xp.where(keep, t, 0).astype("int64")
     picked = take_along_axis(input, safe[..., None], -1).squeeze(-1)
     dt = input.data.dtype
-    w = xp.ones(input.shape[-1], dtype=dt) if weight is None else _t(weight).data.astype(dt)
+    w = xp.ones(input.shape[-1], dtype=dt) if weight is None else as_tensor(weight).data.astype(dt)
     sample_w = Tensor(w[safe] * keep.astype(dt))
     return _reduce(-picked * sample_w, reduction, "nll_loss", sample_w)
 
@@ -111,11 +107,11 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
                          reduction: str = "mean") -> Tensor:
     """-(t log p + (1 - t) log(1 - p)) of probabilities ``input``; each log is clamped at -100
     as in PyTorch, so p = 0 or 1 gives a finite loss."""
-    p = _t(input)
+    p = as_tensor(input)
     if bool(((p.data < 0) | (p.data > 1)).any()):
         raise ValueError("binary_cross_entropy: input must hold probabilities in [0, 1]; use "
                          "binary_cross_entropy_with_logits for logits")
-    t = _t(target)
+    t = as_tensor(target)
     log_p = _ew.clip(_ew.log(p), -100.0, None)
     log_q = _ew.clip(_ew.log(1 - p), -100.0, None)
     loss = -(t * log_p + (1 - t) * log_q)
@@ -132,8 +128,8 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     if pos_weight is None:
         loss = _nn.sigmoid_cross_entropy(input, target)
     else:
-        z, t = _t(input), _t(target)
-        log_w = (_t(pos_weight) - 1) * t + 1
+        z, t = as_tensor(input), as_tensor(target)
+        log_w = (as_tensor(pos_weight) - 1) * t + 1
         loss = (1 - t) * z + log_w * _act.softplus(-z)
     if weight is not None:
         loss = loss * weight
@@ -144,7 +140,7 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = 
            ) -> Tensor:
     """KL divergence with ``input`` as log-probabilities: target * (log target - input)
     ('batchmean' divides the sum by the batch size, as PyTorch recommends)."""
-    input, t = _t(input), _t(target)
+    input, t = as_tensor(input), as_tensor(target)
     if log_target:
         loss = _ew.exp(t) * (t - input)
     else:

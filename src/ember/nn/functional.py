@@ -42,10 +42,7 @@ from ember.ops import linear as _lin
 from ember.ops import nn as _nn
 from ember.ops import pool as _pool
 from ember.ops import shape as _sh
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
+from ember.ops.activation_names import known_as
 
 
 # ------------------------------------------------------------------ activations
@@ -81,7 +78,7 @@ def silu(input: Any, inplace: bool = False) -> Tensor:
 
 def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta (linear above ``threshold``, as PyTorch)."""
-    x = _t(input)
+    x = as_tensor(input)
     if beta == 1.0:
         soft = _act.softplus(x)
     else:
@@ -108,22 +105,22 @@ def log_softmax(input: Any, dim: int = -1) -> Tensor:
 # ------------------------------------------------------------------ linear, dropout, embedding
 def linear(input: Any, weight: Any, bias: Any = None) -> Tensor:
     """input @ weight.T + bias, with PyTorch's (out_features, in_features) weight."""
-    w = _t(weight)
+    w = as_tensor(weight)
     if w.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features); got "
                          f"{w.shape}")
-    x = _t(input)
+    x = as_tensor(input)
     if x.shape[-1] != w.shape[1]:
         raise ValueError(f"linear: input has {x.shape[-1]} features, the weight of shape "
                          f"{w.shape} expects {w.shape[1]}")
-    return _lin.linear(x, _sh.transpose(w), None if bias is None else _t(bias))
+    return _lin.linear(x, _sh.transpose(w), None if bias is None else as_tensor(bias))
 
 
 def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
     """out[n, o] = x1[n] @ weight[o] @ x2[n] + bias[o] (weight (out, in1, in2))."""
     from ember.ops.linalg import einsum
 
-    out = einsum("ni,oij,nj->no", _t(input1), _t(weight), _t(input2))
+    out = einsum("ni,oij,nj->no", as_tensor(input1), as_tensor(weight), as_tensor(input2))
     return out if bias is None else out + bias
 
 
@@ -131,14 +128,14 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p) while
     ``training`` (True by default, as PyTorch's functional form)."""
     if p == 1.0 and training:
-        return _t(input) * 0.0
+        return as_tensor(input) * 0.0
     return _nn.dropout(input, p, training)
 
 
 def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` (num_embeddings, dim) at the integer ``input`` indices; with
     ``padding_idx`` that row gets no gradient, as in PyTorch."""
-    w = _t(weight)
+    w = as_tensor(weight)
     idx = input.data if isinstance(input, Tensor) else xp_of(w.data).asarray(input)
     rows = _sh.take(w, idx, axis=0)
     if padding_idx is None:
@@ -148,7 +145,7 @@ def embedding(input: Any, weight: Any, padding_idx: int | None = None) -> Tensor
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """int64 one-hot rows (PyTorch's dtype); ``num_classes=-1`` takes max + 1."""
-    t = _t(tensor)
+    t = as_tensor(tensor)
     if num_classes == -1:
         num_classes = int(t.data.max()) + 1 if t.data.size else 0
     return _sh.one_hot(t, num_classes, dtype="int64")
@@ -157,7 +154,7 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
 def pad(input: Any, pad: Any, mode: str = "constant", value: float = 0.0) -> Tensor:
     """Constant padding with PyTorch's ``pad`` order: pairs from the LAST axis backwards,
     ``(left, right)`` for the last, then ``(top, bottom)`` for the one before."""
-    x = _t(input)
+    x = as_tensor(input)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: needs (before, after) pairs for at most {x.ndim} axes; got "
                          f"{pad}")
@@ -176,10 +173,10 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
     """Normalize each channel (last axis): with ``training`` by the batch statistics (and
     running_mean / running_var updated in place with ``momentum``, the variance unbiased,
     as PyTorch), otherwise by the running statistics."""
-    x = _t(input)
+    x = as_tensor(input)
     if training:
-        out = _lin.batch_norm(x, None if weight is None else _t(weight),
-                              None if bias is None else _t(bias), -1, eps)
+        out = _lin.batch_norm(x, None if weight is None else as_tensor(weight),
+                              None if bias is None else as_tensor(bias), -1, eps)
         if running_mean is not None:
             axes = tuple(range(x.ndim - 1))
             n = x.data.size // x.shape[-1]
@@ -189,7 +186,7 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
                 running_mean.mul_(1 - momentum).add_(Tensor(mean * momentum))
                 running_var.mul_(1 - momentum).add_(Tensor(var * momentum))
         return out
-    out = (x - running_mean) / _ew.sqrt(_t(running_var) + eps)
+    out = (x - running_mean) / _ew.sqrt(as_tensor(running_var) + eps)
     if weight is not None:
         out = out * weight
     return out if bias is None else out + bias
@@ -198,22 +195,22 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
 def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,
                eps: float = 1e-5) -> Tensor:
     """Normalize over the last ``len(normalized_shape)`` axes, then * weight + bias."""
-    x = _t(input)
+    x = as_tensor(input)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
         normalized_shape)
     if tuple(x.shape[x.ndim - len(shape):]) != shape:
         raise ValueError(f"layer_norm: the input's trailing shape {x.shape} does not end with "
                          f"normalized_shape {shape}")
     axes = tuple(range(x.ndim - len(shape), x.ndim))
-    return _lin.layer_norm(x, None if weight is None else _t(weight),
-                           None if bias is None else _t(bias), axes, eps)
+    return _lin.layer_norm(x, None if weight is None else as_tensor(weight),
+                           None if bias is None else as_tensor(bias), axes, eps)
 
 
 def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """input / max(||input||_p over ``dim``, eps)."""
     from ember.ops.linalg import norm
 
-    x = _t(input)
+    x = as_tensor(input)
     n = norm(x, ord=p, axis=dim, keepdims=True)
     return x / _ew.maximum(n, eps)
 
@@ -233,7 +230,7 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     ``padding`` an int, (ph, pw), "valid" or "same". Returns (N, H', W', C_out)."""
     if groups != 1:
         raise ValueError(f"conv2d: groups={groups} is not supported (only groups=1)")
-    w = _t(weight)
+    w = as_tensor(weight)
     if w.ndim != 4:
         raise ValueError(f"conv2d: weight must be (C_out, C_in, kh, kw); got {w.shape}")
     return _conv.conv2d(input, _sh.transpose(w, (2, 3, 1, 0)), bias, stride,
@@ -245,7 +242,7 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: int = 1, padding: 
     """1-D convolution of (N, L, C_in) sequences with a PyTorch (C_out, C_in, k) weight."""
     if groups != 1:
         raise ValueError(f"conv1d: groups={groups} is not supported (only groups=1)")
-    w = _t(weight)
+    w = as_tensor(weight)
     if w.ndim != 3:
         raise ValueError(f"conv1d: weight must be (C_out, C_in, k); got {w.shape}")
     if isinstance(padding, (tuple, list)):
@@ -266,7 +263,7 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     """Max over each window of (N, H, W, C) images; ``stride`` defaults to the window."""
     if dilation != 1 or ceil_mode:
         raise ValueError("max_pool2d: dilation and ceil_mode are not supported")
-    x = _pool_padded(_t(input), padding, -math.inf)
+    x = _pool_padded(as_tensor(input), padding, -math.inf)
     return _pool.max_pool2d(x, kernel_size, stride, "valid")
 
 
@@ -275,13 +272,13 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     """Mean over each window of (N, H, W, C) images (zero padding counted, as PyTorch)."""
     if ceil_mode or (padding and not count_include_pad):
         raise ValueError("avg_pool2d: ceil_mode and count_include_pad=False are not supported")
-    x = _pool_padded(_t(input), padding, 0.0)
+    x = _pool_padded(as_tensor(input), padding, 0.0)
     return _pool.avg_pool2d(x, kernel_size, stride, "valid")
 
 
 def max_pool1d(input: Any, kernel_size: int, stride: Any = None, padding: int = 0) -> Tensor:
     """Max over each window of (N, L, C) sequences."""
-    x = _t(input)
+    x = as_tensor(input)
     if padding:
         x = _sh.pad(x, ((0, 0), (padding, padding), (0, 0)), constant_values=-math.inf)
     return _pool.max_pool1d(x, kernel_size, stride, "valid")
@@ -289,7 +286,7 @@ def max_pool1d(input: Any, kernel_size: int, stride: Any = None, padding: int = 
 
 def avg_pool1d(input: Any, kernel_size: int, stride: Any = None, padding: int = 0) -> Tensor:
     """Mean over each window of (N, L, C) sequences."""
-    x = _t(input)
+    x = as_tensor(input)
     if padding:
         x = _sh.pad(x, ((0, 0), (padding, padding), (0, 0)))
     return _pool.avg_pool1d(x, kernel_size, stride, "valid")
@@ -300,7 +297,7 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
     if output_size not in (1, (1, 1), [1, 1]):
         raise ValueError(f"adaptive_avg_pool2d: only output_size=1 is supported; got "
                          f"{output_size!r}")
-    return _t(input).mean(axis=(1, 2), keepdims=True)
+    return as_tensor(input).mean(axis=(1, 2), keepdims=True)
 
 
 __all__ = [
@@ -311,3 +308,7 @@ __all__ = [
     "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "kl_div",
 ]
+
+# PyTorch's spellings of the activations an op can fuse (see ember.ops.activation_names)
+for _name, _fn in (("relu", relu), ("sigmoid", sigmoid), ("tanh", tanh), ("softmax", softmax)):
+    known_as(_name, _fn)

@@ -53,7 +53,7 @@ def to_onnx(model: Any) -> Any:
         for node in graph.nodes:
             if node.inputs is None:
                 continue
-            from ember.models.functional import _flatten
+            from ember.layers.tracking import flatten_nested as _flatten
 
             flat = _flatten(node.inputs)
             if node.kwargs:

@@ -11,23 +11,24 @@ import math
 from typing import Any
 
 from ember.autograd.mode import STATE
-from ember.autograd.tensor import Tensor, _new, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op, wrap_array
 from ember.backend import xp_of
-from ember.ops.elementwise import _ft, _t, exp, sigmoid, tanh, where
+from ember.ops.activation_names import known_as
+from ember.ops.elementwise import _ft, exp, sigmoid, tanh, where
 
 
 def relu(x: Any) -> Tensor:
     """max(x, 0); the gradient at 0 is 0."""
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
     data = xp.maximum(x.data, 0)
 
     def backward(g: Tensor) -> tuple:
         if STATE.enabled:  # recording: the mask is a constant, so relu'' = 0 comes out right
             return (g * (x.data > 0),)
-        return (_new(g.data * (x.data > 0)),)
+        return (wrap_array(g.data * (x.data > 0)),)
 
-    return make(data, (x,), backward, "relu", (x,))
+    return record_op(data, (x,), backward, "relu", (x,))
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
@@ -36,7 +37,7 @@ def leaky_relu(x: Any, negative_slope: float = 0.2) -> Tensor:
     xp = xp_of(x.data)
     pos = x.data > 0
     data = xp.where(pos, x.data, x.data * negative_slope)
-    return make(data, (x,), lambda g: (where(pos, g, g * negative_slope),), "leaky_relu", (x,))
+    return record_op(data, (x,), lambda g: (where(pos, g, g * negative_slope),), "leaky_relu", (x,))
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:
@@ -49,7 +50,7 @@ def elu(x: Any, alpha: float = 1.0) -> Tensor:
     def backward(g: Tensor) -> tuple:
         return (where(pos, g, g * (out + alpha)),)
 
-    out = make(data, (x,), backward, "elu", keep_output=True)
+    out = record_op(data, (x,), backward, "elu", keep_output=True)
     return out
 
 
@@ -67,7 +68,7 @@ def softplus(x: Any) -> Tensor:
     x = _ft(x)
     xp = xp_of(x.data)
     data = xp.log1p(xp.exp(-xp.abs(x.data))) + xp.maximum(x.data, 0)
-    return make(data, (x,), lambda g: (g * sigmoid(x),), "softplus", (x,))
+    return record_op(data, (x,), lambda g: (g * sigmoid(x),), "softplus", (x,))
 
 
 def silu(x: Any) -> Tensor:
@@ -79,7 +80,7 @@ def silu(x: Any) -> Tensor:
         sg = sigmoid(x)
         return (g * sg * (1 + x * (1 - sg)),)
 
-    return make(x.data * s.data, (x,), backward, "silu", (x,))
+    return record_op(x.data * s.data, (x,), backward, "silu", (x,))
 
 
 def erf(x: Any) -> Tensor:
@@ -87,7 +88,7 @@ def erf(x: Any) -> Tensor:
     x = _ft(x)
     data = _erf_array(x.data)
     scale = 2 / math.sqrt(math.pi)
-    return make(data, (x,), lambda g: (g * scale * exp(-x * x),), "erf", (x,))
+    return record_op(data, (x,), lambda g: (g * scale * exp(-x * x),), "erf", (x,))
 
 
 def _erf_array(a: Any) -> Any:
@@ -118,3 +119,8 @@ def gelu(x: Any, approximate: bool | str = False) -> Tensor:
         return 0.5 * x * (1 + tanh(inner))
     cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))
     return x * cdf
+
+
+# the activations an op can fuse, under their names (see ember.ops.activation_names)
+for _name, _fn in (("relu", relu), ("sigmoid", sigmoid), ("tanh", tanh)):
+    known_as(_name, _fn)

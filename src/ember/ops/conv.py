@@ -9,7 +9,9 @@ shifted by each kernel offset (i, j): a loop over the kh*kw offsets only (col2im
 pixels. ``dx`` is computed only when the input needs it (not for a network's first layer).
 
 Kernels use Keras' layout (kh, kw, in_channels, out_channels). The backward passes are array
-kernels (``fused=True``): exact first derivatives, no double backward.
+kernels (``fused=True``): exact first derivatives, no double backward. ``_conv`` below is the
+reference; by default the measured fast kernel ``ember.kernels.conv_patches`` replaces it
+(transposed patches for few channels, the bias in the product, a fused relu).
 
 Example:
     >>> import ember as em
@@ -24,13 +26,9 @@ from typing import Any
 
 from ember.autograd.tensor import Tensor, _new, as_tensor, make
 from ember.backend import xp_of
+from ember.kernels import registry as kernels
+from ember.ops.activation_names import apply, name_of
 from ember.ops.im2col import add_windows, patch_matrix
-
-# Below this many input channels the patch matrix is built transposed, (kh*kw*Cin, N*Ho*Wo):
-# the copy then moves whole image rows instead of runs of kw*Cin values (measured 1.3-1.5x
-# faster forward+backward for Cin = 1 and 3; slower from Cin = 8 on).
-_TRANSPOSED_BELOW = 8
-
 
 # --------------------------------------------------------------------------- window helpers
 # (shared with ember.ops.pool)
@@ -124,10 +122,11 @@ def _cropped(a: Any, pads: tuple, hw: tuple) -> Any:
 
 
 def _conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any, strides: tuple,
-          pads: tuple, dilation: tuple, name: str, relu: bool = False) -> Tensor:
-    """conv2d on data in 4-D form (xd: NHWC, wd: (kh, kw, Cin, Cout)); gradients are reshaped
-    back to ``x``'s and ``kernel``'s own shapes (conv1d passes 3-D tensors). ``relu`` applies
-    max(., 0) in place on the product and masks g in backward: one node, no extra array."""
+          pads: tuple, dilation: tuple, name: str) -> Tensor:
+    """The reference convolution, on data in 4-D form (xd: NHWC, wd: (kh, kw, Cin, Cout)):
+    ``O = P @ K + b`` with P the patch matrix and K the kernel as a (kh*kw*Cin, Cout) matrix.
+    Gradients come back in ``x``'s and ``kernel``'s own shapes (conv1d passes 3-D tensors).
+    The fast kernel (``ember.kernels.conv_patches``) replaces it by default."""
     xp = xp_of(xd)
     n, h, w, c = xd.shape
     kh, kw, _, cout = wd.shape
@@ -135,44 +134,17 @@ def _conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any, stri
     hp, wp = xpad.shape[1:3]
     ho = out_size(hp, kh, strides[0], dilation[0], name, "height", x.shape, kernel.shape)
     wo = out_size(wp, kw, strides[1], dilation[1], name, "width", x.shape, kernel.shape)
-    transposed = c < _TRANSPOSED_BELOW
-    # With few input channels the bias rides in the product as one more row of the kernel
-    # matrix (times a row of ones in the patches): the product barely grows, and a separate
-    # pass adding the bias over the large output (and a reduction for its gradient) go away.
-    fold = transposed and bias is not None
-    patches = patch_matrix(xpad, (kh, kw), strides, dilation, (ho, wo), transposed, fold)
-    w2 = wd.reshape(-1, cout)
-    if fold:
-        w2 = xp.concatenate([w2, bias.data.reshape(1, cout).astype(w2.dtype, copy=False)])
-    out = patches.T @ w2 if transposed else patches @ w2
-    if bias is not None and not fold:
+    P = patch_matrix(xpad, (kh, kw), strides, dilation, (ho, wo))  # (N*Ho*Wo, kh*kw*Cin)
+    out = P @ wd.reshape(-1, cout)
+    if bias is not None:
         out += bias.data
-    if relu:
-        xp.maximum(out, 0, out=out)
-    need_dx, need_dw = x.requires_grad, kernel.requires_grad
-    need_db = bias is not None and bias.requires_grad
-    # only dkernel reads the patches (and dbias, from their ones row, when folded)
-    kept = patches if need_dw or (fold and need_db) else None
-    # Backward reads the kernel for dx, and x itself when the patches are x's own memory.
-    aliased = need_dw and xp.may_share_memory(kept, xd)
-    saved = ((kernel,) if need_dx else ()) + ((x,) if aliased else ())
-    del patches
 
     def backward(g: Tensor) -> tuple:
-        if relu:  # g where the output is positive: one pass, the result is contiguous
-            g2 = xp.multiply(g.data.reshape(out.shape), out > 0)
-        else:
-            g2 = xp.ascontiguousarray(g.data).reshape(-1, cout)
-        dx = dw = db = None
-        if fold and kept is not None:  # [dkernel; dbias] in one product
-            both = kept @ g2
-            dw = _new(both[:-1].reshape(kernel.shape)) if need_dw else None
-            db = _new(both[-1].copy()) if need_db else None
-        elif need_dw:
-            dw = _new((kept @ g2 if transposed else kept.T @ g2).reshape(kernel.shape))
-        if need_db and not fold:
-            db = _new(xp.ones(g2.shape[0], dtype=g2.dtype) @ g2)  # a GEMV: faster than sum(0)
-        if need_dx:
+        g2 = g.data.reshape(-1, cout)  # one row per output pixel
+        dw = _new((P.T @ g2).reshape(kernel.shape)) if kernel.requires_grad else None
+        db = _new(g2.sum(axis=0)) if bias is not None and bias.requires_grad else None
+        dx = None
+        if x.requires_grad:  # col2im: every pixel's g @ K^T added back onto its window
             dxp = xp.zeros((n, hp, wp, c), dtype=g2.dtype)
             add_windows(dxp, g2, wd, (ho, wo), strides, dilation)
             dx = _new(_cropped(dxp, pads, (h, w)).reshape(x.shape))
@@ -180,8 +152,20 @@ def _conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any, stri
 
     parents = (x, kernel) if bias is None else (x, kernel, bias)
     out_shape = (n, ho, wo, cout) if x.ndim == 4 else (n, wo, cout)
-    return make(out.reshape(out_shape), parents, backward, name + "_relu" if relu else name,
-                saved, fused=True, keep_output=relu)
+    return make(out.reshape(out_shape), parents, backward, name, (x, kernel), fused=True)
+
+
+def _run_conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any,
+              strides: tuple, pads: tuple, dilation: tuple, name: str,
+              activation: Any) -> Tensor:
+    """The fast kernel where it is selected (fusing a relu), else the reference; then the
+    activation the kernel did not fuse."""
+    act = name_of(activation)
+    fast = kernels.fast("conv2d")
+    if fast is not None:
+        out = fast(x, kernel, bias, xd, wd, strides, pads, dilation, name, act == "relu")
+        return out if act in ("relu", "linear") else apply(activation, out)
+    return apply(activation, _conv(x, kernel, bias, xd, wd, strides, pads, dilation, name))
 
 
 def _check(x: Tensor, kernel: Tensor, bias: Any, rank: int, name: str, x_layout: str,
@@ -207,7 +191,8 @@ def _check(x: Tensor, kernel: Tensor, bias: Any, rank: int, name: str, x_layout:
 
 
 def conv2d(x: Any, kernel: Any, bias: Any = None, strides: Any = (1, 1),
-           padding: Any = "valid", dilation: Any = (1, 1), relu: bool = False) -> Tensor:
+           padding: Any = "valid", dilation: Any = (1, 1), relu: bool = False,
+           activation: Any = None) -> Tensor:
     """2-D convolution (cross-correlation, as in Keras and PyTorch) of channels-last images.
 
     Args:
@@ -219,8 +204,9 @@ def conv2d(x: Any, kernel: Any, bias: Any = None, strides: Any = (1, 1),
             the extra row/column at the bottom/right, as TensorFlow/Keras), an int p,
             (ph, pw), or ((top, bottom), (left, right)).
         dilation: int or (dh, dw): spacing between kernel taps (Keras' ``dilation_rate``).
-        relu: apply max(., 0) inside the same node (``Conv2D(activation="relu")``): no
-            separate activation array or pass.
+        activation: applied to the result: None, a name or a function. One the op knows
+            (relu, however spelled) is fused into the convolution's node by the fast kernel.
+        relu: the same as ``activation="relu"``.
 
     Returns:
         (N, Ho, Wo, Cout).
@@ -237,18 +223,19 @@ def conv2d(x: Any, kernel: Any, bias: Any = None, strides: Any = (1, 1),
     dilation = pair(dilation, "conv2d", "dilation")
     pads = pad_amounts(padding, x.shape[1:3], kernel.shape[:2], strides, dilation, "conv2d")
     xd = _float_input(x, kernel, "conv2d")
-    return _conv(x, kernel, bias, xd, kernel.data, strides, pads, dilation, "conv2d", relu)
+    return _run_conv(x, kernel, bias, xd, kernel.data, strides, pads, dilation, "conv2d",
+                     "relu" if relu else activation)
 
 
 def conv1d(x: Any, kernel: Any, bias: Any = None, strides: int = 1, padding: Any = "valid",
-           dilation: int = 1, relu: bool = False) -> Tensor:
+           dilation: int = 1, relu: bool = False, activation: Any = None) -> Tensor:
     """1-D convolution of channels-last sequences (Keras' ``Conv1D``), through conv2d's code.
 
     Args:
         x: (N, L, Cin); kernel: (k, Cin, Cout); bias: optional (Cout,).
         padding: "valid", "same", "causal" (left padding only: output t sees inputs up to t),
             an int, or (left, right).
-        relu: apply max(., 0) inside the same node (``Conv1D(activation="relu")``).
+        activation: as conv2d's (a relu is fused); ``relu=True`` is ``activation="relu"``.
 
     Example:
         >>> import ember as em
@@ -270,7 +257,8 @@ def conv1d(x: Any, kernel: Any, bias: Any = None, strides: int = 1, padding: Any
     xd = _float_input(x, kernel, "conv1d")
     x4 = xd.reshape(xd.shape[0], 1, xd.shape[1], xd.shape[2])
     w4 = kernel.data.reshape((1,) + kernel.shape)
-    return _conv(x, kernel, bias, x4, w4, (1, stride), ((0, 0), lr), (1, dil), "conv1d", relu)
+    return _run_conv(x, kernel, bias, x4, w4, (1, stride), ((0, 0), lr), (1, dil), "conv1d",
+                     "relu" if relu else activation)
 
 
 def _one(v: Any) -> tuple:
@@ -292,7 +280,7 @@ def _transpose_out(size: int, k: int, s: int, d: int, padding: str, out_pad: int
 
 def conv2d_transpose(x: Any, kernel: Any, bias: Any = None, strides: Any = (1, 1),
                      padding: str = "valid", output_padding: Any = None,
-                     dilation: Any = (1, 1)) -> Tensor:
+                     dilation: Any = (1, 1), activation: Any = None) -> Tensor:
     """Transposed 2-D convolution (Keras' ``Conv2DTranspose``): the input-gradient of conv2d,
     used to upsample. Each input pixel scatters ``x[n, h, w] @ kernel[i, j].T`` to output
     pixel (h * sh + i * dh, w * sw + j * dw), minus the cropped "same" padding.
@@ -303,6 +291,7 @@ def conv2d_transpose(x: Any, kernel: Any, bias: Any = None, strides: Any = (1, 1
         padding: "valid" (output (H - 1) * sh + dilated kh, or H * sh if larger) or "same"
             (output H * sh).
         output_padding: None, an int or a pair: Keras' explicit output size adjustment.
+        activation: applied to the result (None, a name or a function; not fused).
 
     Example:
         >>> import ember as em
@@ -345,7 +334,7 @@ def conv2d_transpose(x: Any, kernel: Any, bias: Any = None, strides: Any = (1, 1
     def backward(g: Tensor) -> tuple:
         # The gradient is a plain conv2d of g (patches, one GEMM) with the same kernel.
         gpad = _padded(xp.ascontiguousarray(g.data), pads)
-        patches = patch_matrix(gpad, (kh, kw), s, d, (h, w), False)
+        patches = patch_matrix(gpad, (kh, kw), s, d, (h, w))
         dx = _new((patches @ w2).reshape(x.shape)) if x.requires_grad else None
         dw = _new((patches.T @ x2).reshape(kernel.shape)) if kernel.requires_grad else None
         db = None
@@ -354,7 +343,7 @@ def conv2d_transpose(x: Any, kernel: Any, bias: Any = None, strides: Any = (1, 1
         return dx, dw, db
 
     parents = (x, kernel) if bias is None else (x, kernel, bias)
-    return make(out, parents, backward, name, (x, kernel), fused=True)
+    return apply(activation, make(out, parents, backward, name, (x, kernel), fused=True))
 
 
 __all__ = ["conv1d", "conv2d", "conv2d_transpose"]

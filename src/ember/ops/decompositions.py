@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember.autograd.mode import STATE
-from ember.autograd.tensor import Tensor, _new, make
+from ember.autograd.tensor import Tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.ops.linalg_common import (
     EighResult,
@@ -43,7 +43,7 @@ def inv(a: Any) -> Tensor:
         ot = _mT(out)
         return (-matmul(matmul(ot, g), ot),)
 
-    out = make(data, (a,), backward, "inv")
+    out = record_op(data, (a,), backward, "inv")
     return out
 
 
@@ -65,9 +65,9 @@ def det(a: Any) -> Tensor:
             return (reshape(g * out, g.shape + (1, 1)) * _mT(inv(a)),)
         if STATE.enabled:
             raise RuntimeError("det: second derivatives at a singular matrix are not supported")
-        return (reshape(g, g.shape + (1, 1)) * _new(_cofactor(a.data)),)
+        return (reshape(g, g.shape + (1, 1)) * wrap_array(_cofactor(a.data)),)
 
-    out = make(data, (a,), backward, "det", (a,))
+    out = record_op(data, (a,), backward, "det", (a,))
     return out
 
 
@@ -99,9 +99,9 @@ def slogdet(a: Any) -> SlogdetResult:
     _square("slogdet", a)
     xp = xp_of(a.data)
     sign, logabs = xp.linalg.slogdet(a.data)
-    out = make(xp.asarray(logabs), (a,), lambda g: (reshape(g, g.shape + (1, 1))
+    out = record_op(xp.asarray(logabs), (a,), lambda g: (reshape(g, g.shape + (1, 1))
                                                     * _mT(inv(a)),), "slogdet", (a,))
-    return SlogdetResult(_new(xp.asarray(sign)), out)
+    return SlogdetResult(wrap_array(xp.asarray(sign)), out)
 
 
 def solve(a: Any, b: Any) -> Tensor:
@@ -138,7 +138,7 @@ def solve(a: Any, b: Any) -> Tensor:
         ga = -matmul(gb, _mT(out)) if a.requires_grad else None
         return ga, gb
 
-    out = make(data, (a, b), backward, "solve", (a,))
+    out = record_op(data, (a, b), backward, "solve", (a,))
     return out
 
 
@@ -164,7 +164,7 @@ def pinv(a: Any) -> Tensor:
         third = matmul(matmul(xt, x), gt - matmul(matmul(gt, x), a))
         return (first + second + third,)
 
-    out = make(data, (a,), backward, "pinv", (a,))
+    out = record_op(data, (a,), backward, "pinv", (a,))
     return out
 
 
@@ -202,8 +202,8 @@ def eigh(a: Any, UPLO: str | None = None) -> EighResult:
         inner = _offdiag_inverse(w) * (x - _mT(x)) * 0.5
         return (matmul(matmul(v, inner), _mT(v)),)
 
-    w = make(wd, (a,), w_backward, "eigh")
-    v = make(vd, (a,), v_backward, "eigh")
+    w = record_op(wd, (a,), w_backward, "eigh")
+    v = record_op(vd, (a,), v_backward, "eigh")
     return EighResult(w, v)
 
 
@@ -277,7 +277,7 @@ def svd(a: Any, full_matrices: bool = False) -> SVDResult:
             ga = ga + matmul(u / row(s), g - matmul(_mT(y), vh))
         return (ga,)
 
-    u = make(ud, (a,), u_backward, "svd")
-    s = make(sd, (a,), s_backward, "svd")
-    vh = make(vhd, (a,), vh_backward, "svd")
+    u = record_op(ud, (a,), u_backward, "svd")
+    s = record_op(sd, (a,), s_backward, "svd")
+    vh = record_op(vhd, (a,), vh_backward, "svd")
     return SVDResult(u, s, vh)

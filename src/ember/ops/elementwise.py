@@ -323,7 +323,6 @@ def sigmoid(x: Any) -> Tensor:
     data *= 0.5
     data += 0.5
     out = make(data, (x,), lambda g: (g * out * (1 - out),), "sigmoid", keep_output=True)
-    out._logits = x  # lets a following binary cross-entropy use the stable fused path
     return out
 
 

@@ -14,19 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.ops.elementwise import _pair, clip, where
 
 
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
-
-
 def _rounding(name: str, fn: Any) -> Any:
     def op(x: Any) -> Tensor:
-        x = _t(x)
-        return make(fn(xp_of(x.data))(x.data), (x,), lambda g: (g * 0,), name)
+        x = as_tensor(x)
+        return record_op(fn(xp_of(x.data))(x.data), (x,), lambda g: (g * 0,), name)
 
     op.__name__ = name
     op.__doc__ = f"``{name}`` of each element; the gradient is zero (as in PyTorch)."
@@ -41,14 +37,14 @@ fix = trunc
 
 def round(x: Any, decimals: int = 0) -> Tensor:
     """Round half to even (as NumPy and PyTorch) to ``decimals`` places; zero gradient."""
-    x = _t(x)
-    return make(xp_of(x.data).round(x.data, decimals), (x,), lambda g: (g * 0,), "round")
+    x = as_tensor(x)
+    return record_op(xp_of(x.data).round(x.data, decimals), (x,), lambda g: (g * 0,), "round")
 
 
 def _test(name: str) -> Any:
     def op(x: Any) -> Tensor:
-        x = _t(x)
-        return _new(getattr(xp_of(x.data), name)(x.data))
+        x = as_tensor(x)
+        return wrap_array(getattr(xp_of(x.data), name)(x.data))
 
     op.__name__ = name
     op.__doc__ = f"Elementwise ``{name}`` (a boolean tensor)."
@@ -62,11 +58,11 @@ def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None,
                neginf: float | None = None) -> Tensor:
     """NaN -> ``nan``, +inf / -inf -> ``posinf`` / ``neginf`` (the dtype's extremes when
     None); the gradient passes where x was finite."""
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
     data = xp.nan_to_num(x.data, nan=nan, posinf=posinf, neginf=neginf)
     finite = xp.isfinite(x.data)
-    return make(data, (x,), lambda g: (where(finite, g, 0.0),), "nan_to_num")
+    return record_op(data, (x,), lambda g: (where(finite, g, 0.0),), "nan_to_num")
 
 
 def clamp(x: Any, min: Any = None, max: Any = None) -> Tensor:
@@ -93,7 +89,7 @@ def dist(a: Any, b: Any, p: float = 2) -> Tensor:
 def _compare(name: str, ufunc: str) -> Any:
     def op(a: Any, b: Any) -> Tensor:
         a, b = _pair(a, b, name)
-        return _new(getattr(xp_of(a.data), ufunc)(a.data, b.data))
+        return wrap_array(getattr(xp_of(a.data), ufunc)(a.data, b.data))
 
     op.__name__ = name
     op.__doc__ = f"Elementwise ``{ufunc}`` (a boolean tensor, PyTorch's ``{name}``)."
@@ -108,12 +104,12 @@ greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 def _logic(name: str, ufunc: str, kinds: str) -> Any:
     def op(a: Any, b: Any) -> Tensor:
-        a, b = _t(a), _t(b)
+        a, b = as_tensor(a), as_tensor(b)
         for t in (a, b):
             if t.data.dtype.kind not in kinds:
                 raise TypeError(f"{name}: expects {'integer or boolean' if 'i' in kinds else 'any'}"
                                 f" tensors; got {t.data.dtype.name}")
-        return _new(getattr(xp_of(a.data), ufunc)(a.data, b.data))
+        return wrap_array(getattr(xp_of(a.data), ufunc)(a.data, b.data))
 
     op.__name__ = name
     op.__doc__ = f"Elementwise ``{ufunc}``."
@@ -128,17 +124,17 @@ bitwise_and, bitwise_or, bitwise_xor = (_logic(n, n, "biu") for n in (
 
 def logical_not(x: Any) -> Tensor:
     """Elementwise not (True where x is 0 / False)."""
-    x = _t(x)
-    return _new(xp_of(x.data).logical_not(x.data))
+    x = as_tensor(x)
+    return wrap_array(xp_of(x.data).logical_not(x.data))
 
 
 def bitwise_not(x: Any) -> Tensor:
     """Elementwise ~ on an integer or boolean tensor."""
-    x = _t(x)
+    x = as_tensor(x)
     if x.data.dtype.kind not in "biu":
         raise TypeError(f"bitwise_not: expects an integer or boolean tensor; got "
                         f"{x.data.dtype.name}")
-    return _new(xp_of(x.data).invert(x.data))
+    return wrap_array(xp_of(x.data).invert(x.data))
 
 
 def allclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8,
@@ -153,13 +149,13 @@ def isclose(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-8,
             equal_nan: bool = False) -> Tensor:
     """Elementwise |a - b| <= atol + rtol * |b| (a boolean tensor)."""
     a, b = _pair(a, b, "isclose")
-    return _new(xp_of(a.data).isclose(a.data, b.data, rtol=rtol, atol=atol,
+    return wrap_array(xp_of(a.data).isclose(a.data, b.data, rtol=rtol, atol=atol,
                                       equal_nan=equal_nan))
 
 
 def equal(a: Any, b: Any) -> bool:
     """True when a and b have the same shape and the same values (``torch.equal``)."""
-    a, b = _t(a), _t(b)
+    a, b = as_tensor(a), as_tensor(b)
     return a.shape == b.shape and bool((a.data == b.data).all())
 
 
@@ -168,7 +164,7 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
     (NumPy's). Differentiable (each grid is a broadcast of its input)."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
-    ts = [_t(t) for t in tensors]
+    ts = [as_tensor(t) for t in tensors]
     if indexing not in ("ij", "xy"):
         raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy'; got {indexing!r}")
     if any(t.ndim != 1 for t in ts):

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 from ember import backend
 from ember.autograd.mode import STATE
-from ember.autograd.tensor import Tensor, _new, make
+from ember.autograd.tensor import Tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.ops.decompositions import pinv, solve
 from ember.ops.elementwise import where
@@ -63,7 +63,7 @@ def eig(a: Any) -> EigResult:
         w, v = _call("eig", a, backend.numpy_module().linalg.eig, backend.to_numpy(a.data))
         w, v = backend.to_device(w, a.device), backend.to_device(v, a.device)
     ctype = "complex64" if a.data.dtype.itemsize <= 4 else "complex128"
-    return EigResult(_new(w.astype(ctype)), _new(v.astype(ctype)))
+    return EigResult(wrap_array(w.astype(ctype)), wrap_array(v.astype(ctype)))
 
 
 def eigvals(a: Any) -> Tensor:
@@ -105,9 +105,11 @@ def qr(a: Any, mode: str = "reduced") -> QRResult:
         b = matmul(q, copied) if gq is None else gq + matmul(q, copied)
         return _mT(solve(r, _mT(b)))  # b R^-T
 
-    q = make(qd, (a,), lambda g: (backward(g, None),), "qr")
-    r = make(rd, (a,), lambda g: (backward(None, g),), "qr")
-    return QRResult(_new(xp.zeros((0,), dtype=rd.dtype)), r) if mode == "r" else QRResult(q, r)
+    q = record_op(qd, (a,), lambda g: (backward(g, None),), "qr")
+    r = record_op(rd, (a,), lambda g: (backward(None, g),), "qr")
+    if mode == "r":
+        return QRResult(wrap_array(xp.zeros((0,), dtype=rd.dtype)), r)
+    return QRResult(q, r)
 
 
 def cholesky(a: Any, upper: bool = False) -> Tensor:
@@ -135,11 +137,11 @@ def cholesky(a: Any, upper: bool = False) -> Tensor:
 
     def backward(g: Tensor) -> tuple:
         p = tril(matmul(_mT(low), tril(g)))
-        p = p - 0.5 * (p * _new(xp.eye(p.shape[-1], dtype=p.data.dtype)))
+        p = p - 0.5 * (p * wrap_array(xp.eye(p.shape[-1], dtype=p.data.dtype)))
         s = solve(_mT(low), _mT(solve(_mT(low), _mT(p))))  # L^-T P L^-1
         return (0.5 * (s + _mT(s)),)
 
-    low = make(data, (a,), backward, "cholesky")
+    low = record_op(data, (a,), backward, "cholesky")
     return _mT(low) if upper else low
 
 
@@ -201,11 +203,11 @@ def lstsq(a: Any, b: Any, rcond: float | None = None) -> LstsqResult:
         r = matmul(a, solution) - b
         residuals = (r * r).sum(axis=0)
     else:
-        residuals = _new(xp.zeros((0,), dtype=dt))
+        residuals = wrap_array(xp.zeros((0,), dtype=dt))
     if vector:
         solution = reshape(solution, (-1,))
-    return LstsqResult(solution, residuals, _new(xp.asarray(rank, dtype="int64")),
-                       _new(sv.astype(dt)))
+    return LstsqResult(solution, residuals, wrap_array(xp.asarray(rank, dtype="int64")),
+                       wrap_array(sv.astype(dt)))
 
 
 def matrix_rank(a: Any, tol: float | None = None, *, atol: float | None = None,
@@ -232,7 +234,7 @@ def matrix_rank(a: Any, tol: float | None = None, *, atol: float | None = None,
     if atol is None and rtol is None:
         rtol = xp.finfo(a.data.dtype).eps * max(a.shape[-2:])
     limit = xp.maximum(atol or 0.0, (rtol or 0.0) * top)
-    return _new((s > limit).sum(axis=-1).astype("int64"))
+    return wrap_array((s > limit).sum(axis=-1).astype("int64"))
 
 
 __all__ = ["EigResult", "QRResult", "LstsqResult", "eig", "eigvals", "qr", "cholesky",

@@ -45,22 +45,11 @@ def add_windows(dst: Any, a2: Any, w: Any, out_hw: tuple, s: tuple, d: tuple) ->
                 buf.reshape(n, ho, wo, c)
 
 
-def patch_matrix(xpad: Any, k: tuple, s: tuple, d: tuple, out_hw: tuple, transposed: bool,
-             ones_row: bool = False) -> Any:
-    """The patch matrix (N*Ho*Wo, kh*kw*C), or its transpose when ``transposed``; columns are
-    ordered (kh, kw, C) like the reshaped kernel. ``ones_row`` (transposed only) appends a row
-    of ones, which multiplies a bias row appended to the kernel matrix."""
+def patch_matrix(xpad: Any, k: tuple, s: tuple, d: tuple, out_hw: tuple) -> Any:
+    """The patch matrix (N*Ho*Wo, kh*kw*C): one row per window, columns ordered (kh, kw, C)
+    like the reshaped kernel."""
     xp = xp_of(xpad)
     cols = k[0] * k[1] * xpad.shape[3]
-    if k == (1, 1) and s == (1, 1) and not transposed and xpad.flags.c_contiguous:
+    if k == (1, 1) and s == (1, 1) and xpad.flags.c_contiguous:
         return xpad.reshape(-1, cols)  # a 1x1 convolution's patches are the pixels themselves
-    view = windows(xpad, k, s, d, out_hw)
-    if transposed:
-        by_tap = view.transpose(3, 4, 5, 0, 1, 2)
-        if not ones_row:
-            return xp.ascontiguousarray(by_tap).reshape(cols, -1)
-        out = xp.empty((cols + 1, by_tap[0, 0, 0].size), dtype=xpad.dtype)
-        out[:cols].reshape(by_tap.shape)[...] = by_tap
-        out[cols] = 1
-        return out
-    return xp.ascontiguousarray(view).reshape(-1, cols)
+    return xp.ascontiguousarray(windows(xpad, k, s, d, out_hw)).reshape(-1, cols)

@@ -15,14 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.ops.elementwise import where
 from ember.ops.shape import _axis, getitem, take, take_along_axis
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
 
 
 def _ints(name: str, index: Any, like: Tensor) -> Any:
@@ -34,7 +30,7 @@ def _ints(name: str, index: Any, like: Tensor) -> Any:
 
 def gather(x: Any, dim: int, index: Any) -> Tensor:
     """out[i][j] = x[index[i][j]][j] along ``dim`` (torch.gather; index has x's rank)."""
-    x = _t(x)
+    x = as_tensor(x)
     idx = _ints("gather", index, x)
     if idx.ndim != x.ndim:
         raise ValueError(f"gather: index needs as many axes as x ({x.ndim}); got shape "
@@ -57,7 +53,7 @@ def _scatter_grid(idx: Any, d: int) -> tuple:
 def scatter_add(x: Any, dim: int, index: Any, src: Any) -> Tensor:
     """x with src[i][j] added at x[index[i][j]][j] along ``dim`` (repeats accumulate).
     Differentiable in x (gradient passes) and src (gathered back)."""
-    x, src = _t(x), _t(src)
+    x, src = as_tensor(x), as_tensor(src)
     idx = _ints("scatter_add", index, x)
     d = _axis("scatter_add", dim, x.ndim)
     if src.shape != idx.shape:
@@ -66,7 +62,7 @@ def scatter_add(x: Any, dim: int, index: Any, src: Any) -> Tensor:
     xp = xp_of(x.data)
     data = x.data.copy()
     xp.add.at(data, full, src.data.astype(data.dtype, copy=False))
-    return make(data, (x, src), lambda g: (g, getitem(g, full)), "scatter_add")
+    return record_op(data, (x, src), lambda g: (g, getitem(g, full)), "scatter_add")
 
 
 def scatter(x: Any, dim: int, index: Any, src: Any, reduce: str | None = None) -> Tensor:
@@ -77,12 +73,12 @@ def scatter(x: Any, dim: int, index: Any, src: Any, reduce: str | None = None) -
         return scatter_add(x, dim, index, src)
     if reduce is not None:
         raise ValueError(f"scatter: reduce must be None or 'add'; got {reduce!r}")
-    x = _t(x)
+    x = as_tensor(x)
     idx = _ints("scatter", index, x)
     d = _axis("scatter", dim, x.ndim)
     src = as_tensor(src, x) if not isinstance(src, Tensor) else src
     if src.ndim == 0:
-        src = _new(xp_of(x.data).broadcast_to(src.data, idx.shape)) if not src.requires_grad \
+        src = wrap_array(xp_of(x.data).broadcast_to(src.data, idx.shape)) if not src.requires_grad \
             else src.broadcast_to(idx.shape)
     elif src.shape != idx.shape:
         src = src[tuple(slice(m) for m in idx.shape)]
@@ -96,12 +92,12 @@ def scatter(x: Any, dim: int, index: Any, src: Any, reduce: str | None = None) -
     def backward(g: Tensor) -> tuple:
         return where(kept, g, 0.0), getitem(g, full)
 
-    return make(data, (x, src), backward, "scatter")
+    return record_op(data, (x, src), backward, "scatter")
 
 
 def index_select(x: Any, dim: int, index: Any) -> Tensor:
     """The entries at ``index`` (1-D integers) along ``dim``."""
-    x = _t(x)
+    x = as_tensor(x)
     idx = _ints("index_select", index, x)
     if idx.ndim != 1:
         raise ValueError(f"index_select: index must be 1-D; got shape {idx.shape}")
@@ -110,7 +106,7 @@ def index_select(x: Any, dim: int, index: Any) -> Tensor:
 
 def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
     """x with ``value`` where ``mask`` (boolean, broadcast) is True; differentiable in x."""
-    x = _t(x)
+    x = as_tensor(x)
     m = mask.data if isinstance(mask, Tensor) else xp_of(x.data).asarray(mask)
     if m.dtype.kind != "b":
         raise TypeError(f"masked_fill: mask must be boolean; got {m.dtype.name}")
@@ -119,7 +115,7 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
 
 def masked_select(x: Any, mask: Any) -> Tensor:
     """The 1-D tensor of x's entries where ``mask`` (boolean, broadcast) is True."""
-    x = _t(x)
+    x = as_tensor(x)
     m = mask.data if isinstance(mask, Tensor) else xp_of(x.data).asarray(mask)
     if m.dtype.kind != "b":
         raise TypeError(f"masked_select: mask must be boolean; got {m.dtype.name}")
@@ -133,12 +129,12 @@ def masked_select(x: Any, mask: Any) -> Tensor:
 def nonzero(x: Any, as_tuple: bool = False) -> Any:
     """Indices of the non-zero entries: an (n, ndim) int64 tensor (torch.nonzero), or one
     1-D tensor per axis with ``as_tuple=True`` (numpy.nonzero)."""
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
     parts = xp.nonzero(x.data)
     if as_tuple:
-        return tuple(_new(p.astype("int64")) for p in parts)
-    return _new(xp.stack(parts, axis=-1).astype("int64") if parts else
+        return tuple(wrap_array(p.astype("int64")) for p in parts)
+    return wrap_array(xp.stack(parts, axis=-1).astype("int64") if parts else
                 xp.zeros((int(bool(x.data)), 0), dtype="int64"))
 
 
@@ -151,37 +147,37 @@ def unique(x: Any, sorted: bool = True, return_inverse: bool = False,
            return_counts: bool = False, dim: int | None = None) -> Any:
     """The distinct values, ascending (torch.unique); optionally the inverse indices (in x's
     shape) and the counts. Not differentiable."""
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
     res = xp.unique(x.data, return_inverse=return_inverse, return_counts=return_counts,
                     axis=dim)
     if not (return_inverse or return_counts):
-        return _new(res)
+        return wrap_array(res)
     res = list(res)
-    out = [_new(res[0])]
+    out = [wrap_array(res[0])]
     if return_inverse:
         inv = res[1]
-        out.append(_new(inv.reshape(x.shape if dim is None else -1).astype("int64")))
+        out.append(wrap_array(inv.reshape(x.shape if dim is None else -1).astype("int64")))
     if return_counts:
-        out.append(_new(res[-1].astype("int64")))
+        out.append(wrap_array(res[-1].astype("int64")))
     return tuple(out)
 
 
 def bincount(x: Any, weights: Any = None, minlength: int = 0) -> Tensor:
     """Counts of each value in a 1-D non-negative integer tensor (weighted sums if given)."""
-    x = _t(x)
+    x = as_tensor(x)
     if x.ndim != 1 or x.data.dtype.kind not in "iu":
         raise ValueError(f"bincount: expected a 1-D integer tensor; got {x.data.dtype.name} of "
                          f"shape {x.shape}")
     w = weights.data if isinstance(weights, Tensor) else weights
     out = xp_of(x.data).bincount(x.data, weights=w, minlength=minlength)
-    return _new(out if w is not None else out.astype("int64"))
+    return wrap_array(out if w is not None else out.astype("int64"))
 
 
 def histc(x: Any, bins: int = 100, min: float = 0.0, max: float = 0.0) -> Tensor:
     """A histogram of ``bins`` equal bins over [min, max] (the data's range when both are 0),
     values outside ignored, as ``torch.histc``."""
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
     lo, hi = float(min), float(max)
     if lo == hi == 0.0 and x.data.size:
@@ -189,7 +185,7 @@ def histc(x: Any, bins: int = 100, min: float = 0.0, max: float = 0.0) -> Tensor
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     counts, _ = xp.histogram(x.data, bins=bins, range=(lo, hi))
-    return _new(counts.astype(x.data.dtype if x.data.dtype.kind == "f" else "float32"))
+    return wrap_array(counts.astype(x.data.dtype if x.data.dtype.kind == "f" else "float32"))
 
 
 __all__ = ["gather", "scatter", "scatter_add", "index_select", "masked_fill", "masked_select",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from ember.autograd.tensor import Tensor, _new, make
+from ember.autograd.tensor import Tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.ops.decompositions import svd
 from ember.ops.elementwise import where
@@ -108,7 +108,7 @@ def _einsum(terms: list[str], out: str, ops: list[Tensor], sizes: dict[str, int]
         return tuple(_einsum_grad(k, g, terms, out, ops, sizes) if ops[k].requires_grad
                      else None for k in range(len(ops)))
 
-    return make(xp.asarray(data), tuple(ops), backward, "einsum", tuple(ops))
+    return record_op(xp.asarray(data), tuple(ops), backward, "einsum", tuple(ops))
 
 
 def _einsum_grad(k: int, g: Tensor, terms: list[str], out: str, ops: list[Tensor],
@@ -136,7 +136,7 @@ def _einsum_grad(k: int, g: Tensor, terms: list[str], out: str, ops: list[Tensor
         else:
             firsts.add(c)
             renamed.append(c)
-    eyes = [_new(_eye(sizes[dl[0]], g)) for dl in deltas]
+    eyes = [wrap_array(_eye(sizes[dl[0]], g)) for dl in deltas]
     return _einsum([uniq] + deltas, "".join(renamed), [gk] + eyes, sizes)
 
 
@@ -167,7 +167,7 @@ def cross(a: Any, b: Any, axis: int = -1) -> Tensor:
         # d/da <g, a x b> = b x g  and  d/db <g, a x b> = g x a
         return cross(b, g, ax), cross(g, a, ax)
 
-    return make(data, (a, b), backward, "cross", (a, b))
+    return record_op(data, (a, b), backward, "cross", (a, b))
 
 
 def trace(x: Any, offset: int = 0) -> Tensor:
@@ -186,9 +186,9 @@ def trace(x: Any, offset: int = 0) -> Tensor:
     n, m = x.shape[-2:]
 
     def backward(g: Tensor) -> tuple:
-        return (reshape(g, g.shape + (1, 1)) * _new(_eye(n, g, m, offset)),)
+        return (reshape(g, g.shape + (1, 1)) * wrap_array(_eye(n, g, m, offset)),)
 
-    return make(data, (x,), backward, "trace")
+    return record_op(data, (x,), backward, "trace")
 
 
 # ------------------------------------------------------------------ norm
@@ -231,7 +231,7 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
         if ord == -inf:
             return rmin(abs(x), axis=axes, keepdims=keepdims)
         if ord == 0:
-            return _new((x.data != 0).sum(axis=axes, keepdims=keepdims).astype(x.data.dtype))
+            return wrap_array((x.data != 0).sum(axis=axes, keepdims=keepdims).astype(x.data.dtype))
         if ord == 1:
             return rsum(abs(x), axis=axes, keepdims=keepdims)
         if ord < 0:
@@ -281,5 +281,5 @@ def _pnorm(x: Tensor, p: float, axes: tuple, keepdims: bool) -> Tensor:
         mag = where(x.data != 0, abs(x), 1.0)  # |0|^(p-2) would be inf for p < 2
         return (ge * x * mag ** (p - 2) / safe ** (p - 1),)
 
-    out = make(xp.asarray(data), (x,), backward, "norm", (x,))
+    out = record_op(xp.asarray(data), (x,), backward, "norm", (x,))
     return out

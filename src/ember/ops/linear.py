@@ -1,9 +1,11 @@
-"""Affine kernels recorded as one node each: ``linear`` (x @ kernel + bias) and the
+"""Affine ops recorded as one node each: ``linear`` (x @ kernel + bias) and the
 standardize-then-scale-and-shift of batch and layer normalization.
 
-Each backward is written once in operations that NumPy arrays and Tensors share (``@``, ``*``,
-``.sum``, ``.mean``, ``.reshape``): on a plain backward it runs on the arrays (fast, no graph);
-with ``create_graph=True`` it runs on Tensors, so second derivatives work.
+``linear``'s reference backward is written on Tensors; its fast kernel (relu fused, arrays on
+a plain backward) is ``ember.kernels.dense_relu``. The normalizations' backward is written once
+in operations that NumPy arrays and Tensors share (``@``, ``*``, ``.sum``, ``.mean``,
+``.reshape``): on a plain backward it runs on the arrays (fast, no graph); with
+``create_graph=True`` it runs on Tensors, so second derivatives work.
 
 Example:
     >>> import ember as em
@@ -16,13 +18,12 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import matmul as _matmul  # the C function: no Python frame on the hot path
 from typing import Any
 
 from ember.autograd.mode import STATE
 from ember.autograd.tensor import Tensor, _new, as_tensor, make
-from ember.backend import xp_of
-from ember.blas import one_thread_matmul, one_thread_pays
+from ember.kernels import registry as kernels
+from ember.ops.activation_names import apply, name_of
 
 
 def _t(x: Any) -> Tensor:
@@ -34,15 +35,19 @@ def _wrap(a: Any) -> Any:
 
 
 # ------------------------------------------------------------------ linear
-def linear(x: Any, kernel: Tensor, bias: Tensor | None = None, relu: bool = False) -> Tensor:
-    """``x @ kernel + bias`` over the last axis of ``x`` (any rank >= 1), as ONE graph node;
-    with ``relu=True``, ``max(x @ kernel + bias, 0)`` in the same node (Dense(activation="relu"),
-    the most common layer: one node and no separate activation pass).
+def linear(x: Any, kernel: Tensor, bias: Tensor | None = None, relu: bool = False,
+           activation: Any = None) -> Tensor:
+    """``activation(x @ kernel + bias)`` over the last axis of ``x`` (any rank >= 1).
 
     ``kernel`` has shape (in, out) as in Keras (PyTorch's Linear stores its transpose).
-    Backward: d/dx = g @ kernel.T (skipped when x needs no gradient, e.g. the data fed to the
-    first layer), d/dkernel = x.T @ g, d/dbias = g summed over every axis but the last; with
-    ``relu`` the incoming g is first masked where the output is 0.
+    ``activation`` is None, a name or a function; one the op knows (relu, however spelled) is
+    fused into the product's node by the fast kernel (``ember.kernels.dense_relu``), any other
+    is applied to the result. ``relu=True`` is ``activation="relu"``.
+
+    Example:
+        >>> import ember as em
+        >>> linear(em.tensor([[1.0, -2.0]]), em.eye(2), activation="relu")
+        tensor([[1., 0.]])
     """
     x = _t(x)
     xd, kd = x.data, kernel.data
@@ -51,49 +56,36 @@ def linear(x: Any, kernel: Tensor, bias: Tensor | None = None, relu: bool = Fals
     if xd.ndim < 1 or xd.shape[-1] != kd.shape[0]:
         raise ValueError(f"linear: inputs of shape {x.shape} do not fit a kernel of shape "
                          f"{kernel.shape} (the last input axis must have {kd.shape[0]} entries)")
-    n_in, n_out = kd.shape
-    x2d = xd if xd.ndim == 2 else xd.reshape(-1, n_in)  # one large product, not a batched one
-    # a small batch times a small kernel that the optimizer will update in place: one BLAS
-    # thread (see ember.blas: a second thread gains less than the optimizer then loses)
-    product = (one_thread_matmul if kernel.requires_grad and STATE.enabled
-               and one_thread_pays(len(x2d), kd.nbytes) else _matmul)
-    out = product(x2d, kd)
-    if xd.ndim != 2:
-        out = out.reshape(xd.shape[:-1] + (n_out,))
+    if relu:
+        activation = "relu"
+    act = name_of(activation)
+    fast = kernels.fast("linear")
+    if fast is not None:
+        out = fast(x, kernel, bias, act == "relu")
+        return out if act in ("relu", "linear") else apply(activation, out)
+    return apply(activation, _linear(x, kernel, bias))
+
+
+def _linear(x: Tensor, kernel: Tensor, bias: Tensor | None) -> Tensor:
+    """The reference: y = x @ K + b as one node. Backward: dx = g @ K^T, dK = x^T @ g,
+    db = g summed over every axis but the last, written on Tensors (so that, with
+    ``create_graph=True``, they are recorded and second derivatives work)."""
+    n_in, n_out = kernel.shape
+    out = x.data.reshape(-1, n_in) @ kernel.data
     if bias is not None:
         out += bias.data
-        parents: tuple = (x, kernel, bias)
-    else:
-        parents = (x, kernel)
-    if relu:
-        xp_of(out).maximum(out, 0, out=out)
-    if not STATE.enabled:  # inference: nothing to record (no closure, no node)
-        return _new(out)
 
     def backward(g: Tensor) -> tuple:
-        if STATE.enabled:  # create_graph: the same formulas on Tensors, recorded
-            gg, xx, kk = g, x, kernel
-        else:
-            gg, xx, kk = g.data, xd, kd
-        if relu:  # the mask is a constant: relu'' = 0, so higher orders stay exact
-            gg = gg * (out > 0)
-        g2 = gg if gg.ndim == 2 else gg.reshape((-1, n_out))
-        gx = None
-        if x.requires_grad:
-            gx = product(g2, kk.T)  # Tensors (create_graph) just use @
-            if gg.ndim != 2:
-                gx = gx.reshape(gg.shape[:-1] + (n_in,))
-        gk = None
-        if kernel.requires_grad:
-            x2 = xx if xx.ndim == 2 else xx.reshape((-1, n_in))
-            gk = x2.T @ g2
-        grads = [_wrap(gx), _wrap(gk)]
-        if bias is not None:
-            grads.append(_wrap(g2.sum(axis=0)) if bias.requires_grad else None)
-        return tuple(grads)
+        g2 = g.reshape((-1, n_out))
+        dx = (g2 @ kernel.T).reshape(x.shape) if x.requires_grad else None
+        dk = x.reshape((-1, n_in)).T @ g2 if kernel.requires_grad else None
+        if bias is None:
+            return dx, dk
+        return dx, dk, g2.sum(axis=0) if bias.requires_grad else None
 
-    return make(out, parents, backward, "linear_relu" if relu else "linear", (x, kernel),
-                keep_output=relu)
+    parents = (x, kernel) if bias is None else (x, kernel, bias)
+    return make(out.reshape(x.shape[:-1] + (n_out,)), parents, backward, "linear",
+                (x, kernel))
 
 
 # ------------------------------------------------------------------ normalization

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember.autograd.mode import STATE
-from ember.autograd.tensor import Tensor, make
-from ember.blas import one_thread_matmul, one_thread_pays
+from ember.autograd.tensor import Tensor, record_op
 from ember.ops.elementwise import _pair
 from ember.ops.shape import reshape, swapaxes
 
@@ -51,13 +49,7 @@ def _check_inner(a: Tensor, b: Tensor, k1: int, k2: int) -> None:
 def _matmul(a: Tensor, b: Tensor) -> Tensor:
     ad, bd = a.data, b.data
     try:
-        # a small batch times a small weight that training will update in place (a custom
-        # layer's `x @ self.w`): one BLAS thread, as Dense does (see ember.blas)
-        if (b.requires_grad and STATE.enabled and ad.ndim == 2 and bd.ndim == 2
-                and one_thread_pays(len(ad), bd.nbytes)):
-            data = one_thread_matmul(ad, bd)
-        else:
-            data = ad @ bd
+        data = ad @ bd
     except ValueError:
         raise ValueError(f"matmul: {a.shape} @ {b.shape}: batch dimensions "
                          f"{a.shape[:-2]} and {b.shape[:-2]} cannot be broadcast") from None
@@ -67,7 +59,7 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
         gb = matmul(swapaxes(a, -1, -2), g) if b.requires_grad else None
         return ga, gb
 
-    return make(data, (a, b), backward, "matmul", (a, b))
+    return record_op(data, (a, b), backward, "matmul", (a, b))
 
 
 def dot(a: Any, b: Any) -> Tensor:

@@ -8,14 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember.autograd.tensor import Tensor, as_tensor, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op
 from ember.backend import xp_of
 from ember.ops.matmul import outer
 from ember.ops.shape import reshape
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
 
 
 def tril(x: Any, diagonal: int = 0) -> Tensor:
@@ -26,10 +22,10 @@ def tril(x: Any, diagonal: int = 0) -> Tensor:
         >>> em.tril(em.ones(2, 2)).tolist()
         [[1.0, 0.0], [1.0, 1.0]]
     """
-    x = _t(x)
+    x = as_tensor(x)
     if x.ndim < 2:
         raise ValueError(f"tril: expected a matrix (..., n, m); got shape {x.shape}")
-    return make(xp_of(x.data).tril(x.data, diagonal), (x,), lambda g: (tril(g, diagonal),),
+    return record_op(xp_of(x.data).tril(x.data, diagonal), (x,), lambda g: (tril(g, diagonal),),
                 "tril")
 
 
@@ -41,10 +37,10 @@ def triu(x: Any, diagonal: int = 0) -> Tensor:
         >>> em.triu(em.ones(2, 2)).tolist()
         [[1.0, 1.0], [0.0, 1.0]]
     """
-    x = _t(x)
+    x = as_tensor(x)
     if x.ndim < 2:
         raise ValueError(f"triu: expected a matrix (..., n, m); got shape {x.shape}")
-    return make(xp_of(x.data).triu(x.data, diagonal), (x,), lambda g: (triu(g, diagonal),),
+    return record_op(xp_of(x.data).triu(x.data, diagonal), (x,), lambda g: (triu(g, diagonal),),
                 "triu")
 
 
@@ -56,7 +52,7 @@ def diagonal(x: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
         >>> em.diagonal(em.eye(3) * 2).tolist()
         [2.0, 2.0, 2.0]
     """
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
     data = xp.diagonal(x.data, offset, dim1, dim2).copy()
     shape = x.shape
@@ -64,17 +60,17 @@ def diagonal(x: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
     def backward(g: Tensor) -> tuple:
         return (_diag_embed(g, offset, dim1, dim2, shape),)
 
-    return make(data, (x,), backward, "diagonal")
+    return record_op(data, (x,), backward, "diagonal")
 
 
 def _diag_embed(g: Any, offset: int, dim1: int, dim2: int, shape: tuple) -> Tensor:
     """A zero tensor of ``shape`` with ``g`` written on the diagonal that ``diagonal`` read."""
-    g = _t(g)
+    g = as_tensor(g)
     xp = xp_of(g.data)
     out = xp.zeros(shape, dtype=g.data.dtype)
     view = _writable_diagonal(out, offset, dim1, dim2)
     view[...] = g.data
-    return make(out, (g,), lambda h: (diagonal(h, offset, dim1, dim2),), "diag_embed")
+    return record_op(out, (g,), lambda h: (diagonal(h, offset, dim1, dim2),), "diag_embed")
 
 
 def _writable_diagonal(a: Any, offset: int, dim1: int, dim2: int) -> Any:
@@ -106,7 +102,7 @@ def diag(x: Any, diagonal_: int = 0) -> Tensor:
         >>> em.diag(em.tensor([1.0, 2.0])).tolist()
         [[1.0, 0.0], [0.0, 2.0]]
     """
-    x = _t(x)
+    x = as_tensor(x)
     if x.ndim == 2:
         return diagonal(x, diagonal_)
     if x.ndim != 1:
@@ -123,7 +119,7 @@ def kron(a: Any, b: Any) -> Tensor:
         >>> em.kron(em.eye(2), em.ones(1, 2)).tolist()
         [[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]]
     """
-    a, b = _t(a), _t(b)
+    a, b = as_tensor(a), as_tensor(b)
     if a.ndim != b.ndim or a.ndim not in (1, 2):
         raise ValueError(f"kron: expected two vectors or two matrices; got shapes {a.shape} "
                          f"and {b.shape}")

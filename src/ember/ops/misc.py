@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, make
+from ember.autograd.tensor import Tensor, record_op
 
 
 def astype(x: Tensor, dtype: Any) -> Tensor:
@@ -15,8 +15,8 @@ def astype(x: Tensor, dtype: Any) -> Tensor:
         return x
     src = x.data.dtype
     if dt.kind != "f":
-        return make(x.data.astype(dt), (), None, "astype")
-    return make(x.data.astype(dt), (x,), lambda g: (astype(g, src),), "astype")
+        return record_op(x.data.astype(dt), (), None, "astype")
+    return record_op(x.data.astype(dt), (x,), lambda g: (astype(g, src),), "astype")
 
 
 def to(x: Tensor, device: str) -> Tensor:
@@ -25,9 +25,9 @@ def to(x: Tensor, device: str) -> Tensor:
     if x.device == dev:
         return x
     src = x.device
-    return make(backend.to_device(x.data, dev), (x,), lambda g: (to(g, src),), "to")
+    return record_op(backend.to_device(x.data, dev), (x,), lambda g: (to(g, src),), "to")
 
 
 def clone(x: Tensor) -> Tensor:
     """A copy with its own memory; gradients pass through unchanged."""
-    return make(x.data.copy(), (x,), lambda g: (g,), "clone")
+    return record_op(x.data.copy(), (x,), lambda g: (g,), "clone")

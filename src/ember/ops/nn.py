@@ -13,6 +13,7 @@ from typing import Any
 from ember import backend
 from ember.autograd.tensor import Tensor, _new, make
 from ember.backend import xp_of
+from ember.ops.activation_names import known_as
 from ember.ops.elementwise import _ft
 from ember.ops.reduction import max_kept
 from ember.ops.reduction import sum as _sum
@@ -36,8 +37,6 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
         return (out * (g - _sum(g * out, axis=axis, keepdims=True)),)
 
     out = make(data, (x,), backward, "softmax", keep_output=True)
-    if axis in (-1, x.ndim - 1):
-        out._logits = x  # lets a following cross-entropy use the stable fused path
     return out
 
 
@@ -204,3 +203,6 @@ def dropout(x: Any, rate: float, training: bool = True) -> Tensor:
     keep = backend.rng(xp).random(x.shape, dtype="float32") >= rate
     mask = keep.astype(x.data.dtype) * (1.0 / (1.0 - rate))
     return make(x.data * mask, (x,), lambda g: (g * mask,), "dropout")
+
+
+known_as("softmax", softmax)  # a model resolves (softmax, cross-entropy) to the fused loss

@@ -1,10 +1,12 @@
-"""Fused recurrent sequence ops: a whole SimpleRNN / LSTM / GRU pass as ONE recorded op.
+"""Recurrent sequence ops: SimpleRNN, LSTM and GRU over a whole (batch, timesteps, features)
+sequence.
 
-``lstm(x, kernel, recurrent_kernel, bias)`` runs every timestep in a single op whose backward
-is hand-written backpropagation through time (the array kernels in ``ember.ops.rnn_kernels``,
-``lstm_kernel`` and ``gru_kernel``); recording one node per step would cost several small ops
-and Python calls per step in both directions. Weights
-use Keras' layouts, so they can be exchanged with Keras:
+The reference ops here are the cells' equations, step after step, written with tensor ops
+(autograd derives the backward pass through time, and second derivatives work). By default
+the fast kernels replace them (``ember.kernels.rnn_simple``, ``rnn_lstm``, ``rnn_gru``): the
+whole sequence as ONE recorded op with hand-written backpropagation through time on raw
+arrays, which refuses double backward (``create_graph=True``). Weights use Keras' layouts, so
+they can be exchanged with Keras:
 
 - SimpleRNN: kernel (F, U), recurrent_kernel (U, U), bias (U,)
 - LSTM: kernel (F, 4U), recurrent_kernel (U, 4U), bias (4U,); gate order i, f, c, o
@@ -14,9 +16,8 @@ use Keras' layouts, so they can be exchanged with Keras:
 Inputs are (batch, timesteps, features). ``mask`` (batch, timesteps), True for real steps:
 a masked step keeps the previous state (and output). ``go_backwards`` reads the sequence
 from the end and returns the outputs in that processing order, as Keras does. The
-activations are given by name ("tanh", "sigmoid", "relu", "linear"); the layers fall back to
-a step-by-step composition of tensor ops for any other activation. The backward is an array
-kernel, so these ops refuse double backward (``create_graph=True``).
+activations are given by name ("tanh", "sigmoid", "relu", "linear"); the layers use a
+step-by-step composition of their own for any other activation.
 
 Example:
     >>> import ember as em
@@ -34,13 +35,15 @@ from typing import Any
 
 from ember.autograd.tensor import Tensor, _new, as_tensor, make
 from ember.backend import xp_of
-from ember.ops import rnn_kernels as K
-from ember.ops.gru_kernel import gru_backward, gru_forward
-from ember.ops.lstm_kernel import lstm_backward, lstm_forward
+from ember.kernels import registry as kernels
+from ember.ops.activation_ops import relu
+from ember.ops.elementwise import sigmoid, tanh, where
+from ember.ops.shape import stack
 
 __all__ = ["simple_rnn", "lstm", "gru", "ACTIVATIONS"]
 
-ACTIVATIONS = K.ACTIVATIONS
+ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
+_ACT = {"tanh": tanh, "sigmoid": sigmoid, "relu": relu, "linear": lambda z: z}
 
 
 def _t(x: Any, like: Tensor | None = None) -> Tensor:
@@ -136,7 +139,7 @@ def _run(who: str, s: Any, mask: Any, parents: list, backward_kernel: Any,
         data = xp.concatenate([first] + [a[:, None] for a in states], axis=1)
     else:
         # a copy: the kernels' state buffers are recycled once the graph is freed
-        data = xp.ascontiguousarray(first) if return_sequences else states[0].copy()
+        data = first.copy() if return_sequences else states[0].copy()
 
     def backward(g: Tensor) -> tuple:
         gd = g.data
@@ -191,12 +194,23 @@ def simple_rnn(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any = None,
     (h0,) = _states(who, initial_state, 1, B, U, W)
     xp = xp_of(W.data)
     m = _array_mask(who, mask, B, T, xp)
-    s = K.simple_rnn_forward(x.data, W.data, R.data, None if b is None else b.data, h0.data, m,
-                             _array_rmask(who, recurrent_dropout_mask, B, U, W), go_backwards,
-                             activation)
+    rm = _array_rmask(who, recurrent_dropout_mask, B, U, W)
+    fast = kernels.fast("simple_rnn")
+    if fast is None:
+        act = _ACT[activation]
+
+        def cell(xt: Tensor, states: list) -> list:
+            (h,) = states
+            z = xt @ W + (h if rm is None else h * rm) @ R
+            return [act(z if b is None else z + b)]
+
+        return _reference(cell, x, [h0], m, go_backwards, return_sequences, return_state,
+                          zero_output_for_mask)
+    s = fast(x.data, W.data, R.data, None if b is None else b.data, h0.data, m, rm,
+             go_backwards, activation)
     parents = [("x", x), ("W", W), ("R", R)] + ([("b", b)] if b is not None else []) + \
         [("h0", h0)]
-    return _run(who, s, m, parents, K.simple_rnn_backward, return_sequences, return_state,
+    return _run(who, s, m, parents, s.backward, return_sequences, return_state,
                 zero_output_for_mask)
 
 
@@ -216,12 +230,28 @@ def lstm(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any = None,
     h0, c0 = _states(who, initial_state, 2, B, U, W)
     xp = xp_of(W.data)
     m = _array_mask(who, mask, B, T, xp)
-    s = lstm_forward(x.data, W.data, R.data, None if b is None else b.data, h0.data, c0.data, m,
-                     _array_rmask(who, recurrent_dropout_mask, B, U, W), go_backwards,
-                     activation, recurrent_activation)
+    rm = _array_rmask(who, recurrent_dropout_mask, B, U, W)
+    fast = kernels.fast("lstm")
+    if fast is None:
+        act, ract = _ACT[activation], _ACT[recurrent_activation]
+
+        def cell(xt: Tensor, states: list) -> list:
+            h, c = states
+            z = xt @ W + (h if rm is None else h * rm) @ R
+            if b is not None:
+                z = z + b
+            i, f = ract(z[:, :U]), ract(z[:, U:2 * U])
+            g, o = act(z[:, 2 * U:3 * U]), ract(z[:, 3 * U:])
+            c = f * c + i * g
+            return [o * act(c), c]
+
+        return _reference(cell, x, [h0, c0], m, go_backwards, return_sequences, return_state,
+                          zero_output_for_mask)
+    s = fast(x.data, W.data, R.data, None if b is None else b.data, h0.data, c0.data, m, rm,
+             go_backwards, activation, recurrent_activation)
     parents = [("x", x), ("W", W), ("R", R)] + ([("b", b)] if b is not None else []) + \
         [("h0", h0), ("c0", c0)]
-    return _run(who, s, m, parents, lstm_backward, return_sequences, return_state,
+    return _run(who, s, m, parents, s.backward, return_sequences, return_state,
                 zero_output_for_mask)
 
 
@@ -247,12 +277,33 @@ def gru(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any = None,
     if b is not None:
         b_in, b_rec = (b.data[0], b.data[1]) if reset_after else (b.data, None)
     m = _array_mask(who, mask, B, T, xp)
-    s = gru_forward(x.data, W.data, R.data, b_in, b_rec, h0.data, m,
-                    _array_rmask(who, recurrent_dropout_mask, B, U, W), go_backwards,
-                    activation, recurrent_activation, reset_after)
+    rm = _array_rmask(who, recurrent_dropout_mask, B, U, W)
+    fast = kernels.fast("gru")
+    if fast is None:
+        act, ract = _ACT[activation], _ACT[recurrent_activation]
+        bi, br = (None, None) if b is None else (b[0], b[1]) if reset_after else (b, None)
+
+        def cell(xt: Tensor, states: list) -> list:
+            (h,) = states
+            hm = h if rm is None else h * rm
+            xz = xt @ W if bi is None else xt @ W + bi
+            if reset_after:  # r multiplies the recurrent product (with its own bias)
+                hz = hm @ R if br is None else hm @ R + br
+                z, r = ract(xz[:, :U] + hz[:, :U]), ract(xz[:, U:2 * U] + hz[:, U:2 * U])
+                hh = act(xz[:, 2 * U:] + r * hz[:, 2 * U:])
+            else:  # r multiplies the state before the product
+                hz = hm @ R[:, :2 * U]
+                z, r = ract(xz[:, :U] + hz[:, :U]), ract(xz[:, U:2 * U] + hz[:, U:])
+                hh = act(xz[:, 2 * U:] + (r * hm) @ R[:, 2 * U:])
+            return [z * h + (1 - z) * hh]
+
+        return _reference(cell, x, [h0], m, go_backwards, return_sequences, return_state,
+                          zero_output_for_mask)
+    s = fast(x.data, W.data, R.data, b_in, b_rec, h0.data, m, rm, go_backwards, activation,
+             recurrent_activation, reset_after)
 
     def kernel_backward(s: Any, dseq: Any, dstates: list, need: dict) -> dict:
-        grads = gru_backward(s, dseq, dstates, need)
+        grads = s.backward(s, dseq, dstates, need)
         if "b_in" in grads:
             grads["b"] = xp.stack([grads["b_in"], grads["b_rec"]]) if reset_after \
                 else grads["b_in"]
@@ -262,6 +313,26 @@ def gru(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any = None,
         [("h0", h0)]
     return _run(who, s, m, parents, kernel_backward, return_sequences, return_state,
                 zero_output_for_mask)
+
+
+def _reference(cell: Any, x: Tensor, states: list, mask: Any, go_backwards: bool,
+               return_sequences: bool, return_state: bool, zero_output_for_mask: bool) -> Any:
+    """Run ``cell`` (new states from one step's input and the states; h first) over the
+    sequence, in processing order; a masked row keeps its previous states (and output)."""
+    T = x.shape[1]
+    outputs = []
+    for t in (range(T - 1, -1, -1) if go_backwards else range(T)):
+        new = cell(x[:, t], states)
+        if mask is not None:
+            real = mask[:, t:t + 1]  # (batch, 1): True where step t is real
+            new = [where(real, n, s) for n, s in zip(new, states)]
+        states = new
+        out = states[0]
+        if zero_output_for_mask and mask is not None:
+            out = where(mask[:, t:t + 1], out, 0.0)
+        outputs.append(out)
+    output = stack(outputs, axis=1) if return_sequences else states[0]
+    return (output, *states) if return_state else output
 
 
 def _bias(who: str, bias: Any, shape: tuple, like: Tensor) -> Tensor | None:

@@ -10,16 +10,12 @@ import builtins
 from typing import Any
 
 from ember.autograd.mode import STATE
-from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op, wrap_array
 from ember.backend import numpy_module, xp_of
 from ember.ops.shape import broadcast_to, reshape
 from ember.ops.torch_dims import torch_ddof, torch_dims, values_and_indices
 
 _NP = numpy_module()
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
@@ -77,27 +73,27 @@ def _expand(g: Tensor, in_shape: tuple, axes: tuple, keepdims: bool, scale: floa
     gd = g.data if keepdims else g.data.reshape(_kept_shape(in_shape, axes))
     if scale != 1.0:
         gd = gd * scale
-    return _new(xp_of(gd).broadcast_to(gd, in_shape))
+    return wrap_array(xp_of(gd).broadcast_to(gd, in_shape))
 
 
 def sum(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
     """Sum over ``axis`` (all axes by default); ``dim`` / ``keepdim`` as PyTorch's."""
     if torch_kw:
         axis, keepdims = torch_dims("sum", axis, keepdims, torch_kw)
-    x = _t(x)
+    x = as_tensor(x)
     axes = _axes(axis, x.ndim)
     data = x.data.sum(axis=axes, keepdims=keepdims)
     if data.dtype != x.data.dtype and x.data.dtype.kind == "f":
         data = data.astype(x.data.dtype)
     shape = x.shape
-    return make(data, (x,), lambda g: (_expand(g, shape, axes, keepdims),), "sum")
+    return record_op(data, (x,), lambda g: (_expand(g, shape, axes, keepdims),), "sum")
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
     """Arithmetic mean over ``axis`` (NaN over an empty axis, as PyTorch)."""
     if torch_kw:
         axis, keepdims = torch_dims("mean", axis, keepdims, torch_kw)
-    x = _t(x)
+    x = as_tensor(x)
     axes = _axes(axis, x.ndim)
     count = 1
     for a in axes:
@@ -114,7 +110,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> T
         data = x.data.sum(axis=axes, keepdims=keepdims) * float("nan")
         scale = float("nan")
     shape = x.shape
-    return make(data, (x,), lambda g: (_expand(g, shape, axes, keepdims, scale),), "mean")
+    return record_op(data, (x,), lambda g: (_expand(g, shape, axes, keepdims, scale),), "mean")
 
 
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int | None = None,
@@ -128,7 +124,7 @@ def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int | None = Non
         axis, keepdims = torch_dims("var", axis, keepdims, torch_kw)
     elif ddof is None:
         ddof = 0
-    x = _t(x)
+    x = as_tensor(x)
     axes = _axes(axis, x.ndim)
     count = 1
     for a in axes:
@@ -154,7 +150,7 @@ def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int | None = Non
         pos = data > 0
         return (where(pos, g * 0.5 / where(pos, out, 1.0), 0.0),)
 
-    out = make(data, (v,), backward, "std", keep_output=True)
+    out = record_op(data, (v,), backward, "std", keep_output=True)
     return out
 
 
@@ -183,7 +179,7 @@ def min(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> An
 
 
 def _extreme(x: Any, axis: Any, keepdims: bool, op: str) -> Tensor:
-    x = _t(x)
+    x = as_tensor(x)
     axes = _axes(axis, x.ndim)
     if x.data.size == 0 and builtins.any(x.shape[a] == 0 for a in axes):
         raise ValueError(f"{op}: reduction over an empty axis of a tensor of shape {x.shape} "
@@ -197,14 +193,14 @@ def _extreme(x: Any, axis: Any, keepdims: bool, op: str) -> Tensor:
         hit /= hit.sum(axis=axes, keepdims=True)
         return (_expand(g, shape, axes, keepdims) * hit,)
 
-    return make(data, (x,), backward, op, (x,))
+    return record_op(data, (x,), backward, op, (x,))
 
 
 def prod(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
     """Product over ``axis``; exact gradients also where some factors are zero."""
     if torch_kw:
         axis, keepdims = torch_dims("prod", axis, keepdims, torch_kw)
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
     axes = _axes(axis, x.ndim)
     data = x.data.prod(axis=axes, keepdims=keepdims)
@@ -217,10 +213,10 @@ def prod(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> T
             return (ge * kept / x,)
         # The products of the other factors come from an array kernel: exact first
         # derivatives; a second derivative through them refuses clearly instead of being 0.
-        others = make(_prod_of_others(x.data, axes, xp), (x,), _refuse_prod_grad, "prod")
+        others = record_op(_prod_of_others(x.data, axes, xp), (x,), _refuse_prod_grad, "prod")
         return (ge * others,)
 
-    out = make(data, (x,), backward, "prod", (x,), keep_output=True)
+    out = record_op(data, (x,), backward, "prod", (x,), keep_output=True)
     return out
 
 
@@ -270,7 +266,7 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
         o = out if keepdims else reshape(out, _kept_shape(shape, axes))
         return (_expand(g, shape, axes, keepdims) * exp(x - o),)
 
-    out = make(data, (x,), backward, "logsumexp", (x,), keep_output=True)
+    out = record_op(data, (x,), backward, "logsumexp", (x,), keep_output=True)
     return out
 
 
@@ -278,31 +274,31 @@ def argmax(x: Any, axis: int | None = None, keepdims: bool = False, **torch_kw: 
     """Index of the largest value (not differentiable); ``dim`` / ``keepdim`` accepted."""
     if torch_kw:
         axis, keepdims = torch_dims("argmax", axis, keepdims, torch_kw)
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
-    return _new(xp.asarray(xp.argmax(x.data, axis=axis, keepdims=keepdims)))
+    return wrap_array(xp.asarray(xp.argmax(x.data, axis=axis, keepdims=keepdims)))
 
 
 def argmin(x: Any, axis: int | None = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
     """Index of the smallest value (not differentiable); ``dim`` / ``keepdim`` accepted."""
     if torch_kw:
         axis, keepdims = torch_dims("argmin", axis, keepdims, torch_kw)
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
-    return _new(xp.asarray(xp.argmin(x.data, axis=axis, keepdims=keepdims)))
+    return wrap_array(xp.asarray(xp.argmin(x.data, axis=axis, keepdims=keepdims)))
 
 
 def all(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
     """True where every value over ``axis`` is non-zero."""
     if torch_kw:
         axis, keepdims = torch_dims("all", axis, keepdims, torch_kw)
-    x = _t(x)
-    return _new(xp_of(x.data).asarray(x.data.all(axis=axis, keepdims=keepdims)))
+    x = as_tensor(x)
+    return wrap_array(xp_of(x.data).asarray(x.data.all(axis=axis, keepdims=keepdims)))
 
 
 def any(x: Any, axis: Any = None, keepdims: bool = False, **torch_kw: Any) -> Tensor:
     """True where some value over ``axis`` is non-zero."""
     if torch_kw:
         axis, keepdims = torch_dims("any", axis, keepdims, torch_kw)
-    x = _t(x)
-    return _new(xp_of(x.data).asarray(x.data.any(axis=axis, keepdims=keepdims)))
+    x = as_tensor(x)
+    return wrap_array(xp_of(x.data).asarray(x.data.any(axis=axis, keepdims=keepdims)))

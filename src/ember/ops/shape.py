@@ -10,12 +10,9 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
-from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.autograd.broadcast import broadcast_to, sum_to  # noqa: F401 - em.broadcast_to, em.sum_to
+from ember.autograd.tensor import Tensor, as_tensor, record_op, wrap_array
 from ember.backend import floatx, xp_of
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
 
 
 def _shape_arg(shape: tuple) -> tuple:
@@ -33,7 +30,7 @@ def _axis(op: str, axis: int, ndim: int) -> int:
 
 def reshape(x: Any, *shape: Any) -> Tensor:
     """The same values in a new shape (one axis may be -1)."""
-    x = _t(x)
+    x = as_tensor(x)
     shape = _shape_arg(shape)
     try:
         data = x.data.reshape(shape)
@@ -43,12 +40,12 @@ def reshape(x: Any, *shape: Any) -> Tensor:
             f"{shape}"
         ) from None
     in_shape = x.shape
-    return make(data, (x,), lambda g: (reshape(g, in_shape),), "reshape")
+    return record_op(data, (x,), lambda g: (reshape(g, in_shape),), "reshape")
 
 
 def flatten(x: Any, start_axis: int = 0) -> Tensor:
     """Merge the axes from ``start_axis`` on into one (``flatten(x, 1)`` keeps the batch)."""
-    x = _t(x)
+    x = as_tensor(x)
     return reshape(x, x.shape[:start_axis] + (-1,))
 
 
@@ -67,7 +64,7 @@ def transpose(x: Any, axes: Sequence[int] | int | None = None, axis2: int | None
         >>> em.zeros(2, 3, 4).transpose(0, 2).shape
         (4, 3, 2)
     """
-    x = _t(x)
+    x = as_tensor(x)
     if dim0 is not None or dim1 is not None:
         if dim0 is None or dim1 is None or axes is not None:
             raise ValueError("transpose: give both dim0 and dim1 (and no axes)")
@@ -83,7 +80,7 @@ def transpose(x: Any, axes: Sequence[int] | int | None = None, axis2: int | None
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of 0..{x.ndim - 1}")
     inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))
-    return make(x.data.transpose(axes), (x,), lambda g: (transpose(g, inverse),), "transpose")
+    return record_op(x.data.transpose(axes), (x,), lambda g: (transpose(g, inverse),), "transpose")
 
 
 def permute(x: Any, *axes: int) -> Tensor:
@@ -93,7 +90,7 @@ def permute(x: Any, *axes: int) -> Tensor:
 
 def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
     """Exchange two axes."""
-    x = _t(x)
+    x = as_tensor(x)
     axis1, axis2 = _axis("swapaxes", axis1, x.ndim), _axis("swapaxes", axis2, x.ndim)
     axes = list(range(x.ndim))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
@@ -102,7 +99,7 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> Tensor:
 
 def expand_dims(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     """Insert a size-1 axis at ``axis`` (or PyTorch's ``dim``)."""
-    x = _t(x)
+    x = as_tensor(x)
     if dim is not None:
         axis = dim
     if axis is None:
@@ -111,12 +108,12 @@ def expand_dims(x: Any, axis: int | None = None, *, dim: int | None = None) -> T
     if isinstance(axis, int):
         axis = _axis("expand_dims", axis, x.ndim + 1)
     data = xp.expand_dims(x.data, axis)
-    return make(data, (x,), lambda g: (squeeze(g, axis),), "expand_dims")
+    return record_op(data, (x,), lambda g: (squeeze(g, axis),), "expand_dims")
 
 
 def squeeze(x: Any, axis: int | Sequence[int] | None = None, *, dim: Any = None) -> Tensor:
     """Remove size-1 axes (all of them, or the ones named by ``axis`` or PyTorch's ``dim``)."""
-    x = _t(x)
+    x = as_tensor(x)
     if dim is not None:
         axis = dim
     if axis is not None:
@@ -127,48 +124,14 @@ def squeeze(x: Any, axis: int | Sequence[int] | None = None, *, dim: Any = None)
                                  "not 1")
     data = x.data.squeeze() if axis is None else x.data.squeeze(axis)
     in_shape = x.shape
-    return make(data, (x,), lambda g: (reshape(g, in_shape),), "squeeze")
-
-
-def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
-    """Repeat size-1 (or missing leading) axes to reach ``shape``; backward sums them back."""
-    x = _t(x)
-    shape = tuple(shape)
-    xp = xp_of(x.data)
-    try:
-        data = xp.broadcast_to(x.data, shape)
-    except ValueError:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
-    in_shape = x.shape
-    return make(data, (x,), lambda g: (sum_to(g, in_shape),), "broadcast_to")
-
-
-def sum_to(x: Any, shape: Sequence[int]) -> Tensor:
-    """Sum a broadcast result back to ``shape`` (the reverse of ``broadcast_to``)."""
-    x = _t(x)
-    shape = tuple(shape)
-    if x.shape == shape:
-        return x
-    lead = x.ndim - len(shape)
-    if lead < 0:
-        raise ValueError(f"sum_to: cannot reduce shape {x.shape} to the larger {shape}")
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
-    )
-    for i, n in enumerate(shape):
-        if n != 1 and x.shape[lead + i] != n:
-            raise ValueError(f"sum_to: shape {x.shape} does not broadcast from {shape}")
-    data = x.data.sum(axis=axes, keepdims=True) if axes else x.data
-    if lead:
-        data = data.reshape(shape)
-    return make(data, (x,), lambda g: (broadcast_to(g, x.shape),), "sum_to")
+    return record_op(data, (x,), lambda g: (reshape(g, in_shape),), "squeeze")
 
 
 def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along an existing axis (``dim`` is PyTorch's name; ``em.cat`` too)."""
     if dim is not None:
         axis = dim
-    ts = [_t(t) for t in tensors]
+    ts = [as_tensor(t) for t in tensors]
     if not ts:
         raise ValueError("concatenate: needs at least one tensor")
     xp = xp_of(ts[0].data)
@@ -187,14 +150,14 @@ def concatenate(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None
         pre = (slice(None),) * ax
         return tuple(g[pre + (slice(bounds[i], bounds[i + 1]),)] for i in range(len(ts)))
 
-    return make(data, tuple(ts), backward, "concatenate")
+    return record_op(data, tuple(ts), backward, "concatenate")
 
 
 def stack(tensors: Sequence[Any], axis: int = 0, *, dim: int | None = None) -> Tensor:
     """Join tensors along a new axis (``dim`` is PyTorch's name)."""
     if dim is not None:
         axis = dim
-    ts = [_t(t) for t in tensors]
+    ts = [as_tensor(t) for t in tensors]
     if not ts:
         raise ValueError("stack: needs at least one tensor")
     shapes = {t.shape for t in ts}
@@ -215,7 +178,7 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0, *,
         from ember.ops.shape_extra import split_torch
 
         return split_torch(x, indices_or_sections, dim)
-    x = _t(x)
+    x = as_tensor(x)
     axis = _axis("split", axis, x.ndim)
     n = x.shape[axis]
     if isinstance(indices_or_sections, int):
@@ -233,14 +196,14 @@ def split(x: Any, indices_or_sections: int | Sequence[int], axis: int = 0, *,
 
 def pad(x: Any, pad_width: Any, mode: str = "constant", constant_values: float = 0) -> Tensor:
     """Pad with a constant, as ``numpy.pad`` (``pad_width`` per axis: (before, after))."""
-    x = _t(x)
+    x = as_tensor(x)
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported; got {mode!r}")
     xp = xp_of(x.data)
     widths = _pad_widths(pad_width, x.ndim)
     data = xp.pad(x.data, widths, mode="constant", constant_values=constant_values)
     index = tuple(slice(b, b + n) for (b, _), n in zip(widths, x.shape))
-    return make(data, (x,), lambda g: (g[index],), "pad")
+    return record_op(data, (x,), lambda g: (g[index],), "pad")
 
 
 def _pad_widths(pad_width: Any, ndim: int) -> list[tuple[int, int]]:
@@ -273,14 +236,14 @@ def _is_advanced(index: Any) -> bool:
 
 def getitem(x: Any, index: Any) -> Tensor:
     """``x[index]`` with basic or advanced (integer / boolean array) indexing."""
-    x = _t(x)
+    x = as_tensor(x)
     index = _index_data(index)
     try:
         data = x.data[index]
     except IndexError as exc:
         raise IndexError(f"index into a tensor of shape {x.shape}: {exc}") from None
     shape = x.shape
-    return make(data, (x,), lambda g: (index_add(g, index, shape),), "getitem")
+    return record_op(data, (x,), lambda g: (index_add(g, index, shape),), "getitem")
 
 
 def index_add(values: Any, index: Any, shape: Sequence[int]) -> Tensor:
@@ -288,19 +251,19 @@ def index_add(values: Any, index: Any, shape: Sequence[int]) -> Tensor:
 
     This is the backward of ``getitem``; its own backward is ``getitem`` again.
     """
-    v = _t(values)
+    v = as_tensor(values)
     xp = xp_of(v.data)
     out = xp.zeros(tuple(shape), dtype=v.data.dtype)
     if _is_advanced(index):
         xp.add.at(out, index, v.data)
     else:
         out[index] = v.data
-    return make(out, (v,), lambda g: (getitem(g, index),), "index_add")
+    return record_op(out, (v,), lambda g: (getitem(g, index),), "index_add")
 
 
 def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
     """Pick entries along ``axis`` by integer index, as ``numpy.take`` (gather)."""
-    x = _t(x)
+    x = as_tensor(x)
     idx = indices.data if isinstance(indices, Tensor) else indices
     if axis is None:
         return getitem(reshape(x, -1), xp_of(x.data).asarray(idx))
@@ -311,7 +274,7 @@ def take(x: Any, indices: Any, axis: int | None = None) -> Tensor:
 def take_along_axis(x: Any, indices: Any, axis: int) -> Tensor:
     """Gather with an index array of the same rank, as ``numpy.take_along_axis`` (PyTorch's
     ``gather`` when the index has x's shape off ``axis``); the other axes broadcast."""
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
     idx = xp.asarray(indices.data if isinstance(indices, Tensor) else indices)
     if idx.ndim != x.ndim or idx.dtype.kind not in "iu":
@@ -357,4 +320,4 @@ def one_hot(indices: Any, num_classes: int, dtype: Any = None) -> Tensor:
         idx = idx.astype("int64")
     check_label_range(idx, num_classes, "one_hot")
     eye = xp.eye(num_classes, dtype=dtype or floatx())
-    return _new(eye[idx])
+    return wrap_array(eye[idx])

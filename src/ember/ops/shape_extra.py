@@ -14,14 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ember.autograd.tensor import Tensor, as_tensor, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op
 from ember.backend import xp_of
 from ember.ops import shape as _sh
 from ember.ops.shape import _axis, _shape_arg, broadcast_to, concatenate, reshape, transpose
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
 
 
 def unsqueeze(x: Any, dim: int) -> Tensor:
@@ -31,7 +27,7 @@ def unsqueeze(x: Any, dim: int) -> Tensor:
 
 def moveaxis(x: Any, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
     """Move axes to new positions, the others keeping their order (``numpy.moveaxis``)."""
-    x = _t(x)
+    x = as_tensor(x)
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
     if len(src) != len(dst):
@@ -49,7 +45,7 @@ movedim = moveaxis
 
 def expand(x: Any, *sizes: Any) -> Tensor:
     """Broadcast to ``sizes`` without copying (-1 keeps an axis), as ``Tensor.expand``."""
-    x = _t(x)
+    x = as_tensor(x)
     sizes = _shape_arg(sizes)
     lead = len(sizes) - x.ndim
     if lead < 0:
@@ -60,12 +56,12 @@ def expand(x: Any, *sizes: Any) -> Tensor:
 
 def expand_as(x: Any, other: Any) -> Tensor:
     """``expand(x, other.shape)``."""
-    return broadcast_to(x, _t(other).shape)
+    return broadcast_to(x, as_tensor(other).shape)
 
 
 def tile(x: Any, reps: Any) -> Tensor:
     """Repeat the whole tensor ``reps`` times along each axis (``numpy.tile``)."""
-    x = _t(x)
+    x = as_tensor(x)
     reps = (reps,) if isinstance(reps, int) else tuple(reps)
     n = max(len(reps), x.ndim)
     reps = (1,) * (n - len(reps)) + reps
@@ -78,7 +74,7 @@ def tile(x: Any, reps: Any) -> Tensor:
 
 def repeat(x: Any, *sizes: Any) -> Tensor:
     """PyTorch's ``Tensor.repeat``: tile by ``sizes`` (at least as many as x has axes)."""
-    x = _t(x)
+    x = as_tensor(x)
     sizes = _shape_arg(sizes)
     if len(sizes) < x.ndim:
         raise ValueError(f"repeat: give at least {x.ndim} repeats (one per axis); got {sizes}")
@@ -88,7 +84,7 @@ def repeat(x: Any, *sizes: Any) -> Tensor:
 def repeat_interleave(x: Any, repeats: Any, dim: int | None = None) -> Tensor:
     """Repeat each element ``repeats`` times along ``dim`` (flattened when None), as PyTorch
     and ``numpy.repeat``; ``repeats`` may be one count per element."""
-    x = _t(x)
+    x = as_tensor(x)
     if dim is None:
         x, dim = reshape(x, (-1,)), 0
     dim = _axis("repeat_interleave", dim, x.ndim)
@@ -100,7 +96,7 @@ def repeat_interleave(x: Any, repeats: Any, dim: int | None = None) -> Tensor:
 
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes ``start_dim`` .. ``end_dim`` (inclusive) into one, as ``torch.flatten``."""
-    x = _t(x)
+    x = as_tensor(x)
     if x.ndim == 0:
         return reshape(x, (1,))
     s, e = _axis("flatten", start_dim, x.ndim), _axis("flatten", end_dim, x.ndim)
@@ -111,7 +107,7 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def unflatten(x: Any, dim: int, sizes: Sequence[int]) -> Tensor:
     """Split axis ``dim`` into ``sizes`` (one may be -1)."""
-    x = _t(x)
+    x = as_tensor(x)
     d = _axis("unflatten", dim, x.ndim)
     return reshape(x, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
 
@@ -124,7 +120,7 @@ def cat(tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Ten
 def split_torch(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """``torch.split``: an int is the size of each piece (the last may be smaller); a list
     gives the sizes (NumPy's ``split`` takes a count or cut indices instead)."""
-    x = _t(x)
+    x = as_tensor(x)
     dim = _axis("split", dim, x.ndim)
     n = x.shape[dim]
     if isinstance(split_size_or_sections, int):
@@ -146,7 +142,7 @@ def split_torch(x: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Tens
 
 def chunk(x: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     """Split into ``chunks`` pieces of ceil(n / chunks) (the last smaller), as PyTorch."""
-    x = _t(x)
+    x = as_tensor(x)
     n = x.shape[_axis("chunk", dim, x.ndim)]
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive; got {chunks}")
@@ -155,7 +151,7 @@ def chunk(x: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 def unbind(x: Any, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices along ``dim``, with that axis removed."""
-    x = _t(x)
+    x = as_tensor(x)
     dim = _axis("unbind", dim, x.ndim)
     pre = (slice(None),) * dim
     return tuple(x[pre + (i,)] for i in range(x.shape[dim]))
@@ -163,24 +159,24 @@ def unbind(x: Any, dim: int = 0) -> tuple[Tensor, ...]:
 
 def flip(x: Any, dims: int | Sequence[int] | None = None) -> Tensor:
     """Reverse the order along ``dims`` (all axes when None); backward flips back."""
-    x = _t(x)
+    x = as_tensor(x)
     axes = tuple(range(x.ndim)) if dims is None else (
         (dims,) if isinstance(dims, int) else tuple(dims))
     axes = tuple(_axis("flip", a, x.ndim) for a in axes)
     data = xp_of(x.data).flip(x.data, axes)
-    return make(data, (x,), lambda g: (flip(g, axes),), "flip")
+    return record_op(data, (x,), lambda g: (flip(g, axes),), "flip")
 
 
 def roll(x: Any, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
     """Shift elements cyclically along ``dims`` (the flattened tensor when None)."""
-    x = _t(x)
+    x = as_tensor(x)
     if dims is None:
         flat = roll(reshape(x, (-1,)), shifts, 0)
         return reshape(flat, x.shape)
     xp = xp_of(x.data)
     data = xp.roll(x.data, shifts, dims)
     neg = -shifts if isinstance(shifts, int) else tuple(-s for s in shifts)
-    return make(data, (x,), lambda g: (roll(g, neg, dims),), "roll")
+    return record_op(data, (x,), lambda g: (roll(g, neg, dims),), "roll")
 
 
 __all__ = ["unsqueeze", "moveaxis", "movedim", "expand", "expand_as", "tile", "repeat",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.ops.shape import _axis, reshape, take_along_axis
 from ember.ops.shape_extra import flip
@@ -23,10 +23,6 @@ class ValuesIndices(NamedTuple):
 
     values: Tensor
     indices: Tensor
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
 
 
 def _order(data: Any, d: int, descending: bool) -> Any:
@@ -40,17 +36,17 @@ def _order(data: Any, d: int, descending: bool) -> Any:
 
 def argsort(x: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
     """The indices that sort ``x`` along ``dim`` (int64; ties keep their order)."""
-    x = _t(x)
+    x = as_tensor(x)
     d = _axis("argsort", dim, x.ndim) if x.ndim else 0
     if not x.ndim:
-        return _new(xp_of(x.data).zeros((), dtype="int64"))
-    return _new(_order(x.data, d, descending).astype("int64"))
+        return wrap_array(xp_of(x.data).zeros((), dtype="int64"))
+    return wrap_array(_order(x.data, d, descending).astype("int64"))
 
 
 def sort(x: Any, dim: int = -1, descending: bool = False, stable: bool = False
          ) -> ValuesIndices:
     """(sorted values, their indices in x) along ``dim``; the values are differentiable."""
-    x = _t(x)
+    x = as_tensor(x)
     idx = argsort(x, dim, descending)
     if not x.ndim:
         return ValuesIndices(x, idx)
@@ -60,13 +56,13 @@ def sort(x: Any, dim: int = -1, descending: bool = False, stable: bool = False
 def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True
          ) -> ValuesIndices:
     """The ``k`` largest (``largest=False``: smallest) entries along ``dim`` and their indices."""
-    x = _t(x)
+    x = as_tensor(x)
     d = _axis("topk", dim, x.ndim)
     if not 0 <= k <= x.shape[d]:
         raise ValueError(f"topk: k={k} is out of range for axis {d} of size {x.shape[d]}")
     idx = argsort(x, d, descending=largest).data
     idx = idx[tuple(slice(None) if i != d else slice(k) for i in range(x.ndim))]
-    return ValuesIndices(take_along_axis(x, idx, d), _new(idx))
+    return ValuesIndices(take_along_axis(x, idx, d), wrap_array(idx))
 
 
 def _picked(x: Tensor, dim: int | None, keepdim: bool, position: Any, name: str) -> Any:
@@ -84,13 +80,13 @@ def _picked(x: Tensor, dim: int | None, keepdim: bool, position: Any, name: str)
     if not keepdim:
         values = values.squeeze(d)
         pick = pick.squeeze(d)
-    return ValuesIndices(values, _new(pick.astype("int64")))
+    return ValuesIndices(values, wrap_array(pick.astype("int64")))
 
 
 def median(x: Any, dim: int | None = None, keepdim: bool = False) -> Any:
     """The lower median (torch.median: the ((n - 1) // 2)-th smallest, no averaging); with
     ``dim`` a (values, indices) pair. Use ``quantile(x, 0.5)`` for the averaged median."""
-    x = _t(x)
+    x = as_tensor(x)
     n = x.size if dim is None else x.shape[_axis("median", dim, x.ndim)]
     if n == 0:
         raise ValueError("median: the tensor (or axis) is empty")
@@ -101,7 +97,7 @@ def quantile(x: Any, q: Any, dim: int | None = None, keepdim: bool = False,
              interpolation: str = "linear") -> Tensor:
     """The ``q``-quantiles (q in [0, 1], a number or 1-D tensor: then a new leading axis),
     interpolating linearly between order statistics as ``torch.quantile`` / NumPy's default."""
-    x = _t(x)
+    x = as_tensor(x)
     if interpolation not in ("linear", "lower", "higher", "nearest", "midpoint"):
         raise ValueError(f"quantile: unknown interpolation {interpolation!r}")
     xp = xp_of(x.data)
@@ -127,7 +123,7 @@ def quantile(x: Any, q: Any, dim: int | None = None, keepdim: bool = False,
     a, b = _take(s, lo, d), _take(s, hi, d)
     shape = [1] * s.ndim
     shape[d] = -1
-    w = _new(frac.reshape(shape).astype(s.data.dtype))
+    w = wrap_array(frac.reshape(shape).astype(s.data.dtype))
     out = a + (b - a) * w  # (..., len(q), ...) along d
     if keepdim:
         if dim is None:
@@ -158,7 +154,7 @@ def _move_front(out: Tensor, d: int, keep: bool) -> Tensor:
 def mode(x: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     """The most frequent value along ``dim`` (the smallest among ties) and the index of its
     last occurrence, as ``torch.mode`` on the CPU."""
-    x = _t(x)
+    x = as_tensor(x)
     d = _axis("mode", dim, x.ndim)
     xp = xp_of(x.data)
     a = xp.moveaxis(x.data, d, -1)
@@ -180,22 +176,22 @@ def mode(x: Any, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
     values = take_along_axis(x, idx, d)
     if not keepdim:
         values, idx = values.squeeze(d), idx.squeeze(d)
-    return ValuesIndices(values, _new(idx.astype("int64")))
+    return ValuesIndices(values, wrap_array(idx.astype("int64")))
 
 
 def cumsum(x: Any, dim: int, dtype: Any = None) -> Tensor:
     """Running sums along ``dim``; backward is the reversed running sum of the gradient."""
-    x = _t(x)
+    x = as_tensor(x)
     d = _axis("cumsum", dim, x.ndim)
     data = xp_of(x.data).cumsum(x.data, axis=d, dtype=dtype or (
         x.data.dtype if x.data.dtype.kind == "f" else "int64"))
-    return make(data, (x,), lambda g: (flip(cumsum(flip(g, d), d), d),), "cumsum")
+    return record_op(data, (x,), lambda g: (flip(cumsum(flip(g, d), d), d),), "cumsum")
 
 
 def cumprod(x: Any, dim: int, dtype: Any = None) -> Tensor:
     """Running products along ``dim``. Backward: reversed cumsum(g * out) / x where x has no
     zero; with zeros, each d out_j / d x_i = prod_(k<=j, k!=i) x_k is formed exactly."""
-    x = _t(x)
+    x = as_tensor(x)
     d = _axis("cumprod", dim, x.ndim)
     xp = xp_of(x.data)
     data = xp.cumprod(x.data, axis=d, dtype=dtype or (
@@ -204,9 +200,9 @@ def cumprod(x: Any, dim: int, dtype: Any = None) -> Tensor:
     def backward(g: Tensor) -> tuple:
         if bool((x.data != 0).all()):
             return (flip(cumsum(flip(g * out, d), d), d) / x,)
-        return (_new(_cumprod_grad_with_zeros(x.data, g.data, d)),)
+        return (wrap_array(_cumprod_grad_with_zeros(x.data, g.data, d)),)
 
-    out = make(data, (x,), backward, "cumprod", (x,), keep_output=True)
+    out = record_op(data, (x,), backward, "cumprod", (x,), keep_output=True)
     return out
 
 
@@ -226,7 +222,7 @@ def _cumprod_grad_with_zeros(a: Any, g: Any, d: int) -> Any:
 
 def diff(x: Any, n: int = 1, dim: int = -1) -> Tensor:
     """The n-th forward difference along ``dim`` (x[1:] - x[:-1], n times)."""
-    x = _t(x)
+    x = as_tensor(x)
     d = _axis("diff", dim, x.ndim)
     pre = (slice(None),) * d
     for _ in range(n):

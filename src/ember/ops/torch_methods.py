@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, make
+from ember.autograd.tensor import Tensor, record_op
 from ember.ops import elementwise_extra as _ex
 from ember.ops import indexing as _ix
 from ember.ops import matrix_ops as _mx
@@ -59,7 +59,7 @@ def contiguous(self: Tensor) -> Tensor:
     xp = backend.xp_of(self.data)
     if self.data.flags.c_contiguous:
         return self
-    return make(xp.ascontiguousarray(self.data), (self,), lambda g: (g,), "contiguous")
+    return record_op(xp.ascontiguousarray(self.data), (self,), lambda g: (g,), "contiguous")
 
 
 def _split(self: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple:

@@ -17,7 +17,7 @@ import numpy as np
 def infer_task(y: np.ndarray, task: str | None, who: str) -> tuple[str, np.ndarray, Any]:
     """``(task, y, classes)``: "binary", "multiclass" or "regression", with class labels
     encoded as 0..k-1 (``classes`` holds the originals)."""
-    from ember.metrics import type_of_target
+    from ember.metrics.sklearn import type_of_target
 
     if task not in (None, "classification", "regression"):
         raise ValueError(f"{who}: task must be 'classification', 'regression' or None (from y);"

@@ -46,9 +46,7 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> Any:
 
 def clear_session() -> None:
     """Reset layer-name counters (the next Dense is 'dense' again), as Keras' clear_session."""
-    from ember.layers.naming import clear_session as _clear
-
-    _clear()
+    backend.clear_session()
 
 
 # Keras' keras.utils names that live in other ember modules, loaded on first use so that
@@ -66,7 +64,7 @@ _LAZY = {
     "pad_sequences": "ember.utils.sequences",
     "plot_model": "ember.utils.model_visualization",
     "model_to_dot": "ember.utils.model_visualization",
-    "plot_history": "ember.utils.history_plot",
+    "plot_history": "ember.callbacks.history_plot",
     "image_dataset_from_directory": "ember.data.images",
     "text_dataset_from_directory": "ember.data.text",
     "timeseries_dataset_from_array": "ember.data.timeseries",

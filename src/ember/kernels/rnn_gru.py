@@ -1,4 +1,5 @@
-"""The GRU's whole-sequence forward and BPTT backward on raw arrays (see ``rnn_kernels``).
+"""Fast GRU: the whole-sequence forward and BPTT backward on raw arrays (see ``rnn_common``;
+the reference is ``ember.ops.recurrent``).
 
 Keras' gate order z, r, h. With ``reset_after`` (Keras 3's default, cuDNN's and PyTorch's
 convention) the reset gate multiplies the recurrent product, which has its own bias:
@@ -11,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from ember.backend import xp_of
-from ember.ops.rnn_kernels import (
+from ember.kernels.registry import replaces
+from ember.kernels.rnn_common import (
+    Scratch,
     Seq,
     activate_,
     carry_,
@@ -19,32 +22,33 @@ from ember.ops.rnn_kernels import (
     dropped,
     mask_info,
     project,
-    scratch,
     split_mask_grad,
     time_major,
     weight_grads,
 )
 
 
+@replaces("gru")
 def gru_forward(x: Any, W: Any, R: Any, b_in: Any, b_rec: Any, h0: Any, mask: Any,
                 rmask: Any, reverse: bool, act: str, ract: str, reset_after: bool) -> Seq:
     xp = xp_of(x)
+    own = Scratch(xp)
     U = R.shape[0]
     u2 = 2 * U
-    X = time_major(x, reverse, xp)
+    X = time_major(x, reverse, own)
     T, B, _ = X.shape
-    XZ = project(X, W, b_in, xp)  # overwritten with the activated z, r, hh
+    XZ = project(X, W, b_in, xp, own)  # overwritten with the activated z, r, hh
     dt = W.dtype
-    H = scratch((T + 1, B, U), dt, xp)
+    H = own((T + 1, B, U), dt)
     H[0] = h0
     # reset_after: the recurrent h-part before r multiplies it; else r * h[t-1] (dropped)
-    AUX = scratch((T, B, U), dt, xp)
-    tmpU = scratch((B, U), dt, xp)
+    AUX = own((T, B, U), dt)
+    tmpU = xp.empty((B, U), dtype=dt)
     Rzr = Rh = None
     if reset_after:
-        tmp = scratch((B, 3 * U), dt, xp)
+        tmp = xp.empty((B, 3 * U), dtype=dt)
     else:
-        tmp = scratch((B, u2), dt, xp)
+        tmp = xp.empty((B, u2), dtype=dt)
         Rzr, Rh = xp.ascontiguousarray(R[:, :u2]), xp.ascontiguousarray(R[:, u2:])
     minfo = mask_info(mask, reverse, dt, xp)
     for t in range(T):
@@ -72,28 +76,31 @@ def gru_forward(x: Any, W: Any, R: Any, b_in: Any, b_rec: Any, h0: Any, mask: An
         h *= xz[:, :U]
         h += hh
         carry_(h, H[t], minfo, t, xp)
-    return Seq(X=X, XZ=XZ, H=H, AUX=AUX, W=W, R=R, Rzr=Rzr, Rh=Rh, rmask=rmask, minfo=minfo,
-               act=act, ract=ract, reverse=reverse, reset_after=reset_after, seq=H[1:],
-               last=[H[T]])
+    s = Seq(X=X, XZ=XZ, H=H, AUX=AUX, W=W, R=R, Rzr=Rzr, Rh=Rh, rmask=rmask, minfo=minfo,
+            act=act, ract=ract, reverse=reverse, reset_after=reset_after, seq=H[1:],
+            last=[H[T]], backward=gru_backward)
+    own.belong_to(s)
+    return s
 
 
 def gru_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
     """Gradients for x, W, R, the biases ("b_in", "b_rec") and h0, as ``need`` asks."""
     xp = xp_of(s.H)
+    own = Scratch(xp)
     XZ, H, AUX, minfo, rmask = s.XZ, s.H, s.AUX, s.minfo, s.rmask
     T, B, G = XZ.shape
     U = G // 3
     u2 = 2 * U
     dt = XZ.dtype
-    D = scratch(XZ.shape, dt, xp)
+    D = own(XZ.shape, dt)
     derivative_into(s.ract, XZ[..., :u2], D[..., :u2], xp)
     derivative_into(s.act, XZ[..., u2:], D[..., u2:], xp)
-    dXZ = scratch(XZ.shape, dt, xp)
-    dRH = scratch(XZ.shape, dt, xp) if s.reset_after else None
+    dXZ = own(XZ.shape, dt)
+    dRH = own(XZ.shape, dt) if s.reset_after else None
     dh = dstates[0].copy()
     dh_new = xp.empty_like(dh)
-    dhz = scratch((B, U), dt, xp)
-    drh = scratch((B, U), dt, xp)
+    dhz = own((B, U), dt)
+    drh = own((B, U), dt)
     if s.reset_after:
         RT = s.R.T
     else:
@@ -147,4 +154,5 @@ def gru_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
             dR[:, u2:] = AUX.reshape(T * B, U).T @ dX2[:, u2:]
             out["R"] = dR
     out["h0"] = dh
+    own.give_back()
     return out

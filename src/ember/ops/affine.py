@@ -1,4 +1,4 @@
-"""Batched affine resampling of NHWC images: the kernel behind the geometric augmentation
+"""Batched affine resampling of NHWC images: the op behind the geometric augmentation
 layers (RandomRotation, RandomTranslation, RandomZoom) and ``ember.data.augment``.
 
 Each image ``b`` has a 2x3 matrix ``A[b]`` that maps an *output* pixel (x, y) to the *input*
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember.autograd.tensor import Tensor, _new, make
+from ember.autograd.tensor import Tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.ops.elementwise import add, mul
 from ember.ops.shape import index_add, reshape
@@ -40,7 +40,7 @@ def affine_transform(images: Any, matrices: Any, interpolation: str = "bilinear"
     if fill_mode not in FILL_MODES:
         raise ValueError(f"affine_transform: fill_mode must be one of {FILL_MODES}; got "
                          f"{fill_mode!r}")
-    x = images if isinstance(images, Tensor) else _new(xp_of(images).asarray(images))
+    x = images if isinstance(images, Tensor) else wrap_array(xp_of(images).asarray(images))
     if x.ndim != 4 or x.data.dtype.kind != "f":
         raise ValueError(f"affine_transform: expected a float batch (N, H, W, C); got shape "
                          f"{tuple(x.shape)} dtype {x.data.dtype}")
@@ -72,7 +72,7 @@ def affine_transform(images: Any, matrices: Any, interpolation: str = "bilinear"
         # Whatever weight fell outside the image goes to the fill value.
         inside = _times(_total(wy), _total(wx))
         if inside is not None:  # None: every tap inside the image
-            out = add(out, _new(((1 - inside) * dt.type(fill_value))[..., None]))
+            out = add(out, wrap_array(((1 - inside) * dt.type(fill_value))[..., None]))
     return out
 
 
@@ -140,11 +140,11 @@ def _sample(x: Tensor, taps: list) -> Tensor:
                 ones = xp.ones(g.shape[:3], dtype=g.data.dtype) if ones is None else ones
                 wt = ones
             weights.append(wt)
-        vals = mul(reshape(g, (1, n, h, w, c)), _new(xp.stack(weights)[..., None]))
+        vals = mul(reshape(g, (1, n, h, w, c)), wrap_array(xp.stack(weights)[..., None]))
         flat = index_add(reshape(vals, (-1, c)), xp.stack(indices).reshape(-1), (n * h * w, c))
         return (reshape(flat, (n, h, w, c)),)
 
-    return make(out, (x,), backward, "affine_sample")
+    return record_op(out, (x,), backward, "affine_sample")
 
 
 # ---------------------------------------------------------------------- matrices

@@ -1,4 +1,5 @@
-"""The LSTM's whole-sequence forward and BPTT backward on raw arrays (see ``rnn_kernels``).
+"""Fast LSTM: the whole-sequence forward and BPTT backward on raw arrays (see ``rnn_common``;
+the reference is ``ember.ops.recurrent``).
 
 Everything inside runs feature-major: a state is (units, batch), so each gate of a step is a
 contiguous block of rows and every elementwise op runs on contiguous memory (NumPy's strided
@@ -18,7 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from ember.backend import xp_of
-from ember.ops.rnn_kernels import Seq, activate_, derivative_into, scratch
+from ember.kernels.registry import replaces
+from ember.kernels.rnn_common import Scratch, Seq, activate_, derivative_into
 
 
 def _keep_mask(mask: Any, reverse: bool, xp: Any) -> Any:
@@ -31,6 +33,7 @@ def _keep_mask(mask: Any, reverse: bool, xp: Any) -> Any:
     return (keep, steps) if any(steps) else None
 
 
+@replaces("lstm")
 def lstm_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, c0: Any, mask: Any, rmask: Any,
                  reverse: bool, act: str, ract: str) -> Seq:
     """i, f, o = ract(.), g = act(.); c[t] = f c[t-1] + i g; h[t] = o act(c[t]).
@@ -39,6 +42,7 @@ def lstm_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, c0: Any, mask: Any, rm
     (B, T) bool or None, rmask (B, U) or None (recurrent dropout).
     """
     xp = xp_of(x)
+    own = Scratch(xp)
     B, T, F = x.shape
     U = R.shape[0]
     G, u2, u3, K = 4 * U, 2 * U, 3 * U, F + 1 + U
@@ -52,22 +56,22 @@ def lstm_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, c0: Any, mask: Any, rm
         M[:u2] *= 0.5
         M[u3:] *= 0.5
     # XH[:, t] = [x[t]; 1; h[t-1]] (recurrent dropout applied to h), one column per sample.
-    XH = scratch((K, T + 1, B), dt, xp)
+    XH = own((K, T + 1, B), dt)
     xs = x.transpose(2, 1, 0)
     XH[:F, :T] = xs[:, ::-1] if reverse else xs
     XH[F] = 1
     rmT = None if rmask is None else xp.ascontiguousarray(rmask.T)
     # Without recurrent dropout the states live in XH's h rows (HT is a view: no copies);
     # with it, XH holds the dropped states and HT the real ones.
-    HT = XH[F + 1:].transpose(1, 0, 2) if rmT is None else scratch((T + 1, U, B), dt, xp)
-    CT = scratch((T + 1, U, B), dt, xp)
+    HT = XH[F + 1:].transpose(1, 0, 2) if rmT is None else own((T + 1, U, B), dt)
+    CT = own((T + 1, U, B), dt)
     HT[0] = h0.T
     CT[0] = c0.T
     if rmT is not None:
         XH[F + 1:, 0] = HT[0] * rmT
-    ZT = scratch((T, G, B), dt, xp)  # the activated gates
-    TCT = scratch((T, U, B), dt, xp)  # act(c)
-    ig = scratch((U, B), dt, xp)
+    ZT = own((T, G, B), dt)  # the activated gates
+    TCT = own((T, U, B), dt)  # act(c)
+    ig = xp.empty((U, B), dtype=dt)
     keep = _keep_mask(mask, reverse, xp)
     for t in range(T):
         z = ZT[t]
@@ -99,9 +103,11 @@ def lstm_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, c0: Any, mask: Any, rm
             xp.copyto(c, CT[t], where=keep[0][t])
         if rmT is not None and t + 1 < T:
             xp.multiply(h, rmT, out=XH[F + 1:, t + 1])
-    return Seq(XH=XH, ZT=ZT, HT=HT, CT=CT, TCT=TCT, R=R, W=W, rmT=rmT, keep=keep, act=act,
-               ract=ract, reverse=reverse, seq=HT[1:].transpose(0, 2, 1),
-               last=[HT[T].T, CT[T].T])
+    s = Seq(XH=XH, ZT=ZT, HT=HT, CT=CT, TCT=TCT, R=R, W=W, rmT=rmT, keep=keep, act=act,
+            ract=ract, reverse=reverse, seq=HT[1:].transpose(0, 2, 1),
+            last=[HT[T].T, CT[T].T], backward=lstm_backward)
+    own.belong_to(s)
+    return s
 
 
 def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
@@ -113,6 +119,7 @@ def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
     BLAS threads far better than one small product per step).
     """
     xp = xp_of(s.HT)
+    own = Scratch(xp)
     ZT, CT, TCT, XH, keep, rmT = s.ZT, s.CT, s.TCT, s.XH, s.keep, s.rmT
     T, G, B = ZT.shape
     U = G // 4
@@ -123,10 +130,10 @@ def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
     dh = dstates[0].T.copy()
     dc = dstates[1].T.copy()
     dseqT = None if dseq is None else dseq.transpose(0, 2, 1)
-    dZ = scratch((G, T, B), dt, xp)
-    dz = scratch((G, B), dt, xp)
-    dD = scratch((G, B), dt, xp)
-    tmp = scratch((U, B), dt, xp)
+    dZ = own((G, T, B), dt)
+    dz = own((G, B), dt)
+    dD = own((G, B), dt)
+    tmp = own((U, B), dt)
     R = s.R
     # the product at step 0 only feeds h0's gradient: skip it when no one asks for that
     first = 0 if need.get("h0") else 1
@@ -177,4 +184,5 @@ def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
     if need.get("h0"):
         out["h0"] = xp.ascontiguousarray(dh.T)
     out["c0"] = xp.ascontiguousarray(dc.T)
+    own.give_back()
     return out

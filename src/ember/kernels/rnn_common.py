@@ -1,10 +1,11 @@
-"""Array kernels for whole-sequence recurrent layers: forward and hand-written BPTT backward.
+"""What the whole-sequence recurrent kernels share: scratch buffers owned explicitly,
+activations and their derivatives, masks, the input projection and the weight gradients.
 
-These work on raw arrays (NumPy or CuPy through ``xp``), in processing order (reversed for
-``go_backwards``); ``ember.ops.recurrent`` wraps them as recorded ops. This module holds what
-the kernels share (recycled scratch buffers, activations and their derivatives, masks) and
-the SimpleRNN kernel; ``lstm_kernel`` and ``gru_kernel`` hold the others. The SimpleRNN and
-GRU kernels run batch-major (time, batch, units):
+The kernels (``rnn_simple``, ``rnn_lstm``, ``rnn_gru``) work on raw arrays (NumPy or CuPy
+through ``xp``), in processing order (reversed for ``go_backwards``), and replace the
+step-by-step reference ops of ``ember.ops.recurrent``, which record several small ops per
+step (and Python calls in both directions); time them with ``python -m benchmarks lstm`` and
+``--kernels reference``. The SimpleRNN and GRU kernels run batch-major (time, batch, units):
 
 - the input projection of every timestep is ONE matrix product, ``(T*B, F) @ kernel``, done
   before the loop into a preallocated ``(T, B, gates*U)`` array that the loop then fills with
@@ -20,63 +21,85 @@ gradient of such a row then passes straight to the previous state.
 
 from __future__ import annotations
 
-import sys
+import threading
+import weakref
 from typing import Any
 
-from ember.backend import numpy_module, xp_of
-
-ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
+from ember.backend import numpy_module
 
 # ---------------------------------------------------------------------------- scratch buffers
 # A fresh multi-megabyte NumPy array costs a page fault per 4 KiB page on first touch; for an
 # LSTM's (T, B, 4U) buffers that was more time than the arithmetic. Buffers are therefore
-# recycled across calls, but only once nothing refers to them any more (the reference count
-# says so, views included): a pending backward pass keeps its buffers alive and untouched.
+# recycled across calls. Ownership is explicit: a pass takes its buffers through a
+# ``Scratch``; those a pending backward pass reads belong to the forward pass's ``Seq`` and
+# return to the pool only when that ``Seq`` is gone (its graph freed); a backward pass gives
+# its own back when it ends. A buffer in use is never in the pool.
 _NP = numpy_module()
-_POOL: dict[tuple, list] = {}  # (shape, dtype) -> buffers; least recently used key first
-_POOL_PER_SHAPE = 8
-_POOL_LIMIT = 256 * 2**20  # bytes kept for reuse (sequence lengths vary: shapes come and go)
-_pool_bytes = 0
+_FREE: dict[tuple, list] = {}  # (shape, dtype) -> free buffers; least recently used key first
+_FREE_PER_SHAPE = 8
+_FREE_LIMIT = 256 * 2**20  # bytes kept for reuse (sequence lengths vary: shapes come and go)
+_free_bytes = 0
+_lock = threading.Lock()
 
 
-def _free_refcount() -> int:
-    probe = [_NP.empty(1)]
-    for a in probe:
-        return sys.getrefcount(a)  # held by the list, the loop variable and the call
-    return 0  # pragma: no cover
-
-
-_FREE = _free_refcount()
-
-
-def scratch(shape: tuple, dtype: Any, xp: Any) -> Any:
-    """An uninitialized array of ``shape``, reused from an earlier call when no one holds it."""
-    global _pool_bytes
-    if xp is not _NP:  # CuPy has its own memory pool
-        return xp.empty(shape, dtype=dtype)
+def _take(shape: tuple, dtype: Any) -> Any:
     key = (tuple(shape), _NP.dtype(dtype).str)
-    entries = _POOL.pop(key, None)
-    if entries is None:
-        entries = []
-    _POOL[key] = entries  # now the most recently used
-    for a in entries:
-        if sys.getrefcount(a) <= _FREE:
+    global _free_bytes
+    with _lock:
+        free = _FREE.pop(key, None)
+        if free:
+            _FREE[key] = free  # now the most recently used
+            a = free.pop()
+            _free_bytes -= a.nbytes
             return a
-    a = _NP.empty(shape, dtype=dtype)
-    if len(entries) < _POOL_PER_SHAPE:
-        entries.append(a)
-        _pool_bytes += a.nbytes
-        while _pool_bytes > _POOL_LIMIT and len(_POOL) > 1:
-            old = next(iter(_POOL))  # forget the least recently used shape
-            _pool_bytes -= sum(b.nbytes for b in _POOL.pop(old))
-    return a
+    return _NP.empty(shape, dtype=dtype)
+
+
+def _give_back(buffers: list) -> None:
+    global _free_bytes
+    with _lock:
+        for a in buffers:
+            key = (a.shape, a.dtype.str)
+            free = _FREE.setdefault(key, [])
+            if len(free) < _FREE_PER_SHAPE:
+                free.append(a)
+                _free_bytes += a.nbytes
+        while _free_bytes > _FREE_LIMIT and _FREE:
+            old = next(iter(_FREE))  # forget the least recently used shape
+            _free_bytes -= sum(b.nbytes for b in _FREE.pop(old))
+
+
+class Scratch:
+    """The buffers one pass took from the pool; ``give_back`` returns them all."""
+
+    def __init__(self, xp: Any) -> None:
+        self.xp = xp
+        self.taken: list = []
+
+    def __call__(self, shape: tuple, dtype: Any) -> Any:
+        """An uninitialized array of ``shape``, owned by this pass until it is given back."""
+        if self.xp is not _NP:  # CuPy has its own memory pool
+            return self.xp.empty(shape, dtype=dtype)
+        a = _take(shape, dtype)
+        self.taken.append(a)
+        return a
+
+    def give_back(self) -> None:
+        taken, self.taken = self.taken, []
+        _give_back(taken)
+
+    def belong_to(self, owner: Any) -> None:
+        """Give the buffers back when ``owner`` (a forward pass's ``Seq``) is collected."""
+        taken, self.taken = self.taken, []
+        weakref.finalize(owner, _give_back, taken)
 
 
 def clear_scratch() -> None:
-    """Forget the recycled buffers (each is freed once no pending backward pass holds it)."""
-    global _pool_bytes
-    _POOL.clear()
-    _pool_bytes = 0
+    """Forget the free buffers (those in use stay with their owners)."""
+    global _free_bytes
+    with _lock:
+        _FREE.clear()
+        _free_bytes = 0
 
 
 # ---------------------------------------------------------------------------- activations
@@ -115,10 +138,10 @@ class Seq:
         self.__dict__.update(kw)
 
 
-def time_major(x: Any, reverse: bool, xp: Any) -> Any:
+def time_major(x: Any, reverse: bool, own: Scratch) -> Any:
     """(B, T, F) -> a contiguous (T, B, F) array in processing order."""
     xt = x.transpose(1, 0, 2)
-    out = scratch(xt.shape, x.dtype, xp)
+    out = own(xt.shape, x.dtype)
     out[...] = xt[::-1] if reverse else xt
     return out
 
@@ -130,10 +153,10 @@ def batch_major(a: Any, reverse: bool, xp: Any) -> Any:
     return xp.ascontiguousarray(a.transpose(1, 0, 2))
 
 
-def project(X: Any, W: Any, b: Any, xp: Any) -> Any:
+def project(X: Any, W: Any, b: Any, xp: Any, own: Scratch) -> Any:
     """The input projection of every step at once: (T, B, F) @ (F, G) + b -> (T, B, G)."""
     T, B, F = X.shape
-    Z = scratch((T, B, W.shape[1]), W.dtype, xp)
+    Z = own((T, B, W.shape[1]), W.dtype)
     xp.matmul(X.reshape(T * B, F), W, out=Z.reshape(T * B, W.shape[1]))
     if b is not None:
         Z += b
@@ -189,54 +212,4 @@ def weight_grads(X: Any, Hm: Any, dZ: Any, W: Any, need: dict, reverse: bool, xp
         out["b"] = dZ2.sum(axis=0)
     if need.get("x"):
         out["x"] = batch_major((dZ2 @ W.T).reshape(T, B, -1), reverse, xp)
-    return out
-
-
-# ---------------------------------------------------------------------------- SimpleRNN
-def simple_rnn_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, mask: Any, rmask: Any,
-                       reverse: bool, act: str) -> Seq:
-    """h[t] = act(x[t] W + b + h[t-1] R)."""
-    xp = xp_of(x)
-    X = time_major(x, reverse, xp)
-    T, B, _ = X.shape
-    U = R.shape[0]
-    XZ = project(X, W, b, xp)
-    H = scratch((T + 1, B, U), W.dtype, xp)
-    H[0] = h0
-    tmp = scratch((B, U), W.dtype, xp)
-    minfo = mask_info(mask, reverse, W.dtype, xp)
-    for t in range(T):
-        xp.matmul(H[t] if rmask is None else H[t] * rmask, R, out=tmp)
-        h = H[t + 1]
-        xp.add(XZ[t], tmp, out=h)
-        activate_(act, h, xp)
-        carry_(h, H[t], minfo, t, xp)
-    return Seq(X=X, H=H, W=W, R=R, rmask=rmask, minfo=minfo, act=act, reverse=reverse,
-               seq=H[1:], last=[H[T]])
-
-
-def simple_rnn_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
-    """Gradients for the keys of ``need`` that are True (x, W, R, b) and h0."""
-    xp = xp_of(s.H)
-    H, minfo = s.H, s.minfo
-    T = H.shape[0] - 1
-    # Masked rows hold the carried state, whose derivative is then multiplied by zero.
-    D = scratch((T,) + H.shape[1:], H.dtype, xp)
-    derivative_into(s.act, H[1:], D, xp)
-    dZ = scratch(D.shape, H.dtype, xp)
-    dh = dstates[0].copy()
-    RT = s.R.T
-    for t in range(T - 1, -1, -1):
-        if dseq is not None:
-            dh += dseq[t]
-        passed = split_mask_grad(dh, minfo, t)
-        dz = dZ[t]
-        xp.multiply(dh, D[t], out=dz)
-        xp.matmul(dz, RT, out=dh)
-        if s.rmask is not None:
-            dh *= s.rmask
-        if passed is not None:
-            dh += passed
-    out = weight_grads(s.X, dropped(H[:-1], s.rmask), dZ, s.W, need, s.reverse, xp)
-    out["h0"] = dh
     return out

@@ -1,0 +1,170 @@
+"""Symbolic tensors and graph nodes: what calling a layer on ``em.Input(...)`` records.
+
+A ``SymbolicTensor`` has a shape (batch axis None) and a dtype, and remembers the ``Node`` (one
+call of a layer) that made it. ``Layer.__call__`` hands symbolic inputs to
+``SymbolicTensor.__ember_layer_call__``, which builds the layer, infers its output shape and
+records a Node instead of computing. ``ember.models.functional.Graph`` later walks these
+nodes to run a functional model. They live with the layers (not with the models) because a
+layer's ``input`` / ``output`` properties and ``InputLayer`` need them.
+
+Example:
+    >>> import ember as em
+    >>> x = em.Input(shape=(4,))
+    >>> y = em.layers.Dense(3)(x)
+    >>> y.shape, y.node.layer.name.startswith("dense"), is_symbolic([x, 1])
+    ((None, 3), True, True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ember.layers.base import Layer
+from ember.layers.tracking import flatten_nested
+
+
+class SymbolicTensor:
+    """A placeholder with a shape (batch axis None) that records which layer produced it."""
+
+    __slots__ = ("shape", "dtype", "node", "index")
+
+    def __init__(self, shape: tuple, dtype: Any, node: Node | None = None, index: int = 0):
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self.node = node
+        self.index = index
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def layer(self) -> Layer:
+        return self.node.layer
+
+    def __repr__(self) -> str:
+        src = self.node.layer.name if self.node else "?"
+        return f"<SymbolicTensor shape={self.shape} dtype={self.dtype} from '{src}'>"
+
+    def __ember_layer_call__(self, layer: Layer, inputs: Any, *args: Any, training: Any = None,
+                             mask: Any = None, **kwargs: Any) -> Any:
+        """Called by ``Layer.__call__`` for symbolic inputs: record instead of compute."""
+        if args:
+            raise TypeError(f"{type(layer).__name__}: in the functional API pass extra "
+                            "arguments by keyword")
+        return symbolic_call(layer, inputs, kwargs)
+
+    def _merge(self, other: Any, cls_name: str) -> SymbolicTensor:
+        from ember import layers
+
+        if not isinstance(other, SymbolicTensor):
+            raise TypeError(f"{cls_name}: both operands must come from em.Input / layers in "
+                            "the functional API")
+        return getattr(layers, cls_name)()([self, other])
+
+    def __add__(self, other: Any) -> SymbolicTensor:
+        return self._merge(other, "Add")
+
+    def __sub__(self, other: Any) -> SymbolicTensor:
+        return self._merge(other, "Subtract")
+
+    def __mul__(self, other: Any) -> SymbolicTensor:
+        return self._merge(other, "Multiply")
+
+
+class Node:
+    """One call of a layer in the graph: its symbolic inputs (structure kept) and outputs."""
+
+    __slots__ = ("layer", "inputs", "outputs", "kwargs")
+
+    def __init__(self, layer: Layer, inputs: Any, outputs: list, kwargs: dict) -> None:
+        self.layer = layer
+        self.inputs = inputs
+        self.outputs = outputs
+        self.kwargs = kwargs
+
+
+def map_structure(struct: Any, fn: Any) -> Any:
+    """``fn`` applied to every leaf of nested lists, tuples and dicts, the nesting kept."""
+    if isinstance(struct, (list, tuple)):
+        return type(struct)(map_structure(s, fn) for s in struct)
+    if isinstance(struct, dict):
+        return {k: map_structure(v, fn) for k, v in struct.items()}
+    return fn(struct)
+
+
+def is_symbolic(x: Any) -> bool:
+    """True for a SymbolicTensor or a list/tuple/dict holding one."""
+    if isinstance(x, SymbolicTensor):
+        return True
+    if isinstance(x, (list, tuple)) and x:
+        return any(is_symbolic(v) for v in x)
+    if isinstance(x, dict) and x:
+        return any(is_symbolic(v) for v in x.values())
+    return False
+
+
+def symbolic_call(layer: Layer, inputs: Any, kwargs: dict) -> Any:
+    """Record ``layer(inputs)`` on symbolic tensors; build the layer; infer output shapes."""
+    shapes = map_structure(inputs, lambda s: s.shape)
+    if not layer.built:
+        layer._build_from_shape(shapes)
+    try:
+        out_shapes = layer.compute_output_shape(shapes)
+    except NotImplementedError:
+        out_shapes = _shapes_by_running(layer, inputs, kwargs)
+    multi = isinstance(out_shapes, list) or (
+        isinstance(out_shapes, tuple) and out_shapes and isinstance(out_shapes[0], (tuple, list)))
+    shape_list = list(out_shapes) if multi else [out_shapes]
+    dtype = flatten_nested(inputs)[0].dtype
+    node = Node(layer, inputs, [], {k: v for k, v in kwargs.items() if v is not None})
+    outs = [SymbolicTensor(tuple(s), dtype, node, i) for i, s in enumerate(shape_list)]
+    node.outputs = outs
+    inbound_nodes(layer).append(node)
+    if getattr(layer, "_build_output_shape", None) is None:
+        object.__setattr__(layer, "_build_output_shape", out_shapes)
+    return outs if multi else outs[0]
+
+
+def first_call_tensors(layer: Layer, what: str) -> Any:
+    """``layer.input`` / ``layer.output`` (Keras): the symbolic tensors of the layer's first
+    call in a functional graph; a list when there are several."""
+    nodes = layer.__dict__.get("_inbound_nodes")
+    if not nodes:
+        raise AttributeError(
+            f"{type(layer).__name__} '{layer.name}' has never been called on symbolic inputs, "
+            f"so it has no defined {what}; call it on em.Input(...) (the functional API), or "
+            f"use it in a Sequential model given an input shape")
+    node = nodes[0]
+    if what == "output":
+        return node.outputs[0] if len(node.outputs) == 1 else list(node.outputs)
+    return node.outputs[0] if node.inputs is None else node.inputs  # an InputLayer: itself
+
+
+def inbound_nodes(layer: Layer) -> list:
+    """The graph nodes where ``layer`` was called (kept off the layer's tracked attributes)."""
+    nodes = layer.__dict__.get("_inbound_nodes")
+    if nodes is None:
+        nodes = []
+        object.__setattr__(layer, "_inbound_nodes", nodes)
+    return nodes
+
+
+def _shapes_by_running(layer: Layer, inputs: Any, kwargs: dict) -> Any:
+    """Output shapes by calling the layer on zeros (unknown axes as 1, mapped back to None)."""
+    from ember.autograd.mode import no_grad
+    from ember.backend import floatx
+    from ember.devices import probe_zeros
+
+    def zeros(s: SymbolicTensor) -> Any:
+        dt = s.dtype if np.dtype(s.dtype).kind in "iu" else floatx()
+        return probe_zeros(s.shape, dt, layer)
+
+    with no_grad():
+        kept = {k: v for k, v in kwargs.items() if k != "training"}
+        out = layer(map_structure(inputs, zeros), **kept)
+    outs = out if isinstance(out, (list, tuple)) else [out]
+    res = [(None,) + tuple(o.shape[1:]) for o in outs]
+    return res if isinstance(out, (list, tuple)) else res[0]
