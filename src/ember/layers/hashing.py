@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ember.autograd.tensor import Tensor, _new
+from ember.layers._raw_inputs import RawInputs, as_array
 from ember.layers.base import Layer
 from ember.layers.category_encoding import encode, encoded_shape
 from ember.serialization import register
@@ -155,7 +156,7 @@ def fingerprint64(s: bytes) -> int:
 
 
 @register()
-class Hashing(Layer):
+class Hashing(RawInputs, Layer):
     """Hash each input to one of ``num_bins`` bins (see the module docstring); with a
     ``mask_value``, that value maps to 0 and the rest to ``1 + hash % (num_bins - 1)``.
     ``output_mode`` "int" (bin ids) or "one_hot" / "multi_hot" / "count" vectors."""
@@ -181,34 +182,53 @@ class Hashing(Layer):
         self.output_mode, self.sparse = output_mode, False
         self.built = True
 
-    def _bin(self, value: Any) -> int:
-        if self.mask_value is not None and value == self.mask_value:
-            return 0
-        if isinstance(value, bytes):
-            data = value
-        elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-            data = str(int(value)).encode()  # tf.strings.as_string of an integer
-        elif isinstance(value, str):
-            data = value.encode("utf-8")
-        else:
-            raise ValueError(f"Hashing: expected strings or integers; got "
-                             f"{type(value).__name__} {value!r}")
+    def _hash_bytes(self, data: bytes) -> int:
         if self.mask_value is None:
             return fingerprint64(data) % self.num_bins
         return 1 + fingerprint64(data) % (self.num_bins - 1)
 
-    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Tensor:
-        if isinstance(inputs, Tensor):
-            inputs = inputs.numpy()
-        arr = np.asarray(inputs.to_numpy() if hasattr(inputs, "to_numpy") else inputs)
-        flat = arr.reshape(-1).tolist()
-        bins = np.array([self._bin(v) for v in flat], dtype=np.int64).reshape(arr.shape)
+    def _bins_of_uniques(self, uniques: np.ndarray) -> np.ndarray:
+        """The bin of each distinct value (the Python hash runs once per distinct value)."""
+        out = np.empty(len(uniques), dtype=np.int64)
+        for i, value in enumerate(uniques.tolist()):
+            if isinstance(value, bytes):
+                data = value
+            elif isinstance(value, str):
+                data = value.encode("utf-8")
+            elif isinstance(value, int) and not isinstance(value, bool):
+                data = str(value).encode()  # tf.strings.as_string of an integer
+            else:
+                raise ValueError(f"Hashing: expected strings or integers; got "
+                                 f"{type(value).__name__} {value!r}")
+            out[i] = self._hash_bytes(data)
+        return out
+
+    def bins(self, values: np.ndarray) -> np.ndarray:
+        """The bin (int64) of each element of ``values``, same shape: the distinct values
+        are hashed once each (np.unique), then scattered back."""
+        arr = np.asarray(values)
+        flat = arr.reshape(-1)
+        if flat.dtype.kind not in "iuUSO" or flat.dtype.kind == "b":
+            raise ValueError(f"Hashing: expected strings or integers; got an array of "
+                             f"dtype {arr.dtype}")
+        if flat.dtype.kind == "O":
+            flat = _uniform(flat)
+        try:
+            uniques, inverse = np.unique(flat, return_inverse=True)
+        except TypeError:
+            kinds = sorted({type(v).__name__ for v in flat.tolist()})
+            raise ValueError(f"Hashing: expected strings or integers, not a mix; got "
+                             f"{', '.join(kinds)}") from None
+        bins = self._bins_of_uniques(uniques)[inverse.reshape(-1)]
+        if self.mask_value is not None:
+            bins[flat == self.mask_value] = 0
+        return bins.reshape(arr.shape)
+
+    def call(self, inputs: Any) -> Tensor:
+        bins = self.bins(as_array(inputs))
         if self.output_mode == "int":
             return _new(bins)
         return _new(encode(bins, self.num_bins, self.output_mode, where="Hashing"))
-
-    def call(self, inputs: Any) -> Tensor:
-        return self(inputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return encoded_shape(input_shape, self.output_mode, self.num_bins)
@@ -217,3 +237,17 @@ class Hashing(Layer):
         return {**super().get_config(), "num_bins": self.num_bins,
                 "mask_value": self.mask_value, "salt": None, "output_mode": self.output_mode,
                 "sparse": False}
+
+
+def _uniform(flat: np.ndarray) -> np.ndarray:
+    """An object array of str / bytes / ints as one NumPy dtype np.unique can sort (mixed
+    str and bytes decode the bytes as UTF-8, which hashes the same bytes)."""
+    kinds = {type(v) for v in flat.tolist()}
+    if kinds == {str}:
+        return flat.astype(str)  # np.unique sorts fixed-width text faster than objects
+    if kinds <= {str, bytes}:
+        return np.array([v.decode("utf-8") if isinstance(v, bytes) else v
+                         for v in flat.tolist()], dtype=object)
+    if all(issubclass(k, (int, np.integer)) and not issubclass(k, bool) for k in kinds):
+        return flat.astype(np.int64)
+    return flat  # np.unique or the per-value check names the bad type
