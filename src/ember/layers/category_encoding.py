@@ -22,7 +22,6 @@ from ember.layers._raw_inputs import RawInputs, as_array
 from ember.layers.base import Layer
 from ember.serialization import register
 
-
 _array = as_array
 
 
