@@ -119,7 +119,6 @@ def _initial_array(initializer: Any, shape: Any, dtype: Any) -> Any:
     if shape is not None and (isinstance(initializer, str) or
                               callable(initializer) and not isinstance(initializer, Tensor)):
         from ember import initializers
-
         from ember.layers.expected_weights import loading
 
         shape = (int(shape),) if isinstance(shape, int) else tuple(int(s) for s in shape)
