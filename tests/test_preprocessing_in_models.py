@@ -143,3 +143,25 @@ def test_lookup_and_hashing_feed_a_functional_model_with_two_inputs():
     hist = model.fit([words, ids], LABELS, epochs=10, verbose=0).history["loss"]
     assert hist[-1] < hist[0]
     assert model.predict([words, ids], verbose=0).shape == (6, 1)
+
+
+def test_hashing_each_distinct_value_once_gives_the_per_element_bins():
+    from ember.layers.hashing import fingerprint64
+
+    rng = np.random.default_rng(0)
+    words = np.array([f"w{i}" for i in rng.integers(0, 50, 500)] + ["a\x00", "a", ""],
+                     dtype=object)  # a trailing NUL must not be dropped
+    want = [fingerprint64(w.encode()) % 13 for w in words]
+    assert L.Hashing(num_bins=13)(words).numpy().tolist() == want
+    assert L.Hashing(num_bins=13)(words.astype(str)[:500]).numpy().tolist() == want[:500]
+    as_bytes = np.array([w.encode() for w in words], dtype=object)
+    assert L.Hashing(num_bins=13)(as_bytes).numpy().tolist() == want
+    ints = rng.integers(-1000, 1000, (20, 3))
+    assert L.Hashing(num_bins=7)(ints).numpy().tolist() == \
+        [[fingerprint64(str(v).encode()) % 7 for v in row] for row in ints.tolist()]
+    masked = L.Hashing(num_bins=5, mask_value="")(words).numpy()
+    assert masked[-1] == 0 and (masked[:-1] > 0).all()
+    with pytest.raises(ValueError, match="Hashing: expected strings or integers"):
+        L.Hashing(num_bins=3)(np.array([1.5, 2.5]))
+    with pytest.raises(ValueError, match="not a mix"):
+        L.Hashing(num_bins=3)(np.array(["a", 1], dtype=object))

@@ -244,7 +244,10 @@ def _uniform(flat: np.ndarray) -> np.ndarray:
     str and bytes decode the bytes as UTF-8, which hashes the same bytes)."""
     kinds = {type(v) for v in flat.tolist()}
     if kinds == {str}:
-        return flat.astype(str)  # np.unique sorts fixed-width text faster than objects
+        text = flat.astype(str)  # np.unique sorts fixed-width text faster than objects,
+        if (text == flat).all():  # but fixed width drops trailing NULs: keep those as is
+            return text
+        return flat
     if kinds <= {str, bytes}:
         return np.array([v.decode("utf-8") if isinstance(v, bytes) else v
                          for v in flat.tolist()], dtype=object)
