@@ -165,3 +165,18 @@ def test_hashing_each_distinct_value_once_gives_the_per_element_bins():
         L.Hashing(num_bins=3)(np.array([1.5, 2.5]))
     with pytest.raises(ValueError, match="not a mix"):
         L.Hashing(num_bins=3)(np.array(["a", 1], dtype=object))
+
+
+def test_functional_text_model_saves_and_loads(tmp_path):
+    x = np.array(CORPUS, dtype=object)[:, None]
+    inp = em.Input(shape=(1,), dtype=object)
+    h = _adapted(L.TextVectorization(max_tokens=12, output_sequence_length=6))(inp)
+    for layer in _text_head():
+        h = layer(h)
+    model = em.Model(inp, h)
+    model.compile("adam", "binary_crossentropy")
+    model.fit(x, LABELS, epochs=1, verbose=0)
+    model.save(tmp_path / "text.ember")  # the vocabulary travels in the config
+    loaded = em.models.load_model(tmp_path / "text.ember")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6)
