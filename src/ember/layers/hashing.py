@@ -182,44 +182,53 @@ class Hashing(RawInputs, Layer):
         self.output_mode, self.sparse = output_mode, False
         self.built = True
 
-    def _hash_bytes(self, data: bytes) -> int:
-        if self.mask_value is None:
-            return fingerprint64(data) % self.num_bins
-        return 1 + fingerprint64(data) % (self.num_bins - 1)
-
-    def _bins_of_uniques(self, uniques: np.ndarray) -> np.ndarray:
+    def _bins_of_uniques(self, uniques: list) -> np.ndarray:
         """The bin of each distinct value (the Python hash runs once per distinct value)."""
-        out = np.empty(len(uniques), dtype=np.int64)
-        for i, value in enumerate(uniques.tolist()):
-            if isinstance(value, bytes):
-                data = value
-            elif isinstance(value, str):
+        masked = self.mask_value is not None
+        mod = self.num_bins - 1 if masked else self.num_bins
+        fp = fingerprint64
+        out = []
+        for value in uniques:
+            kind = type(value)
+            if kind is str:
                 data = value.encode("utf-8")
-            elif isinstance(value, int) and not isinstance(value, bool):
-                data = str(value).encode()  # tf.strings.as_string of an integer
+            elif kind is bytes:
+                data = value
+            elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+                data = str(int(value)).encode()  # tf.strings.as_string of an integer
+            elif isinstance(value, (str, bytes)):  # subclasses (np.str_, np.bytes_)
+                data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
             else:
                 raise ValueError(f"Hashing: expected strings or integers; got "
                                  f"{type(value).__name__} {value!r}")
-            out[i] = self._hash_bytes(data)
-        return out
+            out.append(fp(data) % mod)
+        bins = np.array(out, dtype=np.int64)
+        return bins + 1 if masked else bins
 
     def bins(self, values: np.ndarray) -> np.ndarray:
-        """The bin (int64) of each element of ``values``, same shape: the distinct values
-        are hashed once each (np.unique), then scattered back."""
+        """The bin (int64) of each element of ``values``, same shape: each distinct value
+        is hashed once (integers found by np.unique; text by a dict, which needs no sort),
+        then the bins are gathered back."""
         arr = np.asarray(values)
         flat = arr.reshape(-1)
         if flat.dtype.kind not in "iuUSO" or flat.dtype.kind == "b":
             raise ValueError(f"Hashing: expected strings or integers; got an array of "
                              f"dtype {arr.dtype}")
-        if flat.dtype.kind == "O":
-            flat = _uniform(flat)
-        try:
+        if flat.dtype.kind in "iu":
             uniques, inverse = np.unique(flat, return_inverse=True)
-        except TypeError:
-            kinds = sorted({type(v).__name__ for v in flat.tolist()})
-            raise ValueError(f"Hashing: expected strings or integers, not a mix; got "
-                             f"{', '.join(kinds)}") from None
-        bins = self._bins_of_uniques(uniques)[inverse.reshape(-1)]
+            distinct = uniques.tolist()
+        else:
+            items = flat.tolist()
+            distinct = list(dict.fromkeys(items))  # first-seen order; C-level loops only
+            position = {v: i for i, v in enumerate(distinct)}
+            inverse = np.fromiter(map(position.__getitem__, items), np.int64, len(items))
+            kinds = {str if isinstance(v, (str, bytes)) else int if isinstance(
+                v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) else type(v)
+                for v in distinct}
+            if len(kinds) > 1:
+                raise ValueError(f"Hashing: expected strings or integers, not a mix; got "
+                                 f"{', '.join(sorted(k.__name__ for k in kinds))}")
+        bins = self._bins_of_uniques(distinct)[inverse.reshape(-1)]
         if self.mask_value is not None:
             bins[flat == self.mask_value] = 0
         return bins.reshape(arr.shape)
@@ -238,19 +247,3 @@ class Hashing(RawInputs, Layer):
                 "mask_value": self.mask_value, "salt": None, "output_mode": self.output_mode,
                 "sparse": False}
 
-
-def _uniform(flat: np.ndarray) -> np.ndarray:
-    """An object array of str / bytes / ints as one NumPy dtype np.unique can sort (mixed
-    str and bytes decode the bytes as UTF-8, which hashes the same bytes)."""
-    kinds = {type(v) for v in flat.tolist()}
-    if kinds == {str}:
-        text = flat.astype(str)  # np.unique sorts fixed-width text faster than objects,
-        if (text == flat).all():  # but fixed width drops trailing NULs: keep those as is
-            return text
-        return flat
-    if kinds <= {str, bytes}:
-        return np.array([v.decode("utf-8") if isinstance(v, bytes) else v
-                         for v in flat.tolist()], dtype=object)
-    if all(issubclass(k, (int, np.integer)) and not issubclass(k, bool) for k in kinds):
-        return flat.astype(np.int64)
-    return flat  # np.unique or the per-value check names the bad type
