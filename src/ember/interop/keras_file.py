@@ -28,6 +28,7 @@ import os
 import zipfile
 from typing import Any
 
+from ember.interop.keras_compile import compile_from_keras, keras_compile_config
 from ember.interop.keras_config import KerasConfigError, ember_model_config, keras_model_config
 from ember.interop.keras_h5 import (
     MAX_H5_OBJECTS,
@@ -53,6 +54,7 @@ def save_keras_model(model: Any, filepath: str | os.PathLike) -> None:
                          "build(input_shape)) so it has no weights to save")
     config = keras_model_config(model)
     config["build_config"] = {"input_shape": None}
+    config["compile_config"] = keras_compile_config(model)
     weights = weights_h5_bytes(model, "save")
     date = datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")
     metadata = {"keras_version": KERAS_VERSION, "date_saved": date}
@@ -67,8 +69,8 @@ def save_keras_model(model: Any, filepath: str | os.PathLike) -> None:
 def load_keras_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
     """An ember model rebuilt from a ``.keras`` file (Keras 3's format) with its weights.
 
-    The training configuration (optimizer, loss) in the file is not applied: compile the
-    model again to train it. ``compile`` is accepted for ``load_model``'s signature."""
+    With ``compile=True`` the model is compiled as the file's ``compile_config`` says
+    (optimizer, loss, metrics, loss weights; the optimizer starts from fresh slots)."""
     from ember.saving.archive import Archive
 
     filepath = os.fspath(filepath)
@@ -83,6 +85,8 @@ def load_keras_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
     model = _build(config, _dataset_shapes(stream, who), who)
     stream.seek(0)
     load_weights_from_stream(model, stream, who)
+    if compile:
+        compile_from_keras(model, config.get("compile_config") or {}, who)
     return model
 
 
