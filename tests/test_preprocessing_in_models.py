@@ -180,3 +180,17 @@ def test_functional_text_model_saves_and_loads(tmp_path):
     loaded = em.models.load_model(tmp_path / "text.ember")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
                                rtol=1e-6)
+
+
+def test_a_text_input_spelled_dtype_string_as_in_keras_trains_and_predicts():
+    texts = np.array([["the cat sat"], ["a dog ran fast"], ["the dog sat"], ["a cat ran"]],
+                     dtype=object)
+    vectorize = em.layers.TextVectorization(max_tokens=20, output_sequence_length=4)
+    vectorize.adapt(texts[:, 0])
+    inputs = em.Input(shape=(1,), dtype="string")
+    x = em.layers.GlobalAveragePooling1D()(em.layers.Embedding(20, 4)(vectorize(inputs)))
+    model = em.Model(inputs, em.layers.Dense(2, activation="softmax")(x))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(texts, np.array([0, 1, 1, 0]), epochs=1, verbose=0)
+    assert model.predict(texts, verbose=0).shape == (4, 2)
+    assert model.inputs[0].dtype == "object"
