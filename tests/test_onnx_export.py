@@ -88,6 +88,11 @@ LAYERS = {
     "relu_layer": ((6,), [L.Dense(5), L.ReLU()], VEC),
     "relu_layer_options": ((6,), [L.Dense(5), L.ReLU(max_value=0.5, negative_slope=0.1,
                                                     threshold=-0.2)], VEC),
+    "leaky_relu_layer": ((6,), [L.Dense(5), L.LeakyReLU(negative_slope=0.2)], VEC),
+    "elu_layer": ((6,), [L.Dense(5), L.ELU(alpha=0.7)], VEC),
+    "prelu_layer": ((9, 9, 3), [L.Conv2D(4, 3), L.PReLU(alpha_initializer="random_uniform",
+                                                        shared_axes=[1, 2])], IMG),
+    "softmax_layer": ((10, 3), [L.Dense(4), L.Softmax(axis=1)], SEQ),
 }
 
 

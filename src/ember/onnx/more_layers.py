@@ -1,5 +1,6 @@
 """ONNX converters for Conv2DTranspose, DepthwiseConv2D, ZeroPadding1D/2D, UpSampling1D/2D,
-Bidirectional and the ReLU layer, registered by class name in ``converters.CONVERTERS``.
+Bidirectional and the activation layers (ReLU, LeakyReLU, ELU, PReLU, Softmax), registered by
+class name in ``converters.CONVERTERS``.
 
 Layouts: ember's kernels are Keras' (Conv2DTranspose (kh, kw, filters, in); DepthwiseConv2D
 (kh, kw, channels, multiplier)); ONNX's ConvTranspose wants (in, filters, kh, kw) and a
@@ -123,6 +124,32 @@ def relu_layer(ctx: Context, layer: Any, xs: list[str], ranks: list[int]) -> str
     return ctx.op("Where", [ctx.op("Greater", [x, thr], layer.name), above, below],
                   layer.name)
 
+
+def leaky_relu_layer(ctx: Context, layer: Any, xs: list[str], ranks: list[int]) -> str:
+    return ctx.op("LeakyRelu", [xs[0]], layer.name, alpha=float(layer.negative_slope))
+
+
+def elu_layer(ctx: Context, layer: Any, xs: list[str], ranks: list[int]) -> str:
+    return ctx.op("Elu", [xs[0]], layer.name, alpha=float(layer.alpha))
+
+
+def prelu_layer(ctx: Context, layer: Any, xs: list[str], ranks: list[int]) -> str:
+    """PReLU's alpha has the input's shape without the batch axis (1 on shared axes), which
+    ONNX's PRelu broadcasts against the batch as Keras does."""
+    slope = ctx.const(np.asarray(layer.alpha.numpy(), np.float32), "alpha")
+    return ctx.op("PRelu", [xs[0], slope], layer.name)
+
+
+def softmax_layer(ctx: Context, layer: Any, xs: list[str], ranks: list[int]) -> str:
+    if not isinstance(layer.axis, int):
+        raise NotImplementedError(f"onnx export: Softmax layer '{layer.name}' normalises over "
+                                  f"axes {layer.axis}; only one axis converts")
+    return ctx.op("Softmax", [xs[0]], layer.name, axis=int(layer.axis))
+
+
+for _kind, _fn in (("LeakyReLU", leaky_relu_layer), ("ELU", elu_layer),
+                   ("PReLU", prelu_layer), ("Softmax", softmax_layer)):
+    register_converter(_kind, _fn)
 
 for _kind, _fn in (("Conv2DTranspose", conv2d_transpose), ("DepthwiseConv2D", depthwise_conv2d),
                    ("ZeroPadding1D", zero_padding), ("ZeroPadding2D", zero_padding),
