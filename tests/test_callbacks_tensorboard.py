@@ -93,3 +93,44 @@ def test_epoch_only_by_default_and_bad_arguments(tmp_path):
         em.callbacks.TensorBoard(update_freq="sometimes")
     with pytest.raises(ValueError, match="profile_batch and embeddings_freq"):
         em.callbacks.TensorBoard(profile_batch=3)
+
+
+def test_graph_def_and_config_text_are_read_by_tensorboard(tmp_path):
+    a, b = em.Input((4,), name="a"), em.Input((3,), name="b")
+    h = em.layers.Dense(5, activation="relu", name="hidden")(a)
+    merged = em.layers.Concatenate(name="merge")([h, b])
+    model = em.Model([a, b], em.layers.Dense(1, name="out")(merged))
+    model.compile("sgd", "mse")
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(8, 4)).astype("float32"), rng.normal(size=(8, 3)).astype("float32")]
+    model.fit(xs, rng.normal(size=(8, 1)).astype("float32"), epochs=1, verbose=0,
+              callbacks=[em.callbacks.TensorBoard(tmp_path / "logs")])
+    train = accumulator(tmp_path / "logs" / "train")
+    assert train.Tags()["graph"]
+    graph = train.Graph()  # TensorBoard's own GraphDef parse
+    nodes = {n.name: n for n in graph.node}
+    assert set(nodes) == {"a", "b", "hidden", "merge", "out"}
+    assert nodes["hidden"].op == "Dense" and list(nodes["hidden"].input) == ["a"]
+    assert list(nodes["merge"].input) == ["hidden", "b"]
+    assert nodes["merge"].op == "Concatenate" and list(nodes["out"].input) == ["merge"]
+    shape = nodes["merge"].attr["_output_shapes"].list.shape[0]
+    assert [d.size for d in shape.dim] == [-1, 8]
+    text = train.Tensors("model_config")[0].tensor_proto.string_val[0].decode()
+    assert text.startswith("```") and json.loads(text.strip("`\n"))["class_name"] == "Model"
+    assert "model_config" in train.Tags()["tensors"]
+    keras_json = json.loads(train.Tensors("keras")[0].tensor_proto.string_val[0])
+    assert keras_json == json.loads(text.strip("`\n"))  # the same config, two plugins
+
+
+def test_subclassed_model_writes_no_graph(tmp_path):
+    from ember.callbacks._graphdef import graph_def
+
+    class Net(em.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = em.layers.Dense(1)
+
+        def call(self, x):
+            return self.d(x)
+
+    assert graph_def(Net()) is None

@@ -47,6 +47,25 @@ def test_transfer_learning_freezes_the_reused_body(capsys):
     assert "trainable (the new head)" in printed and "digits 5-9" in printed
 
 
+def test_transfer_learning_pretrained_recipe_beats_chance(tmp_path, capsys):
+    pytest.importorskip("h5py")  # the body's weights go through a Keras .weights.h5 file
+    pytest.importorskip("PIL")  # the image folder is PNG files
+    out = load("transfer_learning_pretrained").main(small=True, workdir=str(tmp_path))
+    chance = 1 / 3
+    # the frozen pretrained body + a new head, then fine-tuning: well above chance
+    assert out["feature extraction"] > chance + 0.2, out
+    assert out["fine-tuning"] > chance + 0.2, out
+    assert (tmp_path / "vgg16_stripes_no_top.weights.h5").exists()
+    assert len(list((tmp_path / "shapes" / "circle").glob("*.png"))) == 40
+    printed = capsys.readouterr().out
+    assert "trainable (the new head)" in printed and "frozen in the body" in printed
+    import ember as em  # the pretrained file is a Keras-format VGG16 body: it loads by name
+
+    vgg = em.applications.VGG16(input_shape=(32, 32, 3), include_top=False,
+                                weights=str(tmp_path / "vgg16_stripes_no_top.weights.h5"))
+    assert vgg.get_layer("block1_conv1").kernel.shape == (3, 3, 3, 64)
+
+
 def test_optuna_search(tmp_path, capsys):
     pytest.importorskip("optuna")
     pytest.importorskip("sklearn")

@@ -377,8 +377,10 @@ def test_clear_errors():
         em.layers.GRU(0)
     with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
         em.layers.SimpleRNN(3, dropout=1.5)
-    with pytest.raises(NotImplementedError, match="stateful"):
-        em.layers.LSTM(3, stateful=True)
+    stateful = em.layers.LSTM(3, stateful=True)  # supported: test_layers_rnn_cells.py
+    stateful(np.zeros((2, 3, 4), dtype=np.float32))
+    with pytest.raises(ValueError, match="stateful and carries states for batches of 2"):
+        stateful(np.zeros((3, 3, 4), dtype=np.float32))
     with pytest.raises(ValueError, match="initial_state must hold 2"):
         layer(np.zeros((2, 3, 4), dtype=np.float32), initial_state=[np.zeros((2, 8))])
     with pytest.raises(ValueError, match="kernel must be"):

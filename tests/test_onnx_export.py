@@ -60,6 +60,39 @@ LAYERS = {
     "lstm": ((10, 3), [L.LSTM(4, return_sequences=True), L.LSTM(3)], SEQ),
     "gru": ((10, 3), [L.GRU(4, return_sequences=True), L.GRU(3)], SEQ),
     "gru_reset_before": ((10, 3), [L.GRU(4, reset_after=False)], SEQ),
+    "conv2d_transpose_valid": ((9, 9, 3), [L.Conv2DTranspose(4, 3, strides=2)], IMG),
+    "conv2d_transpose_same": ((9, 9, 3), [L.Conv2DTranspose(4, 3, strides=2, padding="same",
+                                                            activation="relu")], IMG),
+    "conv2d_transpose_small_kernel": ((9, 9, 3), [L.Conv2DTranspose(2, 2, strides=3)], IMG),
+    "conv2d_transpose_output_padding": ((9, 9, 3), [L.Conv2DTranspose(
+        3, 3, strides=2, padding="same", output_padding=1, use_bias=False)], IMG),
+    "depthwise": ((9, 9, 3), [L.DepthwiseConv2D(3, depth_multiplier=2, activation="relu")],
+                  IMG),
+    "depthwise_same_strided": ((9, 9, 3), [L.DepthwiseConv2D(3, strides=2, padding="same",
+                                                             use_bias=False)], IMG),
+    "depthwise_dilated": ((9, 9, 3), [L.DepthwiseConv2D(3, padding="same", dilation_rate=2)],
+                          IMG),
+    "zero_padding": ((9, 9, 3), [L.ZeroPadding2D(((1, 2), (0, 3)))], IMG),
+    "zero_padding1d": ((10, 3), [L.ZeroPadding1D((2, 1))], SEQ),
+    "upsampling2d": ((9, 9, 3), [L.UpSampling2D((2, 3))], IMG),
+    "upsampling2d_bilinear": ((9, 9, 3), [L.UpSampling2D(2, interpolation="bilinear")], IMG),
+    "upsampling1d": ((10, 3), [L.UpSampling1D(3)], SEQ),
+    "bidirectional_concat": ((10, 3), [L.Bidirectional(L.LSTM(4, return_sequences=True)),
+                                       L.Bidirectional(L.GRU(3))], SEQ),
+    "bidirectional_modes": ((10, 3), [L.Bidirectional(L.SimpleRNN(4, return_sequences=True),
+                                                      merge_mode="sum"),
+                                      L.Bidirectional(L.LSTM(3, return_sequences=True),
+                                                      merge_mode="mul"),
+                                      L.Bidirectional(L.GRU(2), merge_mode="ave")], SEQ),
+    "lstm_go_backwards": ((10, 3), [L.LSTM(4, go_backwards=True)], SEQ),
+    "relu_layer": ((6,), [L.Dense(5), L.ReLU()], VEC),
+    "relu_layer_options": ((6,), [L.Dense(5), L.ReLU(max_value=0.5, negative_slope=0.1,
+                                                    threshold=-0.2)], VEC),
+    "leaky_relu_layer": ((6,), [L.Dense(5), L.LeakyReLU(negative_slope=0.2)], VEC),
+    "elu_layer": ((6,), [L.Dense(5), L.ELU(alpha=0.7)], VEC),
+    "prelu_layer": ((9, 9, 3), [L.Conv2D(4, 3), L.PReLU(alpha_initializer="random_uniform",
+                                                        shared_axes=[1, 2])], IMG),
+    "softmax_layer": ((10, 3), [L.Dense(4), L.Softmax(axis=1)], SEQ),
 }
 
 
@@ -102,7 +135,29 @@ def test_mnist_networks(tmp_path):
 
 
 def test_unsupported_layer_is_named(tmp_path):
-    model = em.Sequential([em.Input((4, 3)), L.Bidirectional(L.LSTM(2), name="my_bi")])
-    with pytest.raises(NotImplementedError, match="'my_bi' is a Bidirectional"):
+    model = em.Sequential([em.Input((4, 3)), L.Lambda(lambda x: x * 2, name="my_fn")])
+    with pytest.raises(NotImplementedError, match="'my_fn' is a Lambda, which has no ONNX"):
         model.export(str(tmp_path / "m.onnx"))
     assert not (tmp_path / "m.onnx").exists()
+    model = em.Sequential([em.Input((4, 3)), L.Bidirectional(L.LSTM(2), merge_mode=None,
+                                                             name="my_bi")])
+    with pytest.raises(NotImplementedError, match="Bidirectional 'my_bi' with merge_mode=None"):
+        model.export(str(tmp_path / "m.onnx"))
+
+
+def test_a_new_layer_kind_converts_once_registered(tmp_path):
+    from ember.onnx.converters import CONVERTERS, register_converter
+
+    class Doubler(L.Layer):
+        def call(self, x):
+            return x * 2.0
+
+    model = em.Sequential([em.Input((6,)), Doubler()])
+    with pytest.raises(NotImplementedError, match="is a Doubler"):
+        model.export(str(tmp_path / "m.onnx"))
+    register_converter("Doubler", lambda ctx, layer, xs, ranks: ctx.op(
+        "Mul", [xs[0], ctx.const(np.float32(2), "two")], layer.name))
+    try:
+        _check(model, [VEC], tmp_path)
+    finally:
+        del CONVERTERS["Doubler"]

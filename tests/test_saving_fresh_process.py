@@ -29,7 +29,8 @@ SAVE = textwrap.dedent('''
                  ("regularizer", em.regularizers.Regularizer), ("loss", em.losses.Loss),
                  ("metric", em.metrics.Metric), ("optimizer", em.optimizers.Optimizer),
                  ("schedule", em.optimizers.schedules.LearningRateSchedule),
-                 ("callback", em.callbacks.Callback)]
+                 ("callback", em.callbacks.Callback),
+                 ("constraint", em.constraints.Constraint)]
         if inspect.isclass(obj):
             return next(k for k, base in bases if issubclass(obj, base))
         module = obj.__module__
@@ -68,6 +69,47 @@ SAVE = textwrap.dedent('''
         "GRU": ("seq", lambda: L.GRU(3)),
         "Bidirectional": ("seq", lambda: L.Bidirectional(L.LSTM(2))),
     }
+    seq = inputs["seq"]
+    ZOO = {  # layers called on more than one tensor, or in their own way
+        "Attention": lambda: L.Attention()([seq, seq]),
+        "AdditiveAttention": lambda: L.AdditiveAttention()([seq, seq]),
+        "MultiHeadAttention": lambda: L.MultiHeadAttention(2, 3)(seq, seq),
+        "Dot": lambda: L.Dot(axes=2, normalize=True)([seq, seq]),
+        "Cropping3D": lambda: L.Cropping3D(((1, 1), (1, 2), (0, 1)))(
+            L.Reshape((8, 8, 3, 1))(inputs["img"])),
+        "ZeroPadding3D": lambda: L.ZeroPadding3D(1, data_format="channels_first")(
+            L.Reshape((1, 8, 8, 3))(inputs["img"])),
+        "Conv3D": lambda: L.Conv3D(2, 2, padding="same")(L.Reshape((2, 4, 8, 3))(inputs["img"])),
+        "SpatialDropout3D": lambda: L.SpatialDropout3D(0.2)(
+            L.Reshape((2, 4, 8, 3))(inputs["img"])),
+        "RNN": lambda: L.RNN(L.StackedRNNCells([L.SimpleRNNCell(2), L.LSTMCell(2),
+                                                L.GRUCell(2)]))(seq),
+    }
+    NESTED = {"SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"}  # inside RNN above
+    LAYERS.update({
+        "LeakyReLU": ("vec", L.LeakyReLU), "ELU": ("vec", L.ELU),
+        "PReLU": ("seq", lambda: L.PReLU(shared_axes=[1])),
+        "Softmax": ("seq", lambda: L.Softmax(axis=1)),
+        "TimeDistributed": ("seq", lambda: L.TimeDistributed(L.Dense(2))),
+        "RepeatVector": ("vec", lambda: L.RepeatVector(3)),
+        "layers.Identity": ("vec", L.Identity), "Masking": ("seq", L.Masking),
+        "ActivityRegularization": ("vec", lambda: L.ActivityRegularization(0.01, 0.01)),
+        "Resizing": ("img", lambda: L.Resizing(4, 5, crop_to_aspect_ratio=True)),
+        "CenterCrop": ("img", lambda: L.CenterCrop(6, 5)),
+        "RandomCrop": ("img", lambda: L.RandomCrop(6, 5, seed=1)),
+        "Cropping1D": ("seq", lambda: L.Cropping1D((1, 2))),
+        "Cropping2D": ("img", lambda: L.Cropping2D(((1, 0), (2, 1)))),
+        "GroupNormalization": ("img", lambda: L.GroupNormalization(3)),
+        "SpatialDropout1D": ("seq", lambda: L.SpatialDropout1D(0.2)),
+        "SpatialDropout2D": ("img", lambda: L.SpatialDropout2D(0.2)),
+        "GaussianDropout": ("vec", lambda: L.GaussianDropout(0.2)),
+        "AlphaDropout": ("vec", lambda: L.AlphaDropout(0.2)),
+        "UnitNormalization": ("seq", lambda: L.UnitNormalization(axis=[1, 2])),
+        "SeparableConv2D": ("img", lambda: L.SeparableConv2D(2, 3, depth_multiplier=2)),
+        "SeparableConv1D": ("seq", lambda: L.SeparableConv1D(2, 3, padding="same")),
+        "DepthwiseConv1D": ("seq", lambda: L.DepthwiseConv1D(2, depth_multiplier=2)),
+        "Conv1DTranspose": ("seq", lambda: L.Conv1DTranspose(2, 3, strides=2)),
+    })
     # the preprocessing layers (not callable on symbolic tensors yet) get a Sequential of their
     # own, fed text or integer tokens
     TEXT = {"TextVectorization": ("text", lambda: L.TextVectorization(
@@ -91,6 +133,10 @@ SAVE = textwrap.dedent('''
             heads.append(head(getattr(L, name)()(pair())))
         elif name in NEVER_SAVED or name in TEXT:
             continue
+        elif name in ZOO:
+            heads.append(head(ZOO[name]()))
+        elif name in NESTED:
+            continue
         elif name in LAYERS:
             where, make = LAYERS[name]
             heads.append(head(make()(inputs[where])))
@@ -108,6 +154,8 @@ SAVE = textwrap.dedent('''
         heads.append(L.Dense(2, kernel_initializer=reg[name](**INIT_ARGS.get(name, {})))(vec))
     for name in names("regularizer"):
         heads.append(L.Dense(2, kernel_regularizer=reg[name]())(vec))
+    for name in names("constraint"):
+        heads.append(L.Dense(2, kernel_constraint=reg[name]())(vec))
     heads.append(em.Sequential([L.Dense(3), L.Dense(2)])(vec))
     main = em.Model(list(inputs.values()),
                     L.Dense(2, activation="softmax")(L.Concatenate()(heads)))

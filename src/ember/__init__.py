@@ -65,6 +65,7 @@ _SUBMODULES = {
     "saving", "serialization", "sklearn", "tune", "nn", "distributed",
     "utils",  # loaded on first use too: it names plotting and file helpers above the core
     "stats", "integrate",
+    "constraints",
 }
 _SUBMODULES |= {"blas", "heap", "kernels"}  # process settings (applied by training) and kernels
 # Top-level names that live in a submodule, as NumPy has np.einsum next to np.linalg.

@@ -44,6 +44,7 @@ BUILTIN_PACKAGES = (
     "ember.losses", "ember.metrics", "ember.optimizers", "ember.callbacks",
     "ember.callbacks.model_checkpoint", "ember.callbacks.backup_and_restore", "ember.models",
     "ember.distributed.sync_batchnorm", "ember.layers.text_vectorization",
+    "ember.constraints",
 )
 _builtins_loaded = False
 

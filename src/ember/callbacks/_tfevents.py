@@ -98,11 +98,13 @@ def packed_doubles(number: int, values: np.ndarray) -> bytes:
 
 
 def event(step: int, summary: bytes | None = None, file_version: str | None = None,
-          wall_time: float | None = None) -> bytes:
+          wall_time: float | None = None, graph_def: bytes | None = None) -> bytes:
     out = field_double(1, time.time() if wall_time is None else wall_time)
     out += field_varint(2, step)
     if file_version is not None:
         out += field_bytes(3, file_version)
+    if graph_def is not None:
+        out += field_bytes(4, graph_def)
     if summary is not None:
         out += field_bytes(5, summary)
     return out
@@ -187,6 +189,11 @@ class EventFileWriter:
         """One event at ``step`` holding the summary values (from the ``*_value`` helpers)."""
         if values and not self._file.closed:
             self._file.write(record(event(step, summary=b"".join(values))))
+
+    def add_graph(self, graph_def: bytes) -> None:
+        """An event holding a serialized ``GraphDef`` (TensorBoard's Graphs tab)."""
+        if not self._file.closed:
+            self._file.write(record(event(0, graph_def=graph_def)))
 
     def flush(self) -> None:
         if not self._file.closed:

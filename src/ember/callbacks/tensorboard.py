@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ember.callbacks import _tfevents as tfe
+from ember.callbacks._graphdef import graph_def
 from ember.callbacks.base import Callback
 
 
@@ -35,7 +36,9 @@ class TensorBoard(Callback):
       left a gradient, ``<weight path>/gradient_histogram``; with ``write_images`` each 1-D
       to 3-D weight as an image as well;
     - ``write_graph``: the model's configuration (``keras`` tag, the graph_keras_model
-      plugin TensorBoard's Graphs tab shows).
+      plugin TensorBoard's Graphs tab shows; also as text, tag ``model_config``) and, for
+      Sequential and functional models, a ``GraphDef`` of the layers (one node per layer
+      call, with output shapes).
     """
 
     def __init__(self, log_dir: str | os.PathLike = "logs", histogram_freq: int = 0,
@@ -91,6 +94,12 @@ class TensorBoard(Callback):
             if config is not None:
                 train.add(0, tfe.text_tensor_value("keras", config, "graph_keras_model",
                                                    b"1"))
+                # the same JSON readable in the Text tab (a code block keeps it verbatim)
+                text = "```\n" + json.dumps(json.loads(config), indent=2) + "\n```"
+                train.add(0, tfe.text_tensor_value("model_config", text, "text"))
+            graph = graph_def(self.model)
+            if graph is not None:
+                train.add_graph(graph)
         train.flush()
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:

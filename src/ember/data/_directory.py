@@ -136,6 +136,13 @@ def encode_labels(where: str, labels: np.ndarray, label_mode: str, num_classes: 
                      f"got {label_mode!r}")
 
 
+def reshuffles(shuffle: bool, subset: str | None, part: str | None) -> bool:
+    """Whether a subset is reshuffled each pass, as Keras' default (``format="tf"``) does:
+    the training part and a ``subset="validation"`` dataset are (a tf.data shuffle each
+    epoch); the validation part of ``subset="both"`` is not (Keras builds it unshuffled)."""
+    return shuffle and not (subset == "both" and part == "validation")
+
+
 def build(paths: list[str], labels: np.ndarray | None, load_batch: Any, batch_size: int | None,
           shuffle: bool, seed: int) -> pipeline.Pipeline:
     """A pipeline of (decoded batch, labels): paths are gathered per batch (reshuffled each

@@ -51,7 +51,9 @@ def image_dataset_from_directory(
 
     ``shuffle`` shuffles the file list once with ``seed`` exactly as Keras does (the same
     ``file_paths`` and the same training / validation split as Keras for a given seed) and
-    reshuffles each epoch. ``subset="both"`` returns ``[training, validation]``. The result
+    reshuffles each epoch, as Keras' default ``format="tf"`` (a ``subset="validation"``
+    dataset too; the validation half of ``subset="both"`` keeps the split's order, as in
+    Keras). ``subset="both"`` returns ``[training, validation]``. The result
     has ``class_names`` and ``file_paths``; ``len`` is the number of batches.
     """
     labels, label_mode = _directory.check_labels(WHERE, labels, label_mode)
@@ -93,7 +95,7 @@ def image_dataset_from_directory(
             raise ValueError(f"{WHERE}: no images found in {os.fspath(directory)!r} "
                              f"(allowed formats: {', '.join(IMAGE_FORMATS)})")
         ds = _directory.build(part_paths, part_labels, loader, batch_size,
-                              shuffle and part != "validation", seed)
+                              _directory.reshuffles(shuffle, subset, part), seed)
         ds.class_names, ds.file_paths = names, part_paths
         out.append(ds)
     return out if subset == "both" else out[0]

@@ -91,11 +91,47 @@ class Pipeline:
     def map(self, fn: Callable, num_parallel_calls: int | None = None,
             deterministic: bool | None = None) -> Pipeline:
         """Apply ``fn`` to every element; a tuple element is passed as ``fn(*element)``.
-        ``num_parallel_calls`` is accepted for tf.data compatibility (one thread here; use
-        ``prefetch`` to overlap the work with training)."""
+        ``num_parallel_calls`` (an int, or ``AUTOTUNE``: the CPU count) runs ``fn`` in that
+        many threads, the results still in the input's order (``deterministic`` is accepted;
+        the order is always kept)."""
         if not callable(fn):
             raise TypeError(f"Pipeline.map: expected a function; got {fn!r}")
-        return _sized(_Map(self, fn))
+        if num_parallel_calls is None:
+            return _sized(_Map(self, fn))
+        workers = workers_for(num_parallel_calls)
+        return _sized(_Map(self, fn) if workers == 1 else _ParallelMap(self, fn, workers))
+
+    def flat_map(self, fn: Callable) -> Pipeline:
+        """``fn(element)`` returns a dataset; its elements follow one another (tf.data's
+        ``flat_map``, e.g. after ``window``)."""
+        if not callable(fn):
+            raise TypeError(f"Pipeline.flat_map: expected a function; got {fn!r}")
+        return _FlatMap(self, fn)
+
+    def interleave(self, map_func: Callable, cycle_length: int | None = None,
+                   block_length: int | None = None, num_parallel_calls: int | None = None,
+                   deterministic: bool | None = None) -> Pipeline:
+        """``map_func(element)`` returns a dataset; ``cycle_length`` of them are read in turn,
+        ``block_length`` elements at a time, in tf.data's order (``cycle_length`` None or
+        AUTOTUNE: the CPU count). ``num_parallel_calls`` is accepted; the reads run in the
+        consumer's thread (wrap the result in ``prefetch`` to overlap them)."""
+        if not callable(map_func):
+            raise TypeError(f"Pipeline.interleave: expected a function; got {map_func!r}")
+        cycle = workers_for(cycle_length) if cycle_length in (None, AUTOTUNE) else \
+            _positive(cycle_length, "interleave", "cycle_length")
+        block = 1 if block_length is None else _positive(block_length, "interleave",
+                                                         "block_length")
+        return _Interleave(self, map_func, cycle, block)
+
+    def window(self, size: int, shift: int | None = None, stride: int = 1,
+               drop_remainder: bool = False) -> Pipeline:
+        """Windows of ``size`` elements (every ``stride``-th), one starting every ``shift``
+        (default ``size``) elements; each window is a dataset (a tuple / dict of them for
+        tuple / dict elements): follow with ``flat_map(lambda w: w.batch(size))``."""
+        size = _positive(size, "window", "size")
+        shift = size if shift is None else _positive(shift, "window", "shift")
+        return _sized(_Window(self, size, shift, _positive(stride, "window", "stride"),
+                              bool(drop_remainder)))
 
     def filter(self, predicate: Callable) -> Pipeline:
         """Keep the elements for which ``predicate(element)`` is true."""
@@ -123,10 +159,11 @@ class Pipeline:
         return _sized(_Repeat(self, -1 if count is None else int(count)))
 
     def cache(self, filename: str = "") -> Pipeline:
-        """Keep the elements of the first full pass in memory and replay them afterwards."""
+        """Keep the elements of the first full pass and replay them afterwards: in memory,
+        or with a ``filename`` in that file (written once a pass completes; a later pass, or
+        another process, reads the file instead of the input)."""
         if filename:
-            raise ValueError("Pipeline.cache: only the in-memory cache (filename='') is "
-                             f"supported; got filename={filename!r}")
+            return _sized(_FileCache(self, filename))
         return _sized(_Cache(self))
 
     def prefetch(self, buffer_size: int = AUTOTUNE) -> Pipeline:
@@ -389,4 +426,12 @@ from ember.data._pipeline_more import (  # noqa: E402
     _Repeat,
     _Unbatch,
     _Zip,
+)
+from ember.data._pipeline_nested import (  # noqa: E402
+    _FileCache,
+    _FlatMap,
+    _Interleave,
+    _ParallelMap,
+    _Window,
+    workers_for,
 )

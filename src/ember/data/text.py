@@ -68,7 +68,7 @@ def text_dataset_from_directory(
             raise ValueError(f"{WHERE}: no text files found in {os.fspath(directory)!r} "
                              "(allowed format: .txt)")
         ds = _directory.build(part_paths, part_labels, read, batch_size,
-                              shuffle and part != "validation", seed)
+                              _directory.reshuffles(shuffle, subset, part), seed)
         ds.class_names, ds.file_paths = names, part_paths
         out.append(ds)
     return out if subset == "both" else out[0]

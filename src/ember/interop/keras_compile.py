@@ -1,89 +1,154 @@
-"""The ``compile_config`` entry of a ``.keras`` file: what ``model.compile`` was given
-(optimizer, loss, metrics), written as Keras 3 writes it and applied again on loading, so a
-reloaded model evaluates and trains as Keras' does.
+"""The training configuration of a ``.keras`` file (``config.json``'s ``compile_config``:
+optimizer, loss, metrics, loss weights), translated both ways as Keras 3 writes it, so that
+``keras.models.load_model`` on an ember file, and ``em.models.load_model`` on a Keras file,
+give a compiled model.
 
-Only names and the built-in optimizers, losses and metrics go into the file; an argument
-one side lacks is left out (its default applies), never guessed.
+ember's optimizers, losses and metrics take Keras' arguments, so a config mostly passes
+through; Keras adds ``module`` / ``registered_name`` and arguments ember lacks (EMA, loss
+scaling, gradient accumulation), which are dropped only at the values that mean "off" and
+refused by name otherwise.
 
 Example:
     >>> import ember as em
-    >>> model = em.Sequential([em.Input((2,)), em.layers.Dense(1)])
-    >>> model.compile(optimizer=em.optimizers.Adam(0.01), loss="mae")
+    >>> model = em.Sequential([em.Input((3,)), em.layers.Dense(2)])
+    >>> model.compile(em.optimizers.SGD(0.1, momentum=0.9), "mse", metrics=["mae"])
     >>> cfg = keras_compile_config(model)
-    >>> cfg["optimizer"]["class_name"], cfg["loss"]
-    ('Adam', 'mae')
+    >>> cfg["optimizer"]["class_name"], cfg["optimizer"]["config"]["momentum"], cfg["loss"]
+    ('SGD', 0.9, 'mse')
 """
 
 from __future__ import annotations
 
 import inspect
+import warnings
 from typing import Any
 
-_MODULES = {"optimizer": "keras.optimizers", "loss": "keras.losses", "metrics": "keras.metrics"}
+from ember.interop.keras_config import KerasConfigError
+
+# The optimizers Keras 3 and ember share (same class name, same arguments).
+OPTIMIZERS = {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam"}
+# Keras optimizer arguments ember has no parameter for, with the values that mean "off"
+_KERAS_OPTIMIZER_DEFAULTS: dict[str, tuple] = {
+    "use_ema": (False,), "ema_momentum": (0.99,), "ema_overwrite_frequency": (None,),
+    "loss_scale_factor": (None,), "gradient_accumulation_steps": (None,),
+}
+# compile arguments Keras writes that change nothing in ember (how Keras runs its step)
+_KERAS_RUN_ONLY = {"run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss"}
 
 
-def _object(value: Any, kind: str) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool)):
+# ------------------------------------------------------------------ ember -> Keras
+def keras_compile_config(model: Any) -> dict:
+    """``compile_config`` for ``config.json``: {} for a model not compiled (Keras' value),
+    and {} with a warning when the optimizer has no Keras equivalent."""
+    from ember.serialization import serialize
+
+    cfg = getattr(model, "_compile_config", None)
+    if not cfg or getattr(model, "optimizer", None) is None:
+        return {}
+    opt = serialize(model.optimizer)
+    if opt["class_name"] not in OPTIMIZERS:
+        warnings.warn(f"save: the optimizer {opt['class_name']} has no Keras 3 equivalent; "
+                      "the .keras file is written without its training configuration "
+                      "(Keras loads it uncompiled)", stacklevel=3)
+        return {}
+    return {"optimizer": _keras_entry(opt, "keras.optimizers"),
+            "loss": _keras_tree(cfg["loss"], "keras.losses"),
+            "loss_weights": cfg.get("loss_weights"),
+            "metrics": _keras_tree(cfg["metrics"], "keras.metrics"),
+            "weighted_metrics": None, "run_eagerly": False, "steps_per_execution": 1,
+            "jit_compile": False}
+
+
+def _keras_entry(entry: dict, module: str) -> dict:
+    config = dict(entry.get("config") or {})
+    lr = config.get("learning_rate")
+    if isinstance(lr, dict) and "class_name" in lr:
+        config["learning_rate"] = _keras_entry(lr, "keras.optimizers.schedules")
+    name = entry["class_name"].removeprefix("metrics.")  # ember's registry prefix
+    return {"module": module, "class_name": name, "config": config, "registered_name": None}
+
+
+def _keras_tree(value: Any, module: str) -> Any:
+    """A loss/metric (a string, an object, a function) or a list/dict of them, as Keras
+    writes it."""
+    from ember.serialization import serialize
+
+    if value is None or isinstance(value, str):
         return value
     if isinstance(value, (list, tuple)):
-        return [_object(v, kind) for v in value]
+        return [_keras_tree(v, module) for v in value]
     if isinstance(value, dict):
-        return {k: _object(v, kind) for k, v in value.items()}
-    if hasattr(value, "get_config") and not isinstance(value, type):
-        config = {k: v for k, v in value.get_config().items()
-                  if isinstance(v, (str, int, float, bool, type(None)))}
-        return {"module": _MODULES[kind], "class_name": type(value).__name__,
-                "config": config, "registered_name": None}
-    return getattr(value, "__name__", None)  # a plain function: its name
+        return {k: _keras_tree(v, module) for k, v in value.items()}
+    if inspect.isfunction(value):
+        return value.__name__  # a built-in loss/metric function, by name as Keras does
+    return _keras_entry(serialize(value), module)
 
 
-def keras_compile_config(model: Any) -> dict | None:
-    """Keras' ``compile_config`` for ``model`` (None when it was not compiled)."""
-    cfg = getattr(model, "_compile_config", None)
-    if not cfg or model.optimizer is None:
-        return None
-    return {"optimizer": _object(model.optimizer, "optimizer"),
-            "loss": _object(cfg.get("loss"), "loss"),
-            "loss_weights": cfg.get("loss_weights"),
-            "metrics": _object(cfg.get("metrics"), "metrics"),
-            "weighted_metrics": _object(cfg.get("weighted_metrics"), "metrics"),
-            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
-
-
-def _ember_object(value: Any, kind: str) -> Any:
-    """A name stays a name; a Keras object dict becomes ember's object of the same class,
-    given the arguments its constructor takes."""
-    from ember.serialization import lookup
-
-    if isinstance(value, list):
-        return [_ember_object(v, kind) for v in value]
-    if not isinstance(value, dict) or "class_name" not in value:
-        return value
-    name = value.get("registered_name") or value["class_name"]
-    if kind == "metrics":  # metric classes live in ember.metrics' own table
-        from ember import metrics
-
-        cls = type(metrics.get(name))
-    else:
-        cls = lookup(name)
-    accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
-    config = value.get("config") or {}
-    return cls(**{k: v for k, v in config.items() if k in accepted})
-
-
-def apply_compile_config(model: Any, config: Any, who: str) -> None:
-    """``model.compile(...)`` from a file's ``compile_config`` (nothing when absent)."""
-    if not isinstance(config, dict) or config.get("optimizer") is None:
+# ------------------------------------------------------------------ Keras -> ember
+def compile_from_keras(model: Any, config: dict, who: str) -> None:
+    """Compile ``model`` as ``config`` (a Keras ``compile_config``) says; {} leaves it as
+    it is. Unsupported optimizers, losses, metrics or arguments are refused by name."""
+    if not config:
         return
-    try:
-        model.compile(optimizer=_ember_object(config["optimizer"], "optimizer"),
-                      loss=_ember_object(config.get("loss"), "loss"),
-                      metrics=_ember_object(config.get("metrics"), "metrics"),
-                      loss_weights=config.get("loss_weights"),
-                      weighted_metrics=_ember_object(config.get("weighted_metrics"),
-                                                     "metrics"))
-    except (TypeError, ValueError) as exc:
-        import warnings
+    extra = set(config) - {"optimizer", "loss", "loss_weights", "metrics",
+                           "weighted_metrics"} - _KERAS_RUN_ONLY
+    if extra:
+        raise KerasConfigError(f"{who}: compile_config has {sorted(extra)}, which ember's "
+                               "compile does not take")
+    if config.get("weighted_metrics"):
+        raise KerasConfigError(f"{who}: compile_config has weighted_metrics="
+                               f"{config['weighted_metrics']!r}; ember's compile has none "
+                               "(pass sample weights to the metrics instead)")
+    model.compile(optimizer=_ember_optimizer(config.get("optimizer"), who),
+                  loss=_ember_tree(config.get("loss"), "loss", who),
+                  metrics=_ember_tree(config.get("metrics"), "metric", who),
+                  loss_weights=config.get("loss_weights"))
 
-        warnings.warn(f"{who}: the model's compile configuration could not be applied "
-                      f"({exc}); compile it again to train or evaluate it", stacklevel=3)
+
+def _ember_optimizer(entry: Any, who: str) -> Any:
+    from ember.serialization import deserialize
+
+    if entry is None or isinstance(entry, str):
+        return entry or "rmsprop"
+    kind = entry.get("class_name")
+    if kind not in OPTIMIZERS:
+        raise KerasConfigError(f"{who}: the file's optimizer is {kind!r}; ember reads "
+                               f"{sorted(OPTIMIZERS)}")
+    config = dict(entry.get("config") or {})
+    for key, allowed in _KERAS_OPTIMIZER_DEFAULTS.items():
+        if key in config:
+            value = config.pop(key)
+            if value not in allowed:
+                raise KerasConfigError(f"{who}: the optimizer {kind} has {key}={value!r}, "
+                                       "which ember's optimizers do not support")
+    lr = config.get("learning_rate")
+    if isinstance(lr, dict) and "class_name" in lr:
+        config["learning_rate"] = {"class_name": lr["class_name"],
+                                   "config": lr.get("config") or {}}
+    return deserialize({"class_name": kind, "config": config})
+
+
+def _ember_tree(value: Any, what: str, who: str) -> Any:
+    from ember.serialization import deserialize
+
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return [_ember_tree(v, what, who) for v in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {k: _ember_tree(v, what, who) for k, v in value.items()}
+    if not isinstance(value, dict):
+        raise KerasConfigError(f"{who}: compile_config has the {what} {value!r}, which "
+                               "ember cannot read")
+    kind = value["class_name"]
+    names = [f"metrics.{kind}", kind] if what == "metric" else [kind]
+    try:
+        for name in names[:-1]:
+            try:
+                return deserialize({"class_name": name, "config": value.get("config") or {}})
+            except (KeyError, ValueError):
+                continue
+        return deserialize({"class_name": names[-1], "config": value.get("config") or {}})
+    except (KeyError, ValueError, TypeError) as exc:
+        raise KerasConfigError(f"{who}: compile_config has the {what} {kind}, which ember "
+                               f"cannot rebuild ({exc})") from None

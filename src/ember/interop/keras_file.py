@@ -28,6 +28,7 @@ import os
 import zipfile
 from typing import Any
 
+from ember.interop.keras_compile import compile_from_keras, keras_compile_config
 from ember.interop.keras_config import KerasConfigError, ember_model_config, keras_model_config
 from ember.interop.keras_h5 import (
     MAX_H5_OBJECTS,
@@ -51,13 +52,9 @@ def save_keras_model(model: Any, filepath: str | os.PathLike) -> None:
     if not model.built:
         raise ValueError("save: the model is not built yet (call it on data, fit it, or "
                          "build(input_shape)) so it has no weights to save")
-    from ember.interop.keras_compile import keras_compile_config
-
     config = keras_model_config(model)
     config["build_config"] = {"input_shape": None}
-    compile_config = keras_compile_config(model)
-    if compile_config is not None:
-        config["compile_config"] = compile_config
+    config["compile_config"] = keras_compile_config(model)
     weights = weights_h5_bytes(model, "save")
     date = datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")
     metadata = {"keras_version": KERAS_VERSION, "date_saved": date}
@@ -72,8 +69,8 @@ def save_keras_model(model: Any, filepath: str | os.PathLike) -> None:
 def load_keras_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
     """An ember model rebuilt from a ``.keras`` file (Keras 3's format) with its weights.
 
-    With ``compile=True`` the file's training configuration (optimizer, loss, metrics) is
-    applied, as Keras does; the optimizer's state is not restored."""
+    With ``compile=True`` the model is compiled as the file's ``compile_config`` says
+    (optimizer, loss, metrics, loss weights; the optimizer starts from fresh slots)."""
     from ember.saving.archive import Archive
 
     filepath = os.fspath(filepath)
@@ -89,9 +86,7 @@ def load_keras_model(filepath: str | os.PathLike, compile: bool = True) -> Any:
     stream.seek(0)
     load_weights_from_stream(model, stream, who)
     if compile:
-        from ember.interop.keras_compile import apply_compile_config
-
-        apply_compile_config(model, config.get("compile_config"), who)
+        compile_from_keras(model, config.get("compile_config") or {}, who)
     return model
 
 

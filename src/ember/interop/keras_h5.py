@@ -149,6 +149,8 @@ def _check_nothing_left(f: Any, entries: list[Entry], who: str) -> None:
             if count > MAX_H5_OBJECTS:
                 raise FileFormatError(f"{who}: the file holds more than {MAX_H5_OBJECTS} "
                                       "groups and datasets; refusing it")
+            if not path and key == "optimizer":
+                continue  # Keras' optimizer slots (a compiled model's); ember's start fresh
             child_path = f"{path}/{key}" if path else key
             child = group.get(key)
             if isinstance(child, h5py.Dataset):

@@ -33,6 +33,7 @@ ALIASES = {
     "initializers": "ember.initializers", "regularizers": "ember.regularizers",
     "datasets": "ember.datasets",
     "applications": "ember.applications",
+    "constraints": "ember.constraints",
 }
 # modules of this package (Keras signatures and names on top of ember's modules)
 _OWN = {"ops", "random", "backend", "saving", "utils", "metrics"}

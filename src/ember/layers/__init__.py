@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ember.layers.activation_layers import ELU, LeakyReLU, PReLU, Softmax
+from ember.layers.attention import AdditiveAttention, Attention, MultiHeadAttention
 from ember.layers.augmentation import (
     GaussianNoise,
     RandomBrightness,
@@ -25,10 +27,15 @@ from ember.layers.augmentation import (
 from ember.layers.base import Layer
 from ember.layers.bidirectional import Bidirectional
 from ember.layers.category_encoding import CategoryEncoding, Discretization
+from ember.layers.conv1d_transpose import Conv1DTranspose
+from ember.layers.conv3d import Conv3D
 from ember.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Permute, Reshape
+from ember.layers.core_extra import ActivityRegularization, Dot, Identity, Masking, RepeatVector
+from ember.layers.cropping import Cropping1D, Cropping2D, Cropping3D, ZeroPadding3D
 from ember.layers.depthwise import DepthwiseConv2D, ReLU
 from ember.layers.embedding import Embedding
+from ember.layers.group_norm import GroupNormalization, UnitNormalization
 from ember.layers.hashing import Hashing
 from ember.layers.lookup import IntegerLookup, StringLookup
 from ember.layers.merge import (
@@ -48,6 +55,13 @@ from ember.layers.merge import (
     subtract,
 )
 from ember.layers.naming import clear_session
+from ember.layers.noise import (
+    AlphaDropout,
+    GaussianDropout,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 from ember.layers.normalization import BatchNormalization, LayerNormalization
 from ember.layers.pooling import (
     AveragePooling1D,
@@ -65,6 +79,11 @@ from ember.layers.pooling import (
 )
 from ember.layers.preprocessing import Normalization, Rescaling
 from ember.layers.recurrent import GRU, LSTM, SimpleRNN
+from ember.layers.resizing import CenterCrop, RandomCrop, Resizing
+from ember.layers.rnn import RNN
+from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from ember.layers.separable import DepthwiseConv1D, SeparableConv1D, SeparableConv2D
+from ember.layers.wrappers import TimeDistributed
 
 
 def serialize(layer: Layer) -> dict:
@@ -101,6 +120,15 @@ __all__ = [
     "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "DepthwiseConv2D", "ReLU",
     "CategoryEncoding", "Discretization", "Hashing", "IntegerLookup", "StringLookup",
     "TextVectorization",
+    "LeakyReLU", "PReLU", "ELU", "Softmax",
+    "Attention", "AdditiveAttention", "MultiHeadAttention",
+    "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
+    "TimeDistributed", "RepeatVector", "Identity", "ActivityRegularization", "Masking", "Dot",
+    "Resizing", "CenterCrop", "RandomCrop", "Cropping1D", "Cropping2D", "Cropping3D",
+    "ZeroPadding3D",
+    "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "Conv1DTranspose",
+    "GroupNormalization", "UnitNormalization", "Conv3D",
+    "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout",
 ]
 
 

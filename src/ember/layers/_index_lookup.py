@@ -18,13 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from ember.autograd.tensor import Tensor, wrap_array
+from ember.autograd.tensor import wrap_array
+from ember.layers._raw_inputs import RawInputs, as_array
 from ember.layers.base import Layer
 
 MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
 
-class IndexLookup(Layer):
+class IndexLookup(RawInputs, Layer):
     """Tokens -> indices (or multi-hot / count / TF-IDF vectors); see the module docstring."""
 
     _kind = "IndexLookup"
@@ -235,20 +236,11 @@ class IndexLookup(Layer):
                         for i in flat.tolist()], dtype=object)
         return out.reshape(np.shape(indices))
 
-    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(inputs, Tensor):
-            inputs = inputs.numpy()
-        elif hasattr(inputs, "to_numpy"):
-            inputs = inputs.to_numpy()
-        arr = np.asarray(inputs, dtype=object) if not isinstance(inputs, np.ndarray) \
-            else inputs
-        if self.invert:
-            return self.invert_lookup(arr.astype(np.int64))
-        out = self.encode(self.lookup(arr))
-        return wrap_array(out)
-
     def call(self, inputs: Any) -> Any:
-        return self(inputs)
+        arr = as_array(inputs)
+        if self.invert:
+            return wrap_array(self.invert_lookup(arr.astype(np.int64)))
+        return wrap_array(self.encode(self.lookup(arr)))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         shape = tuple(input_shape)

@@ -18,14 +18,11 @@ from typing import Any
 import numpy as np
 
 from ember.autograd.tensor import Tensor, wrap_array
+from ember.layers._raw_inputs import RawInputs, as_array
 from ember.layers.base import Layer
 from ember.serialization import register
 
-
-def _array(inputs: Any) -> np.ndarray:
-    if isinstance(inputs, Tensor):
-        return inputs.numpy()
-    return inputs.to_numpy() if hasattr(inputs, "to_numpy") else np.asarray(inputs)
+_array = as_array
 
 
 def encoded_shape(input_shape: tuple, mode: str, depth: int | None) -> tuple:
@@ -66,7 +63,7 @@ def encode(ids: np.ndarray, depth: int, mode: str, weights: np.ndarray | None = 
 
 
 @register()
-class CategoryEncoding(Layer):
+class CategoryEncoding(RawInputs, Layer):
     """Integer ids in ``[0, num_tokens)`` -> ``one_hot`` / ``multi_hot`` / ``count``
     vectors of length ``num_tokens``; ``count_weights`` weigh each id in count mode."""
 
@@ -84,15 +81,12 @@ class CategoryEncoding(Layer):
         self.num_tokens, self.output_mode, self.sparse = int(num_tokens), output_mode, False
         self.built = True
 
-    def __call__(self, inputs: Any, count_weights: Any = None, **kwargs: Any) -> Tensor:
+    def call(self, inputs: Any, count_weights: Any = None) -> Tensor:
         if count_weights is not None and self.output_mode != "count":
             raise ValueError("CategoryEncoding: count_weights are only used with "
                              f"output_mode='count'; got output_mode={self.output_mode!r}")
         return wrap_array(encode(_array(inputs), self.num_tokens, self.output_mode,
                            None if count_weights is None else _array(count_weights)))
-
-    def call(self, inputs: Any, count_weights: Any = None) -> Tensor:
-        return self(inputs, count_weights)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         shape = tuple(input_shape)
@@ -106,7 +100,7 @@ class CategoryEncoding(Layer):
 
 
 @register()
-class Discretization(Layer):
+class Discretization(RawInputs, Layer):
     """Numbers -> bucket ids: bucket ``i`` holds ``boundaries[i-1] <= x < boundaries[i]``.
     Give ``bin_boundaries``, or ``num_bins`` and call ``adapt(data)``, which computes
     approximate quantiles with Keras' summary algorithm (``epsilon`` its error). Output
@@ -149,7 +143,7 @@ class Discretization(Layer):
             self._summary = _merge(summary, self._summary, self.epsilon)
         self.bin_boundaries = _compress(self._summary, 1.0 / self.num_bins)[0, :-1].tolist()
 
-    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Tensor:
+    def call(self, inputs: Any) -> Tensor:
         if self.bin_boundaries is None:
             raise ValueError(f"Discretization {self.name!r}: call adapt(data) first (or give "
                              "bin_boundaries)")
@@ -161,9 +155,6 @@ class Discretization(Layer):
             return wrap_array(ids)
         return wrap_array(encode(ids, len(self.bin_boundaries) + 1, self.output_mode,
                            where="Discretization"))
-
-    def call(self, inputs: Any) -> Tensor:
-        return self(inputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         n = None if self.bin_boundaries is None else len(self.bin_boundaries) + 1

@@ -75,30 +75,8 @@ class DepthwiseConv2D(Layer):
                                     constraint=self.bias_constraint) if self.use_bias else None
 
     def call(self, inputs: Tensor) -> Tensor:
-        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.strides, self.dilation_rate
-        x = inputs
-        if self.padding == "same":  # TensorFlow's rule: the odd pixel goes at the end
-            pads = [_same_pad(n, k, s, d) for n, k, s, d in
-                    zip(inputs.shape[1:3], self.kernel_size, self.strides, self.dilation_rate)]
-            x = pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
-        out_h = (x.shape[1] - dh * (kh - 1) - 1) // sh + 1
-        out_w = (x.shape[2] - dw * (kw - 1) - 1) // sw + 1
-        if out_h < 1 or out_w < 1:
-            raise ValueError(f"DepthwiseConv2D '{self.name}': input {tuple(inputs.shape)} is "
-                             f"smaller than the kernel {self.kernel_size}")
-        if self.depth_multiplier > 1:  # (B, H, W, C) -> (B, H, W, C * M), each channel M times
-            b, h, w, c = x.shape
-            x = reshape(getitem(reshape(x, (b, h, w, c, 1)),
-                                (slice(None),) * 4 + ([0] * self.depth_multiplier,)),
-                        (b, h, w, c * self.depth_multiplier))
-        kernel = reshape(self.depthwise_kernel, (kh, kw, -1))
-        y = None
-        for i in range(kh):
-            for j in range(kw):
-                rows = slice(i * dh, i * dh + sh * (out_h - 1) + 1, sh)
-                cols = slice(j * dw, j * dw + sw * (out_w - 1) + 1, sw)
-                term = getitem(x, (slice(None), rows, cols)) * getitem(kernel, (i, j))
-                y = term if y is None else y + term
+        y = depthwise_conv2d(inputs, self.depthwise_kernel, self.strides, self.padding,
+                             self.dilation_rate, f"DepthwiseConv2D '{self.name}'")
         if self.bias is not None:
             y = y + self.bias
         return self.activation(y)
@@ -122,6 +100,38 @@ class DepthwiseConv2D(Layer):
                 "bias_regularizer": s(self.bias_regularizer),
                 "depthwise_constraint": s(self.depthwise_constraint),
                 "bias_constraint": s(self.bias_constraint)}
+
+
+def depthwise_conv2d(inputs: Tensor, kernel: Tensor, strides: tuple, padding: str,
+                     dilation_rate: tuple, who: str) -> Tensor:
+    """Each channel of (B, H, W, C) convolved with its own ``kernel[..., c, :]`` filters
+    (kernel (kh, kw, C, M)): (B, H', W', C * M), no bias. Composed from strided slices."""
+    kh, kw, _, depth_multiplier = kernel.shape
+    (sh, sw), (dh, dw) = strides, dilation_rate
+    x = inputs
+    if padding == "same":  # TensorFlow's rule: the odd pixel goes at the end
+        pads = [_same_pad(n, k, s, d) for n, k, s, d in
+                zip(inputs.shape[1:3], (kh, kw), strides, dilation_rate)]
+        x = pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    out_h = (x.shape[1] - dh * (kh - 1) - 1) // sh + 1
+    out_w = (x.shape[2] - dw * (kw - 1) - 1) // sw + 1
+    if out_h < 1 or out_w < 1:
+        raise ValueError(f"{who}: input {tuple(inputs.shape)} is smaller than the kernel "
+                         f"{(kh, kw)}")
+    if depth_multiplier > 1:  # (B, H, W, C) -> (B, H, W, C * M), each channel M times
+        b, h, w, c = x.shape
+        x = reshape(getitem(reshape(x, (b, h, w, c, 1)),
+                            (slice(None),) * 4 + ([0] * depth_multiplier,)),
+                    (b, h, w, c * depth_multiplier))
+    flat = reshape(kernel, (kh, kw, -1))
+    y = None
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + sh * (out_h - 1) + 1, sh)
+            cols = slice(j * dw, j * dw + sw * (out_w - 1) + 1, sw)
+            term = getitem(x, (slice(None), rows, cols)) * getitem(flat, (i, j))
+            y = term if y is None else y + term
+    return y
 
 
 def _same_pad(size: int, k: int, s: int, d: int) -> tuple[int, int]:

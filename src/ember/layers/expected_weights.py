@@ -74,6 +74,12 @@ def expecting(shapes: Mapping[str, tuple], source: str) -> Iterator[None]:
         _ACTIVE.reset(token)
 
 
+def loading() -> bool:
+    """True inside ``expecting``: every new weight is about to be overwritten from a file, so
+    ``Variable`` skips its initializer (zeros instead of, e.g., an Orthogonal QR)."""
+    return _ACTIVE.get() is not None
+
+
 def claim(layer: Any, name: str, shape: tuple) -> None:
     """Called by ``Layer.add_weight`` before it allocates: a no-op outside ``expecting``."""
     expected = _ACTIVE.get()

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from ember.autograd.tensor import Tensor, wrap_array
+from ember.layers._raw_inputs import RawInputs, as_array
 from ember.layers.base import Layer
 from ember.layers.category_encoding import encode, encoded_shape
 from ember.serialization import register
@@ -155,7 +156,7 @@ def fingerprint64(s: bytes) -> int:
 
 
 @register()
-class Hashing(Layer):
+class Hashing(RawInputs, Layer):
     """Hash each input to one of ``num_bins`` bins (see the module docstring); with a
     ``mask_value``, that value maps to 0 and the rest to ``1 + hash % (num_bins - 1)``.
     ``output_mode`` "int" (bin ids) or "one_hot" / "multi_hot" / "count" vectors."""
@@ -181,34 +182,62 @@ class Hashing(Layer):
         self.output_mode, self.sparse = output_mode, False
         self.built = True
 
-    def _bin(self, value: Any) -> int:
-        if self.mask_value is not None and value == self.mask_value:
-            return 0
-        if isinstance(value, bytes):
-            data = value
-        elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-            data = str(int(value)).encode()  # tf.strings.as_string of an integer
-        elif isinstance(value, str):
-            data = value.encode("utf-8")
-        else:
-            raise ValueError(f"Hashing: expected strings or integers; got "
-                             f"{type(value).__name__} {value!r}")
-        if self.mask_value is None:
-            return fingerprint64(data) % self.num_bins
-        return 1 + fingerprint64(data) % (self.num_bins - 1)
+    def _bins_of_uniques(self, uniques: list) -> np.ndarray:
+        """The bin of each distinct value (the Python hash runs once per distinct value)."""
+        masked = self.mask_value is not None
+        mod = self.num_bins - 1 if masked else self.num_bins
+        fp = fingerprint64
+        out = []
+        for value in uniques:
+            kind = type(value)
+            if kind is str:
+                data = value.encode("utf-8")
+            elif kind is bytes:
+                data = value
+            elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+                data = str(int(value)).encode()  # tf.strings.as_string of an integer
+            elif isinstance(value, (str, bytes)):  # subclasses (np.str_, np.bytes_)
+                data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+            else:
+                raise ValueError(f"Hashing: expected strings or integers; got "
+                                 f"{type(value).__name__} {value!r}")
+            out.append(fp(data) % mod)
+        bins = np.array(out, dtype=np.int64)
+        return bins + 1 if masked else bins
 
-    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Tensor:
-        if isinstance(inputs, Tensor):
-            inputs = inputs.numpy()
-        arr = np.asarray(inputs.to_numpy() if hasattr(inputs, "to_numpy") else inputs)
-        flat = arr.reshape(-1).tolist()
-        bins = np.array([self._bin(v) for v in flat], dtype=np.int64).reshape(arr.shape)
+    def bins(self, values: np.ndarray) -> np.ndarray:
+        """The bin (int64) of each element of ``values``, same shape: each distinct value
+        is hashed once (integers found by np.unique; text by a dict, which needs no sort),
+        then the bins are gathered back."""
+        arr = np.asarray(values)
+        flat = arr.reshape(-1)
+        if flat.dtype.kind not in "iuUSO" or flat.dtype.kind == "b":
+            raise ValueError(f"Hashing: expected strings or integers; got an array of "
+                             f"dtype {arr.dtype}")
+        if flat.dtype.kind in "iu":
+            uniques, inverse = np.unique(flat, return_inverse=True)
+            distinct = uniques.tolist()
+        else:
+            items = flat.tolist()
+            distinct = list(dict.fromkeys(items))  # first-seen order; C-level loops only
+            position = {v: i for i, v in enumerate(distinct)}
+            inverse = np.fromiter(map(position.__getitem__, items), np.int64, len(items))
+            kinds = {str if isinstance(v, (str, bytes)) else int if isinstance(
+                v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) else type(v)
+                for v in distinct}
+            if len(kinds) > 1:
+                raise ValueError(f"Hashing: expected strings or integers, not a mix; got "
+                                 f"{', '.join(sorted(k.__name__ for k in kinds))}")
+        bins = self._bins_of_uniques(distinct)[inverse.reshape(-1)]
+        if self.mask_value is not None:
+            bins[flat == self.mask_value] = 0
+        return bins.reshape(arr.shape)
+
+    def call(self, inputs: Any) -> Tensor:
+        bins = self.bins(as_array(inputs))
         if self.output_mode == "int":
             return wrap_array(bins)
         return wrap_array(encode(bins, self.num_bins, self.output_mode, where="Hashing"))
-
-    def call(self, inputs: Any) -> Tensor:
-        return self(inputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return encoded_shape(input_shape, self.output_mode, self.num_bins)
@@ -217,3 +246,4 @@ class Hashing(Layer):
         return {**super().get_config(), "num_bins": self.num_bins,
                 "mask_value": self.mask_value, "salt": None, "output_mode": self.output_mode,
                 "sparse": False}
+

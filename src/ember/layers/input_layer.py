@@ -34,7 +34,9 @@ class InputLayer(Layer):
         self.batch_shape = tuple(batch_shape)
         from ember.backend import floatx
 
-        self.input_dtype = np.dtype(dtype or floatx()).name
+        # Keras spells a text input dtype="string"; NumPy holds text as Python objects
+        text = isinstance(dtype, str) and dtype in ("string", "str")
+        self.input_dtype = "object" if text else np.dtype(dtype or floatx()).name
         self.built = True
         node = Node(self, None, [], {})
         node.outputs = [SymbolicTensor(self.batch_shape, self.input_dtype, node, 0)]

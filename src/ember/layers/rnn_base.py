@@ -10,7 +10,10 @@ with ordinary tensor ops (slower, and differentiable twice). Keras semantics thr
 - ``go_backwards`` reads the sequence from the end and returns the outputs in that order;
 - ``dropout`` / ``recurrent_dropout`` masks are drawn once per call (the same for every step)
   and only when training;
-- ``return_state`` returns ``[output, h]`` (``[output, h, c]`` for LSTM).
+- ``return_state`` returns ``[output, h]`` (``[output, h, c]`` for LSTM);
+- ``stateful=True`` starts each call from the final states of the previous one (detached:
+  truncated back-propagation through time) until ``reset_states()``; the batch size must
+  stay the same.
 """
 
 from __future__ import annotations
@@ -65,10 +68,6 @@ class RNNBase(Layer):
         for name, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
             if not 0.0 <= float(rate) < 1.0:
                 raise ValueError(f"{who}: {name} must be in [0, 1); got {rate!r}")
-        if stateful:
-            raise NotImplementedError(
-                f"{who}: stateful=True is not supported; pass return_state=True and feed the "
-                "returned states to the next call as initial_state=...")
         self.units = int(units)
         self.activation = _config.get_activation(activation)
         self.use_bias = bool(use_bias)
@@ -89,7 +88,8 @@ class RNNBase(Layer):
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
-        self.stateful = False
+        self.stateful = bool(stateful)
+        object.__setattr__(self, "_state_arrays", None)  # stateful: carried, not weights
         self.unroll = bool(unroll)  # accepted for Keras compatibility; the loop is fused
         self.zero_output_for_mask = bool(zero_output_for_mask)
         self.supports_masking = True
@@ -138,6 +138,8 @@ class RNNBase(Layer):
             x = x * wrap_array(keep[:, None, :])
         rmask = self._dropout_mask((B, self.units), self.recurrent_dropout, xp) \
             if training and self.recurrent_dropout > 0 else None
+        if initial_state is None and self.stateful:
+            initial_state = self._carried(B, xp)
         states = self._initial_states(initial_state, B, xp)
         m = None
         if mask is not None:
@@ -150,12 +152,43 @@ class RNNBase(Layer):
             result = self._fused(x, states, m, rmask)
         else:
             result = self._composed(x, states, m, rmask)
+        if self.stateful:  # the final states start the next batch (detached: truncated BPTT)
+            for a, st in zip(self._state_arrays, list(result)[1:]):
+                a[...] = st.data
+            if not self.return_state:
+                return result[0]
         if not self.return_state:
             return result
         result = list(result)
         if m is not None and self.return_sequences:
             result[0]._mask = m
         return result
+
+    @property
+    def states(self) -> Any:
+        """The carried states of a stateful layer (None before its first call)."""
+        arrays = self._state_arrays
+        return None if arrays is None else [wrap_array(a) for a in arrays]
+
+    def reset_states(self) -> None:
+        """Zero the carried states of a stateful layer (Keras' ``reset_states``)."""
+        for a in self._state_arrays or ():
+            a[...] = 0
+
+    reset_state = reset_states
+
+    def _carried(self, B: int, xp: Any) -> list:
+        arrays = self._state_arrays
+        if arrays is None:
+            arrays = [xp.zeros((B, self.units), dtype=self.kernel.data.dtype)
+                      for _ in range(self._n_states)]
+            object.__setattr__(self, "_state_arrays", arrays)
+        if arrays[0].shape[0] != B:
+            raise ValueError(f"{type(self).__name__} '{self.name}' is stateful and carries "
+                             f"states for batches of {arrays[0].shape[0]}; got a batch of {B} "
+                             "(a stateful layer needs the same batch size every call: drop "
+                             "the last partial batch)")
+        return [wrap_array(a.copy()) for a in arrays]
 
     def _dropout_mask(self, shape: tuple, rate: float, xp: Any) -> Any:
         if self._seed_rng is not None:  # a seeded layer draws the same masks on any device
@@ -195,7 +228,8 @@ class RNNBase(Layer):
 
     def _fused_kwargs(self, mask: Any, rmask: Any) -> dict:
         return {"mask": mask, "go_backwards": self.go_backwards,
-                "return_sequences": self.return_sequences, "return_state": self.return_state,
+                "return_sequences": self.return_sequences,
+                "return_state": self.return_state or self.stateful,
                 "recurrent_dropout_mask": rmask,
                 "zero_output_for_mask": self.zero_output_for_mask}
 
@@ -230,7 +264,7 @@ class RNNBase(Layer):
                     out = where(keep, out, 0.0)
                 outs.append(out)
         output = stack(outs, axis=1) if self.return_sequences else states[0]
-        return [output, *states] if self.return_state else output
+        return [output, *states] if self.return_state or self.stateful else output
 
     # ------------------------------------------------------------------ shapes, masks, config
     def compute_output_shape(self, input_shape: tuple) -> Any:
@@ -258,6 +292,7 @@ class RNNBase(Layer):
                 "recurrent_constraint": s(self.recurrent_constraint),
                 "bias_constraint": s(self.bias_constraint), "dropout": self.dropout,
                 "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
-                "return_sequences": self.return_sequences, "return_state": self.return_state,
+                "return_sequences": self.return_sequences,
+                "return_state": self.return_state,
                 "go_backwards": self.go_backwards, "stateful": self.stateful,
                 "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask}

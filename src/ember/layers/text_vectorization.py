@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from ember.autograd.tensor import Tensor, wrap_array
+from ember.layers._raw_inputs import RawInputs
 from ember.layers.base import Layer
 from ember.layers.lookup import StringLookup
 from ember.serialization import register
@@ -38,7 +39,7 @@ SPLIT = ("whitespace", "character")
 
 
 @register()
-class TextVectorization(Layer):
+class TextVectorization(RawInputs, Layer):
     """See the module docstring. ``max_tokens`` counts the mask ("") and OOV ("[UNK]")
     indices in int mode (the OOV one only in the others); ``output_sequence_length`` pads
     or truncates int outputs at the end (without it, a batch is padded to its longest row).
@@ -140,7 +141,7 @@ class TextVectorization(Layer):
             rows += self._tokens(batch)
         self._lookup.adapt(rows)
 
-    def __call__(self, inputs: Any, *args: Any, **kwargs: Any) -> Tensor:
+    def call(self, inputs: Any) -> Tensor:
         rows = self._tokens(inputs)
         if self.output_mode != "int":  # padding is the mask token: it counts nowhere
             width = max((len(r) for r in rows), default=0)
@@ -151,9 +152,6 @@ class TextVectorization(Layer):
         rows = [r[:width] for r in rows]
         ids = self._lookup.lookup(_pad(rows, width, ""))
         return wrap_array(ids)
-
-    def call(self, inputs: Any) -> Tensor:
-        return self(inputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         batch = tuple(input_shape)[:1] or (None,)
@@ -191,8 +189,8 @@ class TextVectorization(Layer):
 
 def _strings(inputs: Any, encoding: str) -> np.ndarray:
     if isinstance(inputs, Tensor):
-        inputs = inputs.numpy()
-    if hasattr(inputs, "to_numpy"):
+        inputs = inputs.data
+    if hasattr(inputs, "to_numpy") and not isinstance(inputs, np.ndarray):
         inputs = inputs.to_numpy()
     if isinstance(inputs, (str, bytes)):
         inputs = [inputs]

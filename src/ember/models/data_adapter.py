@@ -36,6 +36,9 @@ def to_numpy(value: Any, what: str, who: str = "fit", strings: bool = False) -> 
     except (ValueError, TypeError) as exc:
         raise ValueError(f"{who}: {what}: could not convert {type(value).__name__} to an "
                          f"array ({exc})") from None
+    if arr.dtype == object and strings and arr.ndim > 0 and all(
+            isinstance(v, (str, bytes)) for v in arr.reshape(-1).tolist()):
+        return arr  # text as Python strings (no fixed width), for a layer that reads it
     if arr.dtype == object:
         columns = _non_numeric_columns(given)
         if columns:

@@ -122,5 +122,18 @@ def ensure_built(model: Any, batches: Any) -> None:
     if model.built:
         return
     if isinstance(batches, da.ArrayBatches):
+        zeros_build = type(model).build.__qualname__ == "Model.build"  # a subclassed model
+        if zeros_build and any(a.dtype.kind in "USO" for a in batches.xs):
+            from ember.autograd.mode import no_grad  # text: zeros would not do; the first sample
+
+            first = [a[:1] for a in batches.xs]
+            object.__setattr__(model, "_in_build", True)  # skip Model.build's zeros
+            try:
+                with no_grad():
+                    model(first[0] if len(first) == 1 else first, training=False)
+            finally:
+                object.__setattr__(model, "_in_build", False)
+            model.built = True
+            return
         shapes = [(None,) + a.shape[1:] for a in batches.xs]
         model.build(shapes[0] if len(shapes) == 1 else shapes)

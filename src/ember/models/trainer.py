@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from typing import Any
 
 import numpy as np
@@ -181,7 +182,12 @@ class Trainer:
         ``NonFiniteLossError`` before the backward pass: no update, state put back."""
         xb, yb, sb = self._to_model_device(xb, yb, sb)
         with blas.one_thread(self._one_blas_thread(xb)):  # the BLAS thread policy, per step
-            return self._train_step(xb, yb, sb)
+            if not self.stop_on_nan:
+                return self._train_step(xb, yb, sb)
+            # the guard turns an overflow into NonFiniteLossError, which names the first
+            # non-finite layer; NumPy's "overflow encountered" warnings before it say less
+            with np.errstate(over="ignore", invalid="ignore"):
+                return self._train_step(xb, yb, sb)
 
     def _train_step(self, xb: list, yb: list, sb: list | None) -> Any:
         guard = self.stop_on_nan
@@ -198,6 +204,11 @@ class Trainer:
                 self._backup.restore()
             raise NonFiniteLossError(f"the training loss became {value}", value=value)
         params = self.trainable_params()  # after the forward: a lazily built model has weights
+        if not params:  # every layer frozen: evaluate and log, as Keras does, but say so once
+            self._warn_nothing_to_train()
+            self._track_loss(value, len(xb[0]))
+            self.metrics.update(yb, outs, sb)
+            return loss
         for p in params:
             p.grad = None
         loss.backward()
@@ -212,6 +223,14 @@ class Trainer:
         self._track_loss(value, len(xb[0]))
         self.metrics.update(yb, outs, sb)
         return loss
+
+    def _warn_nothing_to_train(self) -> None:
+        if not getattr(self, "_warned_frozen", False):
+            self._warned_frozen = True
+            warnings.warn(f"{type(self.model).__name__} '{self.model.name}' has no trainable "
+                          "weights (every layer is frozen): fit computes the loss and metrics "
+                          "but changes nothing; set layer.trainable = True on the layers to "
+                          "train", UserWarning, stacklevel=4)
 
     def explain_nonfinite(self, xb: list, where: str, err: NonFiniteLossError,
                           who: str = "fit") -> NonFiniteLossError:

@@ -1,6 +1,6 @@
 """ONNX export: ``em.onnx.export(model, "m.onnx")`` or ``model.export("m.onnx")``.
 
-Sequential and functional models (SimpleRNN/LSTM/GRU included, one direction) become an
+Sequential and functional models (SimpleRNN/LSTM/GRU and Bidirectional included) become an
 opset-17 ONNX graph with a dynamic batch axis (named "batch"); inputs and outputs keep
 ember's channels-last layout. The graph is built with the ``onnx`` package's helpers and
 checked with ``onnx.checker`` before it is written. A layer without a conversion is named in

@@ -172,53 +172,84 @@ def merge(ctx: Context, layer: Any, xs: list[str]) -> str:
     return ctx.op(op_type, xs, layer.name)
 
 
+def _global_pool(ctx: Context, layer: Any, xs: list[str], ranks: list[int]) -> str:
+    op_type = "ReduceMean" if "Average" in type(layer).__name__ else "ReduceMax"
+    return ctx.op(op_type, xs, layer.name, axes=list(range(1, ranks[0] - 1)),
+                  keepdims=int(bool(getattr(layer, "keepdims", False))))
+
+
+def _reshape(ctx: Context, layer: Any, xs: list[str], ranks: list[int]) -> str:
+    shape = np.array([0] + list(layer.get_config()["target_shape"]), dtype=np.int64)
+    return ctx.op("Reshape", [xs[0], ctx.const(shape, layer.name + "_shape")], layer.name)
+
+
+def _embedding(ctx: Context, layer: Any, xs: list[str], ranks: list[int]) -> str:
+    idx = ctx.op("Cast", xs, layer.name, to=7)  # int64
+    return ctx.op("Gather", [ctx.const(_weight(layer.embeddings), layer.name + "_E"), idx],
+                  layer.name, axis=0)
+
+
+def _recurrent(ctx: Context, layer: Any, xs: list[str], ranks: list[int]) -> str:
+    from ember.onnx.recurrent import recurrent
+
+    return recurrent(ctx, layer, xs[0])
+
+
+def _rescaling(ctx: Context, layer: Any, xs: list[str], ranks: list[int]) -> str:
+    cfg = layer.get_config()
+    y = ctx.op("Mul", [xs[0], ctx.const(np.float32(cfg["scale"]), "scale")], layer.name)
+    return ctx.op("Add", [y, ctx.const(np.float32(cfg["offset"]), "offset")], layer.name)
+
+
+Converter = Any  # (ctx, layer, input names, input ranks) -> output name
+# ember layer class name -> its converter. Add a layer kind by adding an entry here (or with
+# ``register_converter``); ember.onnx.more_layers adds the upsampling, padding, transposed
+# and depthwise convolutions, Bidirectional and the activation layers.
+CONVERTERS: dict[str, Converter] = {
+    "Dense": lambda ctx, layer, xs, ranks: dense(ctx, layer, xs),
+    "Conv1D": lambda ctx, layer, xs, ranks: conv(ctx, layer, xs, ranks[0]),
+    "Conv2D": lambda ctx, layer, xs, ranks: conv(ctx, layer, xs, ranks[0]),
+    "MaxPooling1D": lambda ctx, layer, xs, ranks: pool(ctx, layer, xs, ranks[0], "MaxPool"),
+    "MaxPooling2D": lambda ctx, layer, xs, ranks: pool(ctx, layer, xs, ranks[0], "MaxPool"),
+    "AveragePooling1D": lambda ctx, layer, xs, ranks: pool(ctx, layer, xs, ranks[0],
+                                                           "AveragePool"),
+    "AveragePooling2D": lambda ctx, layer, xs, ranks: pool(ctx, layer, xs, ranks[0],
+                                                           "AveragePool"),
+    "GlobalAveragePooling1D": _global_pool, "GlobalAveragePooling2D": _global_pool,
+    "GlobalMaxPooling1D": _global_pool, "GlobalMaxPooling2D": _global_pool,
+    "BatchNormalization": lambda ctx, layer, xs, ranks: batch_norm(ctx, layer, xs, ranks[0]),
+    "LayerNormalization": lambda ctx, layer, xs, ranks: layer_norm(ctx, layer, xs, ranks[0]),
+    "Dropout": lambda ctx, layer, xs, ranks: xs[0],  # inference: the identity
+    "GaussianNoise": lambda ctx, layer, xs, ranks: xs[0],
+    "Activation": lambda ctx, layer, xs, ranks: activation(ctx, xs[0], layer.activation,
+                                                           layer.name),
+    "Flatten": lambda ctx, layer, xs, ranks: ctx.op("Flatten", xs, layer.name, axis=1),
+    "Reshape": _reshape,
+    "Permute": lambda ctx, layer, xs, ranks: ctx.op(
+        "Transpose", xs, layer.name, perm=[0] + list(layer.get_config()["dims"])),
+    **{kind: lambda ctx, layer, xs, ranks: merge(ctx, layer, xs)
+       for kind in ("Add", "Subtract", "Multiply", "Maximum", "Minimum", "Average",
+                    "Concatenate")},
+    "Embedding": _embedding,
+    "SimpleRNN": _recurrent, "LSTM": _recurrent, "GRU": _recurrent,
+    "Rescaling": _rescaling,
+}
+
+
+def register_converter(kind: str, fn: Converter) -> Converter:
+    """Convert ember layers of class name ``kind`` with ``fn(ctx, layer, xs, ranks)``."""
+    CONVERTERS[kind] = fn
+    return fn
+
+
 def convert(ctx: Context, layer: Any, xs: list[str], ranks: list[int]) -> str:
     """The ONNX output name of ``layer`` applied to ``xs`` (ranks include the batch axis)."""
-    kind = type(layer).__name__
-    rank = ranks[0]
-    if kind == "Dense":
-        return dense(ctx, layer, xs)
-    if kind in ("Conv1D", "Conv2D"):
-        return conv(ctx, layer, xs, rank)
-    if kind in ("MaxPooling1D", "MaxPooling2D"):
-        return pool(ctx, layer, xs, rank, "MaxPool")
-    if kind in ("AveragePooling1D", "AveragePooling2D"):
-        return pool(ctx, layer, xs, rank, "AveragePool")
-    if kind.startswith("Global"):
-        op_type = "ReduceMean" if "Average" in kind else "ReduceMax"
-        return ctx.op(op_type, xs, layer.name, axes=list(range(1, rank - 1)),
-                      keepdims=int(bool(getattr(layer, "keepdims", False))))
-    if kind == "BatchNormalization":
-        return batch_norm(ctx, layer, xs, rank)
-    if kind == "LayerNormalization":
-        return layer_norm(ctx, layer, xs, rank)
-    if kind in ("Dropout", "GaussianNoise"):
-        return xs[0]  # inference: the identity
-    if kind == "Activation":
-        return activation(ctx, xs[0], layer.activation, layer.name)
-    if kind == "Flatten":
-        return ctx.op("Flatten", xs, layer.name, axis=1)
-    if kind == "Reshape":
-        shape = np.array([0] + list(layer.get_config()["target_shape"]), dtype=np.int64)
-        return ctx.op("Reshape", [xs[0], ctx.const(shape, layer.name + "_shape")], layer.name)
-    if kind == "Permute":
-        return ctx.op("Transpose", xs, layer.name, perm=[0] + list(layer.get_config()["dims"]))
-    if kind in ("Add", "Subtract", "Multiply", "Maximum", "Minimum", "Average", "Concatenate"):
-        return merge(ctx, layer, xs)
-    if kind == "Embedding":
-        idx = ctx.op("Cast", xs, layer.name, to=7)  # int64
-        return ctx.op("Gather", [ctx.const(_weight(layer.embeddings), layer.name + "_E"), idx],
-                      layer.name, axis=0)
-    if kind in ("SimpleRNN", "LSTM", "GRU"):
-        from ember.onnx.recurrent import recurrent
+    import ember.onnx.more_layers  # noqa: F401 - registers its converters
 
-        return recurrent(ctx, layer, xs[0])
-    if kind == "Rescaling":
-        cfg = layer.get_config()
-        y = ctx.op("Mul", [xs[0], ctx.const(np.float32(cfg["scale"]), "scale")], layer.name)
-        return ctx.op("Add", [y, ctx.const(np.float32(cfg["offset"]), "offset")], layer.name)
-    raise NotImplementedError(
-        f"onnx export: layer '{layer.name}' is a {kind}, which has no ONNX conversion yet "
-        "(supported: Dense, Conv1D/2D, pooling, BatchNormalization, LayerNormalization, "
-        "Dropout, Activation, Flatten, Reshape, Permute, merge layers, Embedding, Rescaling, "
-        "SimpleRNN/LSTM/GRU)")
+    kind = type(layer).__name__
+    fn = CONVERTERS.get(kind)
+    if fn is None:
+        raise NotImplementedError(
+            f"onnx export: layer '{layer.name}' is a {kind}, which has no ONNX conversion yet "
+            f"(supported: {', '.join(sorted(CONVERTERS))})")
+    return fn(ctx, layer, xs, ranks)

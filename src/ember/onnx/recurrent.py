@@ -1,4 +1,5 @@
-"""SimpleRNN, LSTM and GRU as ONNX's RNN / LSTM / GRU ops (one direction, default activations).
+"""SimpleRNN, LSTM and GRU as ONNX's RNN / LSTM / GRU ops (one direction each: forward, or
+reverse for go_backwards; Bidirectional is two of them).
 
 ember keeps Keras' weights: kernels (features, gates * units), gate orders LSTM i, f, c, o and
 GRU z, r, h. ONNX wants (1, gates * units, features), LSTM gates i, o, f, c (GRU's z, r, h is
@@ -18,15 +19,19 @@ def _blocks(a: np.ndarray, order: list[int], units: int) -> np.ndarray:
     return np.concatenate([a[..., k * units:(k + 1) * units] for k in order], axis=-1)
 
 
-def recurrent(ctx: Any, layer: Any, x: str) -> str:
+def recurrent(ctx: Any, layer: Any, x: str, aligned: bool = False) -> str:
+    """The ONNX op of ``layer`` on ``x``. A ``go_backwards`` layer runs as
+    ``direction="reverse"``, whose sequence output ONNX aligns with the input's time order:
+    what Bidirectional wants (``aligned=True``); alone, it is converted without sequences."""
     from ember.layers import _config
     from ember.onnx.converters import _weight
 
     kind = type(layer).__name__
     cfg = layer.get_config()
-    if cfg["go_backwards"] or cfg["return_state"]:
-        raise NotImplementedError(f"onnx export: {kind} '{layer.name}' with go_backwards or "
-                                  "return_state is not converted")
+    if cfg["return_state"] or (cfg["go_backwards"] and cfg["return_sequences"]
+                               and not aligned):
+        raise NotImplementedError(f"onnx export: {kind} '{layer.name}' with return_state, or "
+                                  "go_backwards with return_sequences, is not converted")
     acts = [_config.serialize(layer.activation)]
     if kind != "SimpleRNN":
         acts = [_config.serialize(layer.recurrent_activation)] + acts
@@ -45,6 +50,8 @@ def recurrent(ctx: Any, layer: Any, x: str) -> str:
         b = _blocks(_weight(layer.bias), order, units)
         bias = np.concatenate([b[0], b[1]]) if b.ndim == 2 else np.concatenate([b, zeros])
     attrs: dict = {"hidden_size": units}
+    if cfg["go_backwards"]:
+        attrs["direction"] = "reverse"
     if kind == "SimpleRNN":
         attrs["activations"] = [_ACT[acts[0]]]
     elif kind == "LSTM":
