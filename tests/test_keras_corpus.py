@@ -58,13 +58,7 @@ PROGRAMS = {
 FAILED = "__failed__"
 # program -> (text its failure output must show, reason): the programs that need a layer
 # the layer-zoo branch adds; un-xfail them when it merges
-XFAIL = {
-    "classification": ("has no attribute 'Softmax'", "needs layer Softmax (zoo branch)"),
-    "quickstart_beginner": ("has no attribute 'Softmax'", "needs layer Softmax (zoo branch)"),
-    "masking_and_padding": ("has no attribute 'Masking'", "needs layer Masking (zoo branch)"),
-    "addition_rnn": ("has no attribute 'RepeatVector'",
-                     "needs layer RepeatVector (zoo branch)"),
-}
+XFAIL: dict[str, tuple[str, str]] = {}  # program -> (output that shows why, reason)
 # tf.keras *is* Keras 3 here: a program whose only TensorFlow use is tf.keras (and
 # tf.__version__) runs on Keras with this stand-in for the TensorFlow module
 _TF_KERAS = ("import keras as _keras, types as _types; "
