@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember import serialization
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 
 _EPSILON = 1e-7  # Keras' backend.epsilon(), added to the norm as Keras does
@@ -55,7 +55,7 @@ class Constraint:
     """Base class: ``__call__(weight) -> constrained weight`` and ``get_config``."""
 
     def __call__(self, w: Any) -> Tensor:
-        return w if isinstance(w, Tensor) else _new(w)
+        return w if isinstance(w, Tensor) else wrap_array(w)
 
     def get_config(self) -> dict:
         return {}
@@ -83,7 +83,7 @@ class MaxNorm(Constraint):
         data = _array(w)
         norms = _norms(data, self.axis)
         desired = xp_of(data).clip(norms, 0, self.max_value)
-        return _new((data * (desired / (_EPSILON + norms))).astype(data.dtype))
+        return wrap_array((data * (desired / (_EPSILON + norms))).astype(data.dtype))
 
     def get_config(self) -> dict:
         return {"max_value": self.max_value, "axis": self.axis}
@@ -95,7 +95,8 @@ class NonNeg(Constraint):
 
     def __call__(self, w: Any) -> Tensor:
         data = _array(w)
-        return _new(xp_of(data).where(data >= 0, data, 0).astype(data.dtype))  # +0.0, not -0.0
+        # where(), not maximum(): +0.0 for negatives, not -0.0
+        return wrap_array(xp_of(data).where(data >= 0, data, 0).astype(data.dtype))
 
 
 @serialization.register()
@@ -107,7 +108,7 @@ class UnitNorm(Constraint):
 
     def __call__(self, w: Any) -> Tensor:
         data = _array(w)
-        return _new((data / (_EPSILON + _norms(data, self.axis))).astype(data.dtype))
+        return wrap_array((data / (_EPSILON + _norms(data, self.axis))).astype(data.dtype))
 
     def get_config(self) -> dict:
         return {"axis": self.axis}
@@ -133,7 +134,7 @@ class MinMaxNorm(Constraint):
         norms = _norms(data, self.axis)
         desired = self.rate * xp_of(data).clip(norms, self.min_value, self.max_value) + \
             (1 - self.rate) * norms
-        return _new((data * (desired / (_EPSILON + norms))).astype(data.dtype))
+        return wrap_array((data * (desired / (_EPSILON + norms))).astype(data.dtype))
 
     def get_config(self) -> dict:
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,

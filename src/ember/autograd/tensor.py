@@ -327,8 +327,3 @@ def as_tensor(value: Any, like: Tensor | None = None) -> Tensor:
             arr = arr.astype(dt)
         return wrap_array(arr)
     return Tensor(value)
-
-
-# The names these two had before; kept while code still uses them (the kernels, losses).
-make = record_op
-_new = wrap_array

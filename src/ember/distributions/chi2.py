@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 from ember.distributions.continuous import as_float, back, check_probability, host
 from ember.distributions.distribution import Distribution, broadcast_all
@@ -63,7 +63,7 @@ class Chi2(Distribution):
         d = self.df.data
         xp = xp_of(d)
         draws = backend.rng(xp).chisquare(xp.broadcast_to(d, shape).astype("float64"))
-        return _new(xp.asarray(draws).astype(d.dtype))
+        return wrap_array(xp.asarray(draws).astype(d.dtype))
 
     def log_prob(self, value: Any) -> Tensor:
         v = self._value(value, self.df)

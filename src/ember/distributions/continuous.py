@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 
 
@@ -24,7 +24,7 @@ def host(t: Tensor) -> np.ndarray:
 def back(values: np.ndarray, like: Tensor) -> Tensor:
     """float64 host values as a tensor on ``like``'s device, in its float type."""
     xp = xp_of(like.data)
-    return _new(xp.asarray(np.asarray(values).astype(like.data.dtype)))
+    return wrap_array(xp.asarray(np.asarray(values).astype(like.data.dtype)))
 
 
 def check_probability(who: str, q: Tensor) -> None:

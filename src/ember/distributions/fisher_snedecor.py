@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 from ember.distributions.continuous import as_float, back, check_probability, host
 from ember.distributions.distribution import Distribution, broadcast_all
@@ -69,7 +69,7 @@ class FisherSnedecor(Distribution):
         xp = xp_of(d1)
         draws = backend.rng(xp).f(xp.broadcast_to(d1, shape).astype("float64"),
                                   xp.broadcast_to(d2, shape).astype("float64"))
-        return _new(xp.asarray(draws).astype(d1.dtype))
+        return wrap_array(xp.asarray(draws).astype(d1.dtype))
 
     def log_prob(self, value: Any) -> Tensor:
         v = self._value(value, self.df1)

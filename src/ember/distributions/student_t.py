@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 from ember.distributions.continuous import as_float, back, check_probability, host
 from ember.distributions.distribution import Distribution, broadcast_all
@@ -61,14 +61,14 @@ class StudentT(Distribution):
         d = self.df.data
         xp = xp_of(d)
         var = square(self.scale) * self.df / where(d > 2, self.df - 2, 1.0)
-        return where(d > 2, var, _new(xp.where(d > 1, xp.inf, xp.nan).astype(d.dtype)))
+        return where(d > 2, var, wrap_array(xp.where(d > 1, xp.inf, xp.nan).astype(d.dtype)))
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         shape = self._extended_shape(sample_shape)
         d = self.df.data
         xp = xp_of(d)
         z = backend.rng(xp).standard_t(xp.broadcast_to(d, shape).astype("float64"))
-        return self.loc.detach() + _new(xp.asarray(z).astype(d.dtype)) * self.scale.detach()
+        return self.loc.detach() + wrap_array(xp.asarray(z).astype(d.dtype)) * self.scale.detach()
 
     def log_prob(self, value: Any) -> Tensor:
         v = self._value(value, self.loc)
@@ -113,7 +113,7 @@ class StudentT(Distribution):
         df = np.broadcast_to(host(self.df), shape)
         std = StudentT(df, validate_args=False)
         z = invert_cdf(qs, lambda t: std._tails(t)[0], lambda t: std._tails(t)[1],
-                       lambda t: np.exp(host(std.log_prob(_new(t)))), -np.inf, ndtri(qs))
+                       lambda t: np.exp(host(std.log_prob(wrap_array(t)))), -np.inf, ndtri(qs))
         return back(z * host(self.scale) + host(self.loc), self.loc)
 
     def entropy(self) -> Tensor:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember.autograd.tensor import Tensor, _new, make
+from ember.autograd.tensor import Tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.kernels.registry import replaces
 from ember.ops.conv import _cropped, _padded, out_size
@@ -86,19 +86,19 @@ def conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any, strid
         dx = dw = db = None
         if fold and kept is not None:  # [dkernel; dbias] in one product
             both = kept @ g2
-            dw = _new(both[:-1].reshape(kernel.shape)) if need_dw else None
-            db = _new(both[-1].copy()) if need_db else None
+            dw = wrap_array(both[:-1].reshape(kernel.shape)) if need_dw else None
+            db = wrap_array(both[-1].copy()) if need_db else None
         elif need_dw:
-            dw = _new((kept @ g2 if transposed else kept.T @ g2).reshape(kernel.shape))
+            dw = wrap_array((kept @ g2 if transposed else kept.T @ g2).reshape(kernel.shape))
         if need_db and not fold:
-            db = _new(xp.ones(g2.shape[0], dtype=g2.dtype) @ g2)  # a GEMV: faster than sum(0)
+            db = wrap_array(xp.ones(g2.shape[0], dtype=g2.dtype) @ g2)  # a GEMV: faster than sum(0)
         if need_dx:
             dxp = xp.zeros((n, hp, wp, c), dtype=g2.dtype)
             add_windows(dxp, g2, wd, (ho, wo), strides, dilation)
-            dx = _new(_cropped(dxp, pads, (h, w)).reshape(x.shape))
+            dx = wrap_array(_cropped(dxp, pads, (h, w)).reshape(x.shape))
         return dx, dw, db
 
     parents = (x, kernel) if bias is None else (x, kernel, bias)
     out_shape = (n, ho, wo, cout) if x.ndim == 4 else (n, wo, cout)
-    return make(out.reshape(out_shape), parents, backward, name + "_relu" if relu else name,
+    return record_op(out.reshape(out_shape), parents, backward, name + "_relu" if relu else name,
                 saved, fused=True, keep_output=relu)

@@ -18,13 +18,13 @@ from operator import matmul as _matmul
 from typing import Any
 
 from ember.autograd.mode import STATE
-from ember.autograd.tensor import Tensor, _new, make
+from ember.autograd.tensor import Tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.kernels.registry import replaces
 
 
 def _wrap(a: Any) -> Any:
-    return a if a is None or isinstance(a, Tensor) else _new(a)
+    return a if a is None or isinstance(a, Tensor) else wrap_array(a)
 
 
 @replaces("linear")
@@ -44,7 +44,7 @@ def dense(x: Tensor, kernel: Tensor, bias: Tensor | None, relu: bool = False) ->
     if relu:
         xp_of(out).maximum(out, 0, out=out)
     if not STATE.enabled:  # inference: nothing to record (no closure, no node)
-        return _new(out)
+        return wrap_array(out)
 
     def backward(g: Tensor) -> tuple:
         if STATE.enabled:  # create_graph: the same formulas on Tensors, recorded
@@ -68,5 +68,5 @@ def dense(x: Tensor, kernel: Tensor, bias: Tensor | None, relu: bool = False) ->
             grads.append(_wrap(g2.sum(axis=0)) if bias.requires_grad else None)
         return tuple(grads)
 
-    return make(out, parents, backward, "linear_relu" if relu else "linear", (x, kernel),
+    return record_op(out, parents, backward, "linear_relu" if relu else "linear", (x, kernel),
                 keep_output=relu)

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 
 
 def as_array(inputs: Any) -> np.ndarray:
@@ -44,4 +44,4 @@ class RawInputs:
     def _convert_inputs(self, inputs: Any) -> Any:
         if isinstance(inputs, Tensor):
             return inputs
-        return _new(as_array(inputs))
+        return wrap_array(as_array(inputs))

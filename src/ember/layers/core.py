@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers import _config
 from ember.layers.base import Layer
 from ember.layers.output_logits import activation_of
@@ -238,7 +238,7 @@ class Dropout(Layer):
         keep = rng.random(shape, dtype="float32") >= self.rate
         scale = keep.astype(inputs.data.dtype)
         scale *= 1.0 / (1.0 - self.rate)
-        return mul(inputs, _new(scale))
+        return mul(inputs, wrap_array(scale))
 
     def _rng(self, xp: Any) -> Any:
         gen = self._rngs.get(xp.__name__)

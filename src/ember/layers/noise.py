@@ -27,7 +27,7 @@ import math
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers.base import Layer
 from ember.layers.core import Dropout
 from ember.ops.elementwise import mul
@@ -125,7 +125,7 @@ class GaussianDropout(_Noise):
             return inputs
         std = math.sqrt(self.rate / (1.0 - self.rate))
         noise = self._rng(inputs).standard_normal(inputs.shape) * std + 1.0
-        return mul(inputs, _new(_as(inputs, noise)))
+        return mul(inputs, wrap_array(_as(inputs, noise)))
 
 
 @register()
@@ -146,7 +146,7 @@ class AlphaDropout(_Noise):
         keep = _as(inputs, self._rng(inputs).random(shape) >= self.rate)
         a = ((1 - self.rate) * (1 + self.rate * alpha_p ** 2)) ** -0.5
         b = -a * alpha_p * self.rate
-        return inputs * _new(keep * a) + _new(_as(inputs, (1 - keep) * alpha_p * a + b))
+        return inputs * wrap_array(keep * a) + wrap_array(_as(inputs, (1 - keep) * alpha_p * a + b))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "noise_shape": self.noise_shape}

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers.base import Layer
 from ember.ops.misc import astype
 from ember.ops.resize import METHODS, resize
@@ -79,7 +79,7 @@ class _ImageSize(Layer):
             arr = xp.round(y.data)
             if info is not None:
                 arr = xp.clip(arr, info.min, info.max)
-            y = _new(arr.astype(int_dtype))
+            y = wrap_array(arr.astype(int_dtype))
         return squeeze(y, 0) if single else y
 
     def _transform(self, x: Tensor, training: Any) -> Tensor:

@@ -37,7 +37,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new, as_tensor
+from ember.autograd.tensor import Tensor, as_tensor, wrap_array
 from ember.layers.base import Layer
 from ember.layers.rnn_cells import StackedRNNCells, call_cell, cell_output_size
 from ember.ops.elementwise import where
@@ -99,7 +99,7 @@ class RNN(Layer):
     def states(self) -> Any:
         """The carried states of a stateful RNN (None before its first call)."""
         arrays = self._state_arrays
-        return None if arrays is None else _map(arrays, _new)
+        return None if arrays is None else _map(arrays, wrap_array)
 
     def reset_states(self) -> None:
         """Zero the carried states of a stateful RNN (Keras' ``reset_states``)."""
@@ -123,7 +123,7 @@ class RNN(Layer):
             states = init(batch_size)
             return list(states) if isinstance(states, (list, tuple)) else [states]
         np = backend.numpy_module()
-        return [_new(np.zeros((batch_size, n), dtype=self.dtype)) for n in self.state_size]
+        return [wrap_array(np.zeros((batch_size, n), dtype=self.dtype)) for n in self.state_size]
 
     def call(self, inputs: Tensor, initial_state: Any = None, mask: Any = None,
              training: Any = None) -> Any:
@@ -198,7 +198,7 @@ class RNN(Layer):
                              f"{first.shape[0]}; got a batch of {B} (a stateful RNN needs the "
                              "same batch size every call: drop the last partial batch, or "
                              "call reset_states() after setting a new size)")
-        return _map(arrays, lambda a: _new(a.copy()))
+        return _map(arrays, lambda a: wrap_array(a.copy()))
 
     def compute_output_shape(self, input_shape: tuple) -> Any:
         B, T = input_shape[0], input_shape[1]

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers import _config
 from ember.layers.base import CALL_TAKES_TRAINING, Layer, call_arguments
 from ember.ops.matmul import matmul
@@ -110,7 +110,7 @@ class _Cell(Layer):
     def get_initial_state(self, batch_size: int) -> list:
         xp = backend.xp_of(self.kernel.data) if self.built else backend.numpy_module()
         sizes = _as_list(self.state_size)
-        return [_new(xp.zeros((batch_size, n), dtype=self.dtype)) for n in sizes]
+        return [wrap_array(xp.zeros((batch_size, n), dtype=self.dtype)) for n in sizes]
 
     # ------------------------------------------------------------------ dropout
     def _draw(self, shape: tuple, rate: float, like: Tensor) -> Tensor | None:
@@ -118,7 +118,7 @@ class _Cell(Layer):
             return None
         xp = backend.xp_of(like.data)
         keep = backend.rng(xp).random(shape, dtype="float32") >= rate
-        return _new(keep.astype(like.data.dtype) * (1.0 / (1.0 - rate)))
+        return wrap_array(keep.astype(like.data.dtype) * (1.0 / (1.0 - rate)))
 
     def start_sequence(self, x_t: Tensor, states: Any, training: Any) -> None:
         """Draw this sequence's dropout masks (``RNN`` calls it before the first step)."""
@@ -320,7 +320,8 @@ class StackedRNNCells(Layer):
             if init is not None:
                 states = init(batch_size)
             else:
-                states = [_new(backend.numpy_module().zeros((batch_size, n), dtype=self.dtype))
+                zeros = backend.numpy_module().zeros
+                states = [wrap_array(zeros((batch_size, n), dtype=self.dtype))
                           for n in _as_list(cell.state_size)]
             out.append(states if isinstance(cell.state_size, (list, tuple)) else states[0])
         return out
@@ -329,7 +330,7 @@ class StackedRNNCells(Layer):
         for cell, s in zip(self.cells, states):
             if hasattr(cell, "start_sequence"):
                 cell.start_sequence(x_t, s, training)
-            x_t = _new(backend.xp_of(x_t.data).zeros(
+            x_t = wrap_array(backend.xp_of(x_t.data).zeros(
                 (x_t.shape[0], cell_output_size(cell)), dtype=x_t.data.dtype))
 
     def end_sequence(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 from ember.ops import astype, to
 
@@ -33,7 +33,7 @@ def as_true(y_true: Any, like: Tensor) -> Tensor:
             y_true = astype(y_true, like.data.dtype)
         return y_true
     xp = xp_of(like.data)
-    return _new(xp.asarray(y_true, dtype=like.data.dtype))
+    return wrap_array(xp.asarray(y_true, dtype=like.data.dtype))
 
 
 def labels_array(y_true: Any, like: Tensor) -> Any:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ember import backend, ops, serialization
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.backend import xp_of
 from ember.losses._inputs import align, as_pred, as_true
 
@@ -166,7 +166,7 @@ def _weighted(values: Tensor, sw: Any, who: str) -> tuple[Tensor, Any]:
     except ValueError:
         raise ValueError(f"{who}: sample_weight of shape {sw.shape} does not match the "
                          f"per-sample losses of shape {tuple(values.shape)}") from None
-    return values * _new(sw), sw
+    return values * wrap_array(sw), sw
 
 
 def reduce_values(values: Tensor, sample_weight: Any = None,

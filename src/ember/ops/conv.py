@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.kernels import registry as kernels
 from ember.ops.activation_names import apply, name_of
@@ -87,9 +87,6 @@ def out_size(padded: int, k: int, s: int, d: int, name: str, axis: str, x_shape:
 
 # --------------------------------------------------------------------------- convolution
 
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
-
 
 def _float_input(x: Tensor, kernel: Tensor, name: str) -> Any:
     """x's data, in the kernel's float type when x is not floating point (e.g. uint8 images)."""
@@ -141,18 +138,18 @@ def _conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any, stri
 
     def backward(g: Tensor) -> tuple:
         g2 = g.data.reshape(-1, cout)  # one row per output pixel
-        dw = _new((P.T @ g2).reshape(kernel.shape)) if kernel.requires_grad else None
-        db = _new(g2.sum(axis=0)) if bias is not None and bias.requires_grad else None
+        dw = wrap_array((P.T @ g2).reshape(kernel.shape)) if kernel.requires_grad else None
+        db = wrap_array(g2.sum(axis=0)) if bias is not None and bias.requires_grad else None
         dx = None
         if x.requires_grad:  # col2im: every pixel's g @ K^T added back onto its window
             dxp = xp.zeros((n, hp, wp, c), dtype=g2.dtype)
             add_windows(dxp, g2, wd, (ho, wo), strides, dilation)
-            dx = _new(_cropped(dxp, pads, (h, w)).reshape(x.shape))
+            dx = wrap_array(_cropped(dxp, pads, (h, w)).reshape(x.shape))
         return dx, dw, db
 
     parents = (x, kernel) if bias is None else (x, kernel, bias)
     out_shape = (n, ho, wo, cout) if x.ndim == 4 else (n, wo, cout)
-    return make(out.reshape(out_shape), parents, backward, name, (x, kernel), fused=True)
+    return record_op(out.reshape(out_shape), parents, backward, name, (x, kernel), fused=True)
 
 
 def _run_conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any,
@@ -182,7 +179,7 @@ def _check(x: Tensor, kernel: Tensor, bias: Any, rank: int, name: str, x_layout:
                          f"{kernel.shape[in_axis]}")
     if bias is None:
         return None
-    bias = _t(bias)
+    bias = as_tensor(bias)
     n_out = kernel.shape[-1 if in_axis == -2 else -2]
     if bias.shape != (n_out,):
         raise ValueError(f"{name}: bias must have shape ({n_out},), one value per output "
@@ -216,7 +213,7 @@ def conv2d(x: Any, kernel: Any, bias: Any = None, strides: Any = (1, 1),
         >>> em.ops.conv.conv2d(em.ones((2, 28, 28, 1)), em.ones((3, 3, 1, 32)), strides=2).shape
         (2, 13, 13, 32)
     """
-    x, kernel = _t(x), _t(kernel)
+    x, kernel = as_tensor(x), as_tensor(kernel)
     bias = _check(x, kernel, bias, 4, "conv2d", "(batch, height, width, channels)",
                   "(kh, kw, in_channels, out_channels)")
     strides = pair(strides, "conv2d", "strides")
@@ -242,7 +239,7 @@ def conv1d(x: Any, kernel: Any, bias: Any = None, strides: int = 1, padding: Any
         >>> em.ops.conv.conv1d(em.ones((2, 10, 3)), em.ones((3, 3, 4)), padding="causal").shape
         (2, 10, 4)
     """
-    x, kernel = _t(x), _t(kernel)
+    x, kernel = as_tensor(x), as_tensor(kernel)
     bias = _check(x, kernel, bias, 3, "conv1d", "(batch, length, channels)",
                   "(k, in_channels, out_channels)")
     stride = pair((1, *_one(strides)), "conv1d", "strides")[1]
@@ -300,7 +297,7 @@ def conv2d_transpose(x: Any, kernel: Any, bias: Any = None, strides: Any = (1, 1
         (1, 8, 8, 2)
     """
     name = "conv2d_transpose"
-    x, kernel = _t(x), _t(kernel)
+    x, kernel = as_tensor(x), as_tensor(kernel)
     bias = _check(x, kernel, bias, 4, name, "(batch, height, width, channels)",
                   "(kh, kw, out_channels, in_channels)", in_axis=-1)
     s, d = pair(strides, name, "strides"), pair(dilation, name, "dilation")
@@ -335,15 +332,15 @@ def conv2d_transpose(x: Any, kernel: Any, bias: Any = None, strides: Any = (1, 1
         # The gradient is a plain conv2d of g (patches, one GEMM) with the same kernel.
         gpad = _padded(xp.ascontiguousarray(g.data), pads)
         patches = patch_matrix(gpad, (kh, kw), s, d, (h, w))
-        dx = _new((patches @ w2).reshape(x.shape)) if x.requires_grad else None
-        dw = _new((patches.T @ x2).reshape(kernel.shape)) if kernel.requires_grad else None
+        dx = wrap_array((patches @ w2).reshape(x.shape)) if x.requires_grad else None
+        dw = wrap_array((patches.T @ x2).reshape(kernel.shape)) if kernel.requires_grad else None
         db = None
         if bias is not None and bias.requires_grad:
-            db = _new(g.data.reshape(-1, cout).sum(axis=0))
+            db = wrap_array(g.data.reshape(-1, cout).sum(axis=0))
         return dx, dw, db
 
     parents = (x, kernel) if bias is None else (x, kernel, bias)
-    return apply(activation, make(out, parents, backward, name, (x, kernel), fused=True))
+    return apply(activation, record_op(out, parents, backward, name, (x, kernel), fused=True))
 
 
 __all__ = ["conv1d", "conv2d", "conv2d_transpose"]

@@ -9,12 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op, wrap_array
 from ember.backend import xp_of
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
 
 
 def _ft(x: Any) -> Tensor:
@@ -22,7 +18,7 @@ def _ft(x: Any) -> Tensor:
     (as PyTorch's exp(int) is float32), never NumPy's float64."""
     x = x if isinstance(x, Tensor) else as_tensor(x)
     if x.data.dtype.kind != "f":
-        x = _new(x.data.astype(_default_float()))  # integer tensors never require grad
+        x = wrap_array(x.data.astype(_default_float()))  # integer tensors never require grad
     return x
 
 
@@ -52,7 +48,7 @@ def _check_same_device(op: str, a: Tensor, b: Tensor) -> None:
 
 
 def _cast(x: Tensor, dtype: Any) -> Tensor:
-    return make(x.data.astype(dtype), (x,), lambda g: (g,), "astype")
+    return record_op(x.data.astype(dtype), (x,), lambda g: (g,), "astype")
 
 
 def _shape_error(op: str, a: Tensor, b: Tensor) -> ValueError:
@@ -70,7 +66,7 @@ def add(a: Any, b: Any) -> Tensor:
         data = a.data + b.data
     except ValueError:
         raise _shape_error("add", a, b) from None
-    return make(data, (a, b), _add_backward, "add")
+    return record_op(data, (a, b), _add_backward, "add")
 
 
 def _add_backward(g: Tensor) -> tuple:
@@ -84,7 +80,7 @@ def sub(a: Any, b: Any) -> Tensor:
         data = a.data - b.data
     except ValueError:
         raise _shape_error("sub", a, b) from None
-    return make(data, (a, b), lambda g: (g, -g if b.requires_grad else None), "sub")
+    return record_op(data, (a, b), lambda g: (g, -g if b.requires_grad else None), "sub")
 
 
 def mul(a: Any, b: Any) -> Tensor:
@@ -95,7 +91,7 @@ def mul(a: Any, b: Any) -> Tensor:
     except ValueError:
         raise _shape_error("mul", a, b) from None
     # a gradient nobody needs (x * constant) is not computed: this is the hot path
-    return make(data, (a, b), lambda g: (g * b if a.requires_grad else None,
+    return record_op(data, (a, b), lambda g: (g * b if a.requires_grad else None,
                                          g * a if b.requires_grad else None), "mul", (a, b))
 
 
@@ -113,7 +109,7 @@ def div(a: Any, b: Any) -> Tensor:
         gb = -g * a / (b * b) if b.requires_grad else None
         return g / b if a.requires_grad else None, gb
 
-    return make(data, (a, b), backward, "div", (a, b))
+    return record_op(data, (a, b), backward, "div", (a, b))
 
 
 def _default_float() -> str:
@@ -135,10 +131,10 @@ def remainder(a: Any, b: Any) -> Tensor:
     data = xp.remainder(a.data, b.data)
 
     def backward(g: Tensor) -> tuple:
-        gb = -g * _new(xp.floor_divide(a.data, b.data)) if b.requires_grad else None
+        gb = -g * wrap_array(xp.floor_divide(a.data, b.data)) if b.requires_grad else None
         return g, gb
 
-    return make(data, (a, b), backward, "remainder", (a, b))
+    return record_op(data, (a, b), backward, "remainder", (a, b))
 
 
 def pow(a: Any, b: Any) -> Tensor:
@@ -155,7 +151,7 @@ def pow(a: Any, b: Any) -> Tensor:
                 _pow_grad_exponent(g, a, b, out) if b.requires_grad else None)
 
     # the output is read only for d/db (x ** 2 does not need it kept)
-    out = make(data, (a, b), backward, "pow", (a, b), keep_output=b.requires_grad)
+    out = record_op(data, (a, b), backward, "pow", (a, b), keep_output=b.requires_grad)
     return out
 
 
@@ -172,7 +168,7 @@ def _pow_grad_exponent(g: Tensor, a: Tensor, b: Tensor, out: Tensor) -> Tensor:
         return g * out * log(a)
     xp = xp_of(pos)
     other = xp.where((a.data == 0) & (b.data >= 0), 0.0, xp.nan).astype(g.data.dtype)
-    return g * where(pos, out * log(where(pos, a, 1.0)), _new(other))
+    return g * where(pos, out * log(where(pos, a, 1.0)), wrap_array(other))
 
 
 def maximum(a: Any, b: Any) -> Tensor:
@@ -198,7 +194,7 @@ def _extremum(a: Any, b: Any, op: str) -> Tensor:
         wa = wins.astype(g.data.dtype) + 0.5 * (a.data == b.data).astype(g.data.dtype)
         return g * wa, g * (1 - wa)
 
-    return make(data, (a, b), backward, op, (a, b))
+    return record_op(data, (a, b), backward, op, (a, b))
 
 
 def where(condition: Any, x: Any = None, y: Any = None) -> Any:
@@ -217,14 +213,14 @@ def where(condition: Any, x: Any = None, y: Any = None) -> Any:
     def backward(g: Tensor) -> tuple:
         return where(cond, g, 0.0), where(cond, 0.0, g)
 
-    return make(data, (x, y), backward, "where")
+    return record_op(data, (x, y), backward, "where")
 
 
 # ------------------------------------------------------------------ unary
 def neg(x: Any) -> Tensor:
     """-x."""
-    x = _t(x)
-    return make(-x.data, (x,), _neg_backward, "neg")
+    x = as_tensor(x)
+    return record_op(-x.data, (x,), _neg_backward, "neg")
 
 
 def _neg_backward(g: Tensor) -> tuple:
@@ -233,29 +229,29 @@ def _neg_backward(g: Tensor) -> tuple:
 
 def abs(x: Any) -> Tensor:
     """|x|; the gradient at 0 is 0 (as PyTorch)."""
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
-    return make(xp.abs(x.data), (x,), lambda g: (g * xp.sign(x.data),), "abs", (x,))
+    return record_op(xp.abs(x.data), (x,), lambda g: (g * xp.sign(x.data),), "abs", (x,))
 
 
 def sign(x: Any) -> Tensor:
     """-1, 0 or 1; its gradient is zero everywhere."""
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
-    return make(xp.sign(x.data), (x,), lambda g: (g * 0,), "sign")
+    return record_op(xp.sign(x.data), (x,), lambda g: (g * 0,), "sign")
 
 
 def exp(x: Any) -> Tensor:
     """e ** x."""
     x = _ft(x)
-    out = make(xp_of(x.data).exp(x.data), (x,), lambda g: (g * out,), "exp", keep_output=True)
+    out = record_op(xp_of(x.data).exp(x.data), (x,), lambda g: (g * out,), "exp", keep_output=True)
     return out
 
 
 def expm1(x: Any) -> Tensor:
     """e ** x - 1, accurate for small x."""
     x = _ft(x)
-    out = make(xp_of(x.data).expm1(x.data), (x,), lambda g: (g * (out + 1),), "expm1",
+    out = record_op(xp_of(x.data).expm1(x.data), (x,), lambda g: (g * (out + 1),), "expm1",
                keep_output=True)
     return out
 
@@ -263,45 +259,45 @@ def expm1(x: Any) -> Tensor:
 def log(x: Any) -> Tensor:
     """Natural logarithm."""
     x = _ft(x)
-    return make(xp_of(x.data).log(x.data), (x,), lambda g: (g / x,), "log", (x,))
+    return record_op(xp_of(x.data).log(x.data), (x,), lambda g: (g / x,), "log", (x,))
 
 
 def log1p(x: Any) -> Tensor:
     """log(1 + x), accurate for small x."""
     x = _ft(x)
-    return make(xp_of(x.data).log1p(x.data), (x,), lambda g: (g / (x + 1),), "log1p", (x,))
+    return record_op(xp_of(x.data).log1p(x.data), (x,), lambda g: (g / (x + 1),), "log1p", (x,))
 
 
 def sqrt(x: Any) -> Tensor:
     """Square root."""
     x = _ft(x)
-    out = make(xp_of(x.data).sqrt(x.data), (x,), lambda g: (g * 0.5 / out,), "sqrt",
+    out = record_op(xp_of(x.data).sqrt(x.data), (x,), lambda g: (g * 0.5 / out,), "sqrt",
                keep_output=True)
     return out
 
 
 def square(x: Any) -> Tensor:
     """x * x."""
-    x = _t(x)
-    return make(x.data * x.data, (x,), lambda g: (g * 2 * x,), "square", (x,))
+    x = as_tensor(x)
+    return record_op(x.data * x.data, (x,), lambda g: (g * 2 * x,), "square", (x,))
 
 
 def sin(x: Any) -> Tensor:
     """Sine."""
     x = _ft(x)
-    return make(xp_of(x.data).sin(x.data), (x,), lambda g: (g * cos(x),), "sin", (x,))
+    return record_op(xp_of(x.data).sin(x.data), (x,), lambda g: (g * cos(x),), "sin", (x,))
 
 
 def cos(x: Any) -> Tensor:
     """Cosine."""
     x = _ft(x)
-    return make(xp_of(x.data).cos(x.data), (x,), lambda g: (-g * sin(x),), "cos", (x,))
+    return record_op(xp_of(x.data).cos(x.data), (x,), lambda g: (-g * sin(x),), "cos", (x,))
 
 
 def tan(x: Any) -> Tensor:
     """Tangent."""
     x = _ft(x)
-    out = make(xp_of(x.data).tan(x.data), (x,), lambda g: (g * (1 + out * out),), "tan",
+    out = record_op(xp_of(x.data).tan(x.data), (x,), lambda g: (g * (1 + out * out),), "tan",
                keep_output=True)
     return out
 
@@ -309,7 +305,7 @@ def tan(x: Any) -> Tensor:
 def tanh(x: Any) -> Tensor:
     """Hyperbolic tangent."""
     x = _ft(x)
-    out = make(xp_of(x.data).tanh(x.data), (x,), lambda g: (g * (1 - out * out),), "tanh",
+    out = record_op(xp_of(x.data).tanh(x.data), (x,), lambda g: (g * (1 - out * out),), "tanh",
                keep_output=True)
     return out
 
@@ -322,13 +318,13 @@ def sigmoid(x: Any) -> Tensor:
     data = xp.tanh(x.data * 0.5)
     data *= 0.5
     data += 0.5
-    out = make(data, (x,), lambda g: (g * out * (1 - out),), "sigmoid", keep_output=True)
+    out = record_op(data, (x,), lambda g: (g * out * (1 - out),), "sigmoid", keep_output=True)
     return out
 
 
 def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
     """Limit values to [min, max]; the gradient passes where min <= x <= max (as PyTorch)."""
-    x = _t(x)
+    x = as_tensor(x)
     xp = xp_of(x.data)
     min = min.data if isinstance(min, Tensor) else min  # bounds are constants (no gradient)
     max = max.data if isinstance(max, Tensor) else max
@@ -344,4 +340,4 @@ def clip(x: Any, min: float | None = None, max: float | None = None) -> Tensor:
             inside &= x.data <= max
         return (g * inside,)
 
-    return make(data, (x,), backward, "clip", (x,))
+    return record_op(data, (x,), backward, "clip", (x,))

@@ -21,17 +21,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from ember.autograd.mode import STATE
-from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op, wrap_array
 from ember.kernels import registry as kernels
 from ember.ops.activation_names import apply, name_of
 
 
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
-
-
 def _wrap(a: Any) -> Any:
-    return a if a is None or isinstance(a, Tensor) else _new(a)
+    return a if a is None or isinstance(a, Tensor) else wrap_array(a)
 
 
 # ------------------------------------------------------------------ linear
@@ -49,7 +45,7 @@ def linear(x: Any, kernel: Tensor, bias: Tensor | None = None, relu: bool = Fals
         >>> linear(em.tensor([[1.0, -2.0]]), em.eye(2), activation="relu")
         tensor([[1., 0.]])
     """
-    x = _t(x)
+    x = as_tensor(x)
     xd, kd = x.data, kernel.data
     if kd.ndim != 2:
         raise ValueError(f"linear: the kernel must be 2-D (in, out); got {kernel.shape}")
@@ -84,7 +80,7 @@ def _linear(x: Tensor, kernel: Tensor, bias: Tensor | None) -> Tensor:
         return dx, dk, g2.sum(axis=0) if bias.requires_grad else None
 
     parents = (x, kernel) if bias is None else (x, kernel, bias)
-    return make(out.reshape(x.shape[:-1] + (n_out,)), parents, backward, "linear",
+    return record_op(out.reshape(x.shape[:-1] + (n_out,)), parents, backward, "linear",
                 (x, kernel))
 
 
@@ -136,7 +132,7 @@ def _normalize(x: Tensor, stat_axes: tuple, param_axes: tuple, gamma: Tensor | N
                          if beta.requires_grad else None)
         return tuple(grads)
 
-    return make(out, parents, backward, "normalize", (x,)), mean, var
+    return record_op(out, parents, backward, "normalize", (x,)), mean, var
 
 
 def _axes_tuple(axis: int | Sequence[int], ndim: int, fn: str) -> tuple:
@@ -151,7 +147,7 @@ def batch_norm(x: Any, gamma: Tensor | None = None, beta: Tensor | None = None,
                axis: int = -1, epsilon: float = 1e-3) -> Tensor:
     """Normalize each feature (``axis``) by the batch mean and biased variance of the other
     axes, then scale by ``gamma`` and shift by ``beta`` (shape (features,)); one node."""
-    x = _t(x)
+    x = as_tensor(x)
     keep = _axes_tuple(axis, x.ndim, "batch_norm")
     stats = tuple(i for i in range(x.ndim) if i not in keep)
     return _normalize(x, stats, keep, gamma, beta, epsilon)[0]
@@ -169,6 +165,6 @@ def layer_norm(x: Any, gamma: Tensor | None = None, beta: Tensor | None = None,
         >>> [round(v, 4) for v in y.tolist()[0]]
         [-1.2247, 0.0, 1.2247]
     """
-    x = _t(x)
+    x = as_tensor(x)
     axes = _axes_tuple(axis, x.ndim, "layer_norm")
     return _normalize(x, axes, axes, gamma, beta, epsilon)[0]

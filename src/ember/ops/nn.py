@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new, make
+from ember.autograd.tensor import Tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.ops.activation_names import known_as
 from ember.ops.elementwise import _ft
@@ -36,7 +36,7 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     def backward(g: Tensor) -> tuple:
         return (out * (g - _sum(g * out, axis=axis, keepdims=True)),)
 
-    out = make(data, (x,), backward, "softmax", keep_output=True)
+    out = record_op(data, (x,), backward, "softmax", keep_output=True)
     return out
 
 
@@ -55,7 +55,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     def backward(g: Tensor) -> tuple:
         return (g - exp(out) * _sum(g, axis=axis, keepdims=True),)
 
-    out = make(data, (x,), backward, "log_softmax", keep_output=True)
+    out = record_op(data, (x,), backward, "log_softmax", keep_output=True)
     return out
 
 
@@ -139,14 +139,15 @@ def softmax_cross_entropy(logits: Any, target: Any, axis: int = -1,
             gz = xp.expand_dims(g.data, ax)
         p *= gz
         if not soft_grad:
-            return (_new(p),)
-        return _new(p), _new(logp * gz * (label_smoothing - 1))  # d/dt of -sum(t' * logp)
+            return (wrap_array(p),)
+        # the second is d/dt of -sum(t' * logp)
+        return wrap_array(p), wrap_array(logp * gz * (label_smoothing - 1))
 
     # soft targets that require grad (distillation) get a gradient too, as in PyTorch
     soft_grad = not sparse and isinstance(target, Tensor) and target.requires_grad
     parents = (logits, target) if soft_grad else (logits,)
     # backward reads only arrays computed here (e, s, logp), so nothing joins the version check
-    return make(loss, parents, backward, "softmax_cross_entropy", fused=True)
+    return record_op(loss, parents, backward, "softmax_cross_entropy", fused=True)
 
 
 def _subtract_at(p: Any, labels: Any, axis: int, xp: Any, amount: float) -> None:
@@ -183,12 +184,12 @@ def sigmoid_cross_entropy(logits: Any, target: Any) -> Tensor:
         p = p - t  # not in place: t may broadcast p to a larger shape
         p *= g.data
         if not t_grad:
-            return (_new(p),)
-        return _new(p), _new(-z * g.data)
+            return (wrap_array(p),)
+        return wrap_array(p), wrap_array(-z * g.data)
 
     t_grad = isinstance(target, Tensor) and target.requires_grad
     parents = (logits, target) if t_grad else (logits,)
-    return make(loss, parents, backward, "sigmoid_cross_entropy", (logits,), fused=True)
+    return record_op(loss, parents, backward, "sigmoid_cross_entropy", (logits,), fused=True)
 
 
 def dropout(x: Any, rate: float, training: bool = True) -> Tensor:
@@ -202,7 +203,7 @@ def dropout(x: Any, rate: float, training: bool = True) -> Tensor:
     xp = xp_of(x.data)
     keep = backend.rng(xp).random(x.shape, dtype="float32") >= rate
     mask = keep.astype(x.data.dtype) * (1.0 / (1.0 - rate))
-    return make(x.data * mask, (x,), lambda g: (g * mask,), "dropout")
+    return record_op(x.data * mask, (x,), lambda g: (g * mask,), "dropout")
 
 
 known_as("softmax", softmax)  # a model resolves (softmax, cross-entropy) to the fused loss

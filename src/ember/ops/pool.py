@@ -21,16 +21,12 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.kernels import registry as kernels
 from ember.ops.conv import out_size, pad_amounts, pair
 from ember.ops.matmul import matmul
 from ember.ops.shape import broadcast_to, reshape
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x)
 
 
 def _float(xd: Any) -> Any:
@@ -99,11 +95,11 @@ def _pool(x: Tensor, xd: Any, k: tuple, s: tuple, padding: Any, kind: str, name:
                 dxp[ix] += gs
         if padded:
             dxp = xp.ascontiguousarray(dxp[:, pt:pt + h, pl:pl + w])
-        return (_new(dxp.reshape(x.shape)),)
+        return (wrap_array(dxp.reshape(x.shape)),)
 
     shape = out.shape if out_shape is None else out_shape(out.shape)
     saved = (x,) if kind == "max" else ()  # the max masks read x's values
-    return make(out.reshape(shape), (x,), backward, name, saved, fused=True)
+    return record_op(out.reshape(shape), (x,), backward, name, saved, fused=True)
 
 
 def _max_backward(xpad: Any, out: Any, g: Any, k: tuple, s: tuple, index: list, parts: list,
@@ -135,7 +131,7 @@ def _check3(x: Tensor, name: str) -> None:
 
 
 def _pool2d(x: Any, pool_size: Any, strides: Any, padding: str, kind: str, name: str) -> Tensor:
-    x = _t(x)
+    x = as_tensor(x)
     _check4(x, name)
     k = pair(pool_size, name, "pool_size")
     s = k if strides is None else pair(strides, name, "strides")
@@ -143,7 +139,7 @@ def _pool2d(x: Any, pool_size: Any, strides: Any, padding: str, kind: str, name:
 
 
 def _pool1d(x: Any, pool_size: Any, strides: Any, padding: str, kind: str, name: str) -> Tensor:
-    x = _t(x)
+    x = as_tensor(x)
     _check3(x, name)
     k = pair((1, *_one(pool_size)), name, "pool_size")
     s = k if strides is None else pair((1, *_one(strides)), name, "strides")
@@ -240,7 +236,7 @@ def upsample2d(x: Any, size: Any = (2, 2), interpolation: str = "nearest") -> Te
         tensor([[1., 1., 2., 2.],
                 [1., 1., 2., 2.]])
     """
-    x = _t(x)
+    x = as_tensor(x)
     _check4(x, "upsample2d")
     sh, sw = pair(size, "upsample2d", "size")
     n, h, w, c = x.shape
@@ -251,8 +247,9 @@ def upsample2d(x: Any, size: Any = (2, 2), interpolation: str = "nearest") -> Te
         return reshape(wide, (n, h * sh, w * sw, c))
     if interpolation == "bilinear":
         xp, dt = xp_of(x.data), x.data.dtype
-        rows = matmul(_new(_bilinear_matrix(h, sh, xp, dt)), reshape(x, (n, h, w * c)))
-        cols = matmul(_new(_bilinear_matrix(w, sw, xp, dt)), reshape(rows, (n * h * sh, w, c)))
+        rows = matmul(wrap_array(_bilinear_matrix(h, sh, xp, dt)), reshape(x, (n, h, w * c)))
+        cols = matmul(wrap_array(_bilinear_matrix(w, sw, xp, dt)),
+                      reshape(rows, (n * h * sh, w, c)))
         return reshape(cols, (n, h * sh, w * sw, c))
     raise ValueError(f"upsample2d: interpolation must be 'nearest' or 'bilinear'; got "
                      f"{interpolation!r}")
@@ -266,7 +263,7 @@ def upsample1d(x: Any, size: int = 2) -> Tensor:
         >>> em.ops.pool.upsample1d(em.tensor([[[1.0], [2.0]]]), 2).reshape(-1)
         tensor([1., 1., 2., 2.])
     """
-    x = _t(x)
+    x = as_tensor(x)
     _check3(x, "upsample1d")
     (k,) = pair((size, size), "upsample1d", "size")[:1]
     n, length, c = x.shape

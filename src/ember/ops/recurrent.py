@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember.autograd.tensor import Tensor, _new, as_tensor, make
+from ember.autograd.tensor import Tensor, as_tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.kernels import registry as kernels
 from ember.ops.activation_ops import relu
@@ -46,15 +46,12 @@ ACTIVATIONS = ("tanh", "sigmoid", "relu", "linear")
 _ACT = {"tanh": tanh, "sigmoid": sigmoid, "relu": relu, "linear": lambda z: z}
 
 
-def _t(x: Any, like: Tensor | None = None) -> Tensor:
-    return x if isinstance(x, Tensor) else as_tensor(x, like)
-
 
 def _check_inputs(who: str, x: Any, kernel: Any, recurrent_kernel: Any, gates: int,
                   activations: tuple) -> tuple:
-    kernel = _t(kernel)
-    recurrent_kernel = _t(recurrent_kernel, kernel)
-    x = _t(x, kernel)
+    kernel = as_tensor(kernel)
+    recurrent_kernel = as_tensor(recurrent_kernel, kernel)
+    x = as_tensor(x, kernel)
     if x.ndim != 3:
         raise ValueError(f"{who}: inputs must be (batch, timesteps, features); got shape "
                          f"{tuple(x.shape)}")
@@ -81,7 +78,7 @@ def _check_inputs(who: str, x: Any, kernel: Any, recurrent_kernel: Any, gates: i
 def _states(who: str, initial_state: Any, count: int, B: int, U: int, like: Tensor) -> list:
     xp = xp_of(like.data)
     if initial_state is None:
-        return [_new(xp.zeros((B, U), dtype=like.data.dtype)) for _ in range(count)]
+        return [wrap_array(xp.zeros((B, U), dtype=like.data.dtype)) for _ in range(count)]
     states = [initial_state] if isinstance(initial_state, Tensor) or hasattr(
         initial_state, "shape") else list(initial_state)
     if len(states) != count:
@@ -89,7 +86,7 @@ def _states(who: str, initial_state: Any, count: int, B: int, U: int, like: Tens
                          f"(batch, units) = {(B, U)}; got {len(states)}")
     out = []
     for s in states:
-        s = _t(s, like)
+        s = as_tensor(s, like)
         if s.data.dtype != like.data.dtype:
             s = s.astype(like.data.dtype)
         if tuple(s.shape) != (B, U):
@@ -112,7 +109,7 @@ def _array_mask(who: str, mask: Any, B: int, T: int, xp: Any) -> Any:
 def _array_rmask(who: str, rmask: Any, B: int, U: int, like: Tensor) -> Any:
     if rmask is None:
         return None
-    m = _t(rmask, like).data.astype(like.data.dtype, copy=False)
+    m = as_tensor(rmask, like).data.astype(like.data.dtype, copy=False)
     if tuple(m.shape) != (B, U):
         raise ValueError(f"{who}: recurrent_dropout_mask must be (batch, units) = {(B, U)}; "
                          f"got {tuple(m.shape)}")
@@ -157,11 +154,11 @@ def _run(who: str, s: Any, mask: Any, parents: list, backward_kernel: Any,
         dstates = [xp.zeros((B, U), dtype=seq.dtype) if d is None else d for d in dstates]
         need = {key: p.requires_grad for key, p in parents}
         grads = backward_kernel(s, dseq, dstates, need)
-        return tuple(_new(grads[key]) if p.requires_grad else None for key, p in parents)
+        return tuple(wrap_array(grads[key]) if p.requires_grad else None for key, p in parents)
 
     # x and the initial states were copied by the forward pass; the weights are read again.
     saved = tuple(p for key, p in parents if key in ("W", "R", "b"))
-    out = make(data, tuple(p for _, p in parents), backward, who, saved, fused=True)
+    out = record_op(data, tuple(p for _, p in parents), backward, who, saved, fused=True)
     if not return_state:
         return out
     result = [_piece(out, slice(0, T) if return_sequences else 0, who)]
@@ -175,9 +172,9 @@ def _piece(packed: Tensor, index: Any, who: str) -> Tensor:
     def backward(g: Tensor) -> tuple:
         full = xp_of(g.data).zeros(packed.shape, dtype=g.data.dtype)
         full[:, index] = g.data
-        return (_new(full),)
+        return (wrap_array(full),)
 
-    return make(packed.data[:, index], (packed,), backward, f"{who}_output", fused=True)
+    return record_op(packed.data[:, index], (packed,), backward, f"{who}_output", fused=True)
 
 
 def simple_rnn(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any = None,
@@ -338,7 +335,7 @@ def _reference(cell: Any, x: Tensor, states: list, mask: Any, go_backwards: bool
 def _bias(who: str, bias: Any, shape: tuple, like: Tensor) -> Tensor | None:
     if bias is None:
         return None
-    b = _t(bias, like)
+    b = as_tensor(bias, like)
     if tuple(b.shape) != shape:
         raise ValueError(f"{who}: bias must have shape {shape}; got {tuple(b.shape)}")
     return b

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember import backend
-from ember.autograd.tensor import Tensor, _new
+from ember.autograd.tensor import Tensor, wrap_array
 from ember.ops.elementwise import _ft
 from ember.ops.linalg import einsum
 
@@ -64,9 +64,9 @@ def resize(images: Any, size: tuple, interpolation: str = "bilinear") -> Tensor:
         return x
     y = x
     if out_h != h:
-        mh = _new(xp.asarray(interpolation_matrix(h, out_h, interpolation, dt)))
+        mh = wrap_array(xp.asarray(interpolation_matrix(h, out_h, interpolation, dt)))
         y = einsum("oh,bhwc->bowc", mh, y)
     if out_w != w:
-        mw = _new(xp.asarray(interpolation_matrix(w, out_w, interpolation, dt)))
+        mw = wrap_array(xp.asarray(interpolation_matrix(w, out_w, interpolation, dt)))
         y = einsum("pw,bhwc->bhpc", mw, y)
     return y

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ember.autograd.tensor import Tensor, _new, as_tensor
+from ember.autograd.tensor import Tensor, as_tensor, wrap_array
 
 _F64 = "float64"
 
@@ -158,7 +158,7 @@ class _Binomial(Family):
         ok = (k.data >= 0) & (k.data <= n) & (np.floor(k.data) == k.data)
         from ember.ops import exp, where
 
-        safe = _new(np.where(ok, k.data, 0.0))
+        safe = wrap_array(np.where(ok, k.data, 0.0))
         return where(ok, exp(d.log_prob(safe)), 0.0)
 
     pmf = pdf
@@ -179,10 +179,10 @@ class _Binomial(Family):
         lo, hi = np.full(n.shape, -1.0), n.astype(_F64)  # cdf(lo) < q <= cdf(hi)
         while bool((hi - lo > 1).any()):
             mid = np.floor((lo + hi) / 2)
-            below = d.cdf(_new(mid)).data < qs * (1 - 1e-12)  # SciPy's tolerance on ties
+            below = d.cdf(wrap_array(mid)).data < qs * (1 - 1e-12)  # SciPy's tolerance on ties
             lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
         out = np.where(qs == 0, -1.0, hi)
-        return _new(np.where((qs >= 0) & (qs <= 1), out, np.nan))
+        return wrap_array(np.where((qs >= 0) & (qs <= 1), out, np.nan))
 
 
 def _pair(n: Tensor, p: Tensor) -> tuple[Tensor, Tensor]:
