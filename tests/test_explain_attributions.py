@@ -178,3 +178,32 @@ def test_upsample_matches_torch():
         want = torch.nn.functional.interpolate(torch.from_numpy(maps)[:, None], (7, 12),
                                                mode=mode)[:, 0].numpy()
         np.testing.assert_allclose(em.explain.upsample(maps, (7, 12), mode), want, atol=1e-6)
+
+
+def test_guided_backprop_guides_a_relu_called_as_a_function_in_a_custom_call():
+    """Captum guides only nn.ReLU modules; ember guides every relu, so a subclassed model that
+    calls em.relu gets the same map as the Sequential network with ReLU layers."""
+    rng = np.random.default_rng(3)
+    dense1, dense2 = em.layers.Dense(8), em.layers.Dense(3)
+
+    class Custom(em.Model):
+        def __init__(self):
+            super().__init__()
+            self.d1, self.d2 = dense1, dense2
+
+        def call(self, x):
+            return self.d2(em.relu(self.d1(x)))
+
+    x = rng.normal(size=(5, 4)).astype("float32")
+    custom = Custom()
+    custom(x)
+    layered = em.Sequential([em.Input((4,)), em.layers.Dense(8, activation="relu"),
+                             em.layers.Dense(3)])
+    layered.set_weights(custom.get_weights())
+    guided = em.explain.guided_backprop(custom, x, target=1)
+    np.testing.assert_allclose(guided, em.explain.guided_backprop(layered, x, target=1),
+                               rtol=1e-6, atol=1e-7)
+    plain = em.explain.saliency(custom, x, target=1, abs=False)
+    assert not np.allclose(guided, plain)  # the guided rule really acted
+    after = em.explain.saliency(custom, x, target=1, abs=False)
+    np.testing.assert_array_equal(plain, after)  # and was switched off again

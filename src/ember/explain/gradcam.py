@@ -141,10 +141,13 @@ def guided_relu(x: Tensor) -> Tensor:
 @contextlib.contextmanager
 def guided_relus(model: Any) -> Iterator[int]:
     """Swap every ReLU of the model's layers (Dense/Conv activations, Activation("relu")) for
-    ``guided_relu`` while inside; yields how many were swapped."""
+    ``guided_relu`` while inside, and switch the relu op's backward to the guided rule (for a
+    relu called in a custom layer's or model's call); yields how many layers were swapped."""
     from ember.ops.activation_names import name_of
+    from ember.ops.activation_ops import GUIDED_BACKWARD
 
     swapped: list[tuple[Any, str, Any]] = []
+    token = GUIDED_BACKWARD.set(True)
     try:
         for layer in _core.all_layers(model):
             act = layer.__dict__.get("activation")
@@ -154,13 +157,15 @@ def guided_relus(model: Any) -> Iterator[int]:
                 object.__setattr__(layer, "activation", guided_relu)
         yield len(swapped)
     finally:
+        GUIDED_BACKWARD.reset(token)
         for layer, name, value in reversed(swapped):
             object.__setattr__(layer, name, value)
 
 
 def guided_backprop(model: Any, x: Any, target: Any = None) -> np.ndarray:
     """Input gradients with every ReLU's backward replaced by the guided rule, as Captum's
-    ``GuidedBackprop`` (which overrides ``nn.ReLU`` modules).
+    ``GuidedBackprop`` (which overrides ``nn.ReLU`` modules). Unlike Captum, a relu called as a
+    function (``em.relu`` inside a custom ``call``) is guided too.
 
     Example:
         >>> import numpy as np, ember as em

@@ -7,6 +7,7 @@ with tensor ops when recording (create_graph), so higher-order gradients work.
 
 from __future__ import annotations
 
+import contextvars
 import math
 from typing import Any
 
@@ -17,6 +18,12 @@ from ember.ops.activation_names import known_as
 from ember.ops.elementwise import _ft, exp, sigmoid, tanh, where
 
 
+# Guided backpropagation (ember.explain.guided_backprop) switches relu's backward to the guided
+# rule while it runs, so a relu called anywhere (a layer, em.relu in a custom call) is guided.
+# A ContextVar: only the thread (or task) running the explanation sees it.
+GUIDED_BACKWARD = contextvars.ContextVar("relu_guided_backward", default=False)
+
+
 def relu(x: Any) -> Tensor:
     """max(x, 0); the gradient at 0 is 0."""
     x = as_tensor(x)
@@ -24,9 +31,12 @@ def relu(x: Any) -> Tensor:
     data = xp.maximum(x.data, 0)
 
     def backward(g: Tensor) -> tuple:
+        keep = x.data > 0
+        if GUIDED_BACKWARD.get():  # Springenberg et al.: only positive gradients pass back
+            keep = keep & (g.data > 0)
         if STATE.enabled:  # recording: the mask is a constant, so relu'' = 0 comes out right
-            return (g * (x.data > 0),)
-        return (wrap_array(g.data * (x.data > 0)),)
+            return (g * keep,)
+        return (wrap_array(g.data * keep),)
 
     return record_op(data, (x,), backward, "relu", (x,))
 
