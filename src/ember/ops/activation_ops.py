@@ -17,7 +17,6 @@ from ember.backend import xp_of
 from ember.ops.activation_names import known_as
 from ember.ops.elementwise import _ft, exp, sigmoid, tanh, where
 
-
 # Guided backpropagation (ember.explain.guided_backprop) switches relu's backward to the guided
 # rule while it runs, so a relu called anywhere (a layer, em.relu in a custom call) is guided.
 # A ContextVar: only the thread (or task) running the explanation sees it.
