@@ -104,3 +104,28 @@ def test_a_functional_model_fuses_each_output_by_its_own_pair():
     model.fit(x, [np.array([0, 1, 0, 1]), np.zeros((4, 1), np.float32)], verbose=0)
     probs, _ = model.predict(x, verbose=0)
     np.testing.assert_allclose(probs.sum(-1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("make_layers, x_shape, y_width", [
+    # a recurrent layer's activation runs inside every step: its output is no logit
+    (lambda: [em.layers.SimpleRNN(1, activation="sigmoid")], (5, 3), 1),
+    (lambda: [em.layers.GRU(2, activation="sigmoid")], (5, 3), 2),
+    (lambda: [em.layers.DepthwiseConv1D(5, activation="sigmoid"), em.layers.Flatten()],
+     (5, 3), 3),
+    # layers that hand back their logits, fused
+    (lambda: [em.layers.Conv1DTranspose(2, 3, activation="sigmoid"), em.layers.Flatten()],
+     (5, 3), 14),
+    (lambda: [em.layers.Conv3D(1, 2, activation="sigmoid"), em.layers.Flatten()],
+     (3, 3, 3, 2), 8),
+    (lambda: [em.layers.Flatten(), em.layers.Dense(2, activation="sigmoid")], (5, 3), 2),
+])
+def test_the_compiled_loss_equals_the_loss_of_the_predictions(make_layers, x_shape, y_width):
+    """Whichever output layer ends in a sigmoid, evaluate's binary cross-entropy is the loss
+    of what predict returns (a layer that cannot hand back its logits is not fused)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16,) + x_shape).astype("float32")
+    y = rng.integers(0, 2, (16, y_width)).astype("float32")
+    model = em.Sequential([em.Input(x_shape)] + make_layers())
+    model.compile("sgd", "binary_crossentropy")
+    want = float(em.losses.binary_crossentropy(y, model.predict(x, verbose=0)).numpy().mean())
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(want, rel=1e-5)

@@ -16,6 +16,7 @@ from typing import Any
 
 from ember.autograd.tensor import Tensor
 from ember.layers.convolutional import Conv2DTranspose, _Shaped, _tuple
+from ember.layers.output_logits import activation_of
 from ember.ops import conv as conv_ops
 from ember.ops.shape import reshape
 from ember.serialization import register
@@ -59,7 +60,9 @@ class Conv1DTranspose(Conv2DTranspose):
         op = None if self.output_padding is None else (0,) + self.output_padding
         y = conv_ops.conv2d_transpose(x4, k4, self.bias, (1,) + self.strides, self.padding,
                                       output_padding=op)
-        return reshape(y, (y.shape[0],) + tuple(y.shape[2:]))
+        y = reshape(y, (y.shape[0],) + tuple(y.shape[2:]))
+        act = activation_of(self)  # None while the trainer takes this output's logits
+        return y if act is None else act(y)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         n = input_shape[1]

@@ -16,6 +16,7 @@ from __future__ import annotations
 from ember.autograd.tensor import Tensor
 from ember.layers.convolutional import _Conv
 from ember.layers.depthwise import _same_pad
+from ember.layers.output_logits import activation_of
 from ember.ops import conv as conv_ops
 from ember.ops.shape import getitem, pad, reshape
 from ember.serialization import register
@@ -48,4 +49,6 @@ class Conv3D(_Conv):
                                    self.padding, self.dilation_rate[1:], False)
             y = term if y is None else y + term
         y = reshape(y, (b, out_d) + tuple(y.shape[1:]))
-        return y if self.bias is None else y + self.bias
+        y = y if self.bias is None else y + self.bias
+        act = activation_of(self)  # None while the trainer takes this output's logits
+        return y if act is None else act(y)

@@ -43,6 +43,8 @@ def _conv_size(size: int | None, k: int, s: int, d: int, padding: str) -> int | 
 class _Conv(Layer):
     """What Conv1D and Conv2D share: validation, weights, config."""
 
+    holds_back_activation = True  # every _conv ends in activation_of(self)
+
     rank = 2
     layout = "(batch, height, width, channels)"
 

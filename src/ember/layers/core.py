@@ -36,6 +36,8 @@ class Dense(Layer):
     their last axis. The product and the bias are one graph node (``ember.ops.linear``).
     """
 
+    holds_back_activation = True  # its call ends in activation_of(self)
+
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None,
@@ -86,6 +88,8 @@ class Dense(Layer):
 @register()
 class Activation(Layer):
     """Applies an activation function: ``Activation("relu")``."""
+
+    holds_back_activation = True  # its call ends in activation_of(self)
 
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -7,6 +7,11 @@ matching cross-entropy to the fused, stable loss-from-logits (see
 layers return their pre-activation (the logits) instead; everywhere else (``predict``, a plain
 call, other threads) they apply their activation as usual.
 
+Only a layer class that applies ``activation_of(self)`` last in its call can do this, and says
+so with ``holds_back_activation = True`` (Dense, Activation, the convolutions). Any other layer
+with an ``activation`` (a recurrent layer, whose activation runs inside every step) keeps its
+output as it is, and its loss is computed on the probabilities.
+
 Example:
     >>> import ember as em
     >>> from ember.layers import output_logits

@@ -121,8 +121,9 @@ def logits_plan(model: Any, losses: list) -> list:
     plan = []
     for layer, loss in zip(layers, losses):
         layer = _innermost(layer)
-        kind = name_of(getattr(layer, "activation", None)) if layer is not None and \
-            hasattr(layer, "activation") else None
+        # only a layer that applies activation_of(self) last can hand back its logits
+        kind = name_of(layer.activation) if getattr(layer, "holds_back_activation", False) \
+            else None
         twin = _logits_twin(loss, kind) if kind in _MATCHING and loss is not None else None
         plan.append(None if twin is None else FusedOutput(layer, kind, twin))
     return plan
