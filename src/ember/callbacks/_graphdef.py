@@ -47,7 +47,7 @@ def layer_nodes(model: Any) -> list[LayerNode] | None:
 
 
 def _functional_nodes(graph: Any) -> list[LayerNode]:
-    from ember.models.functional import _flatten
+    from ember.layers.tracking import flatten_nested as _flatten
 
     names: dict[int, str] = {}  # id(node) -> its NodeDef name (a shared layer: name_1, ...)
     used: dict[str, int] = {}
