@@ -45,8 +45,11 @@ class Progbar:
         self.stateful_metrics = set(stateful_metrics or ())
         self.stream = stream
         out = stream or sys.stdout
-        self._dynamic = bool(getattr(out, "isatty", lambda: False)()) or "ipykernel" in \
-            sys.modules
+        # redraw in place on a terminal or in a notebook cell (ipykernel's OutStream); Keras
+        # asks whether ipykernel is imported at all, which a test runner that imports it
+        # (to run notebooks) also satisfies, and a StringIO stream then got \r redraws
+        self._dynamic = bool(getattr(out, "isatty", lambda: False)()) or \
+            type(out).__module__.startswith("ipykernel")
         self._values: dict[str, list[float]] = {}
         self._order: list[str] = []
         self._seen = 0
