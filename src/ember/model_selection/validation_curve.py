@@ -214,7 +214,7 @@ def _sklearn_curve(estimator: Any, x: Any, y: Any, param_name: str, values: list
 def _ember_curve(build_fn: Callable, x: Any, y: Any, param_name: str, values: list,
                  groups: Any, cv: Any, metric: Any, fit_params: dict | None,
                  seed: int | None, verbose: int) -> ValidationCurveResult:
-    from ember.metrics import type_of_target
+    from ember.metrics.sklearn import type_of_target
 
     xs = as_inputs(x, WHO)
     y_arr = as_target(y, WHO)
