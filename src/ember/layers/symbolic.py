@@ -44,6 +44,26 @@ class SymbolicTensor:
     def layer(self) -> Layer:
         return self.node.layer
 
+    @property
+    def _keras_mask(self) -> SymbolicTensor | None:
+        """Keras' padding mask of a symbolic tensor: a (batch, time) boolean placeholder when
+        a mask reaches it (an Embedding with mask_zero or a Masking layer upstream, through
+        layers that support masking), else None. The values exist only in a real call."""
+        node, seen = self.node, 0
+        while node is not None and seen < 10_000:
+            layer, seen = node.layer, seen + 1
+            if getattr(layer, "mask_zero", False) or type(layer).__name__ == "Masking":
+                return SymbolicTensor(self.shape[:2], "bool")
+            inputs = node.inputs
+            if isinstance(inputs, (list, tuple)):
+                if len(inputs) != 1:
+                    return None
+                inputs = inputs[0]
+            if not getattr(layer, "supports_masking", False):
+                return None
+            node = getattr(inputs, "node", None)
+        return None
+
     def __repr__(self) -> str:
         src = self.node.layer.name if self.node else "?"
         return f"<SymbolicTensor shape={self.shape} dtype={self.dtype} from '{src}'>"
