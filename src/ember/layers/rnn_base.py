@@ -40,6 +40,35 @@ def fused_activation_name(fn: Any) -> str | None:
     return name if name in ACTIVATIONS else None
 
 
+def set_recurrent_options(layer: Any, who: str, units: int, activation: Any, use_bias: Any,
+                          kernel_initializer: Any, recurrent_initializer: Any,
+                          bias_initializer: Any, kernel_regularizer: Any,
+                          recurrent_regularizer: Any, bias_regularizer: Any,
+                          kernel_constraint: Any, recurrent_constraint: Any,
+                          bias_constraint: Any, dropout: Any, recurrent_dropout: Any,
+                          seed: Any) -> None:
+    """The arguments a recurrent layer and a recurrent cell share, checked and resolved onto
+    ``layer`` (one place for both, so a layer and its cell read their options the same way)."""
+    for name, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
+        if not 0.0 <= float(rate) < 1.0:
+            raise ValueError(f"{who}: {name} must be in [0, 1); got {rate!r}")
+    layer.units = units
+    layer.activation = _config.get_activation(activation)
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = _config.get_initializer(kernel_initializer)
+    layer.recurrent_initializer = _config.get_initializer(recurrent_initializer)
+    layer.bias_initializer = _config.get_initializer(bias_initializer)
+    layer.kernel_regularizer = _config.get_regularizer(kernel_regularizer)
+    layer.recurrent_regularizer = _config.get_regularizer(recurrent_regularizer)
+    layer.bias_regularizer = _config.get_regularizer(bias_regularizer)
+    layer.kernel_constraint = _config.get_constraint(kernel_constraint)
+    layer.recurrent_constraint = _config.get_constraint(recurrent_constraint)
+    layer.bias_constraint = _config.get_constraint(bias_constraint)
+    layer.dropout = float(dropout)
+    layer.recurrent_dropout = float(recurrent_dropout)
+    layer.seed = seed
+
+
 class RNNBase(Layer):
     """Base class of the recurrent layers (not used directly): the one ``__init__`` that takes
     and checks Keras' recurrent arguments, shared by SimpleRNN, LSTM and GRU (which add only
@@ -65,24 +94,11 @@ class RNNBase(Layer):
         if isinstance(units, bool) or not isinstance(units, int) and not (
                 isinstance(units, float) and units.is_integer()) or units <= 0:
             raise ValueError(f"{who}: units must be a positive integer; got {units!r}")
-        for name, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-            if not 0.0 <= float(rate) < 1.0:
-                raise ValueError(f"{who}: {name} must be in [0, 1); got {rate!r}")
-        self.units = int(units)
-        self.activation = _config.get_activation(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _config.get_initializer(kernel_initializer)
-        self.recurrent_initializer = _config.get_initializer(recurrent_initializer)
-        self.bias_initializer = _config.get_initializer(bias_initializer)
-        self.kernel_regularizer = _config.get_regularizer(kernel_regularizer)
-        self.recurrent_regularizer = _config.get_regularizer(recurrent_regularizer)
-        self.bias_regularizer = _config.get_regularizer(bias_regularizer)
-        self.kernel_constraint = _config.get_constraint(kernel_constraint)
-        self.recurrent_constraint = _config.get_constraint(recurrent_constraint)
-        self.bias_constraint = _config.get_constraint(bias_constraint)
-        self.dropout = float(dropout)
-        self.recurrent_dropout = float(recurrent_dropout)
-        self.seed = seed
+        set_recurrent_options(
+            self, who, int(units), activation, use_bias, kernel_initializer,
+            recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
+            bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+            recurrent_dropout, seed)
         self._seed_rng = None if seed is None else backend.numpy_module().random.default_rng(
             seed)
         self.return_sequences = bool(return_sequences)

@@ -26,6 +26,7 @@ from ember import backend
 from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers import _config
 from ember.layers.base import CALL_TAKES_TRAINING, Layer, call_arguments
+from ember.layers.rnn_base import set_recurrent_options
 from ember.ops.matmul import matmul
 from ember.ops.shape import getitem
 from ember.serialization import register
@@ -58,24 +59,11 @@ class _Cell(Layer):
         who = type(self).__name__
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise ValueError(f"{who}: units must be a positive integer; got {units!r}")
-        for name, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-            if not 0.0 <= float(rate) < 1.0:
-                raise ValueError(f"{who}: {name} must be in [0, 1); got {rate!r}")
-        self.units = units
-        self.activation = _config.get_activation(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _config.get_initializer(kernel_initializer)
-        self.recurrent_initializer = _config.get_initializer(recurrent_initializer)
-        self.bias_initializer = _config.get_initializer(bias_initializer)
-        self.kernel_regularizer = _config.get_regularizer(kernel_regularizer)
-        self.recurrent_regularizer = _config.get_regularizer(recurrent_regularizer)
-        self.bias_regularizer = _config.get_regularizer(bias_regularizer)
-        self.kernel_constraint = _config.get_constraint(kernel_constraint)
-        self.recurrent_constraint = _config.get_constraint(recurrent_constraint)
-        self.bias_constraint = _config.get_constraint(bias_constraint)
-        self.dropout = float(dropout)
-        self.recurrent_dropout = float(recurrent_dropout)
-        self.seed = seed
+        set_recurrent_options(
+            self, who, units, activation, use_bias, kernel_initializer,
+            recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer,
+            bias_regularizer, kernel_constraint, recurrent_constraint, bias_constraint, dropout,
+            recurrent_dropout, seed)
         object.__setattr__(self, "_masks", None)  # (input, recurrent) while an RNN runs
 
     @property

@@ -39,22 +39,12 @@ from ember.model_selection.validation import (
 WHO = "learning_curve"
 
 
-class LearningCurveResult:
-    """``train_sizes`` (n_sizes,), ``train_scores`` and ``val_scores`` (n_sizes, n_folds).
+class CurveScores:
+    """The per-row mean and spread over folds of ``train_scores`` and ``val_scores``, which a
+    learning curve and a validation curve both plot."""
 
-    Unpacks as ``sizes, train_scores, val_scores`` like scikit-learn's ``learning_curve``.
-    """
-
-    def __init__(self, train_sizes: np.ndarray, train_scores: np.ndarray,
-                 val_scores: np.ndarray, metric: str, greater_is_better: bool) -> None:
-        self.train_sizes = train_sizes
-        self.train_scores = train_scores
-        self.val_scores = val_scores
-        self.metric = metric
-        self.greater_is_better = greater_is_better
-
-    def __iter__(self):
-        return iter((self.train_sizes, self.train_scores, self.val_scores))
+    train_scores: np.ndarray
+    val_scores: np.ndarray
 
     @property
     def train_mean(self) -> np.ndarray:
@@ -71,6 +61,25 @@ class LearningCurveResult:
     @property
     def val_std(self) -> np.ndarray:
         return self.val_scores.std(axis=1)
+
+
+class LearningCurveResult(CurveScores):
+    """``train_sizes`` (n_sizes,), ``train_scores`` and ``val_scores`` (n_sizes, n_folds).
+
+    Unpacks as ``sizes, train_scores, val_scores`` like scikit-learn's ``learning_curve``.
+    """
+
+    def __init__(self, train_sizes: np.ndarray, train_scores: np.ndarray,
+                 val_scores: np.ndarray, metric: str, greater_is_better: bool) -> None:
+        self.train_sizes = train_sizes
+        self.train_scores = train_scores
+        self.val_scores = val_scores
+        self.metric = metric
+        self.greater_is_better = greater_is_better
+
+    def __iter__(self):
+        return iter((self.train_sizes, self.train_scores, self.val_scores))
+
 
     def gap(self) -> float:
         """How much better the training score is than the validation score, at the largest

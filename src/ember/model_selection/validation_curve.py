@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from ember.model_selection import scoring
+from ember.model_selection.learning_curve import CurveScores
 from ember.model_selection.validation import (
     as_inputs,
     as_target,
@@ -51,7 +52,7 @@ from ember.model_selection.validation import (
 WHO = "validation_curve"
 
 
-class ValidationCurveResult:
+class ValidationCurveResult(CurveScores):
     """``param_range`` (n_values,), ``train_scores`` and ``test_scores`` (n_values, n_folds).
 
     Unpacks as ``train_scores, test_scores`` like scikit-learn's ``validation_curve``.
@@ -73,22 +74,6 @@ class ValidationCurveResult:
     def val_scores(self) -> np.ndarray:
         """The held-out scores (``test_scores``, under ``learning_curve``'s name)."""
         return self.test_scores
-
-    @property
-    def train_mean(self) -> np.ndarray:
-        return self.train_scores.mean(axis=1)
-
-    @property
-    def val_mean(self) -> np.ndarray:
-        return self.test_scores.mean(axis=1)
-
-    @property
-    def train_std(self) -> np.ndarray:
-        return self.train_scores.std(axis=1)
-
-    @property
-    def val_std(self) -> np.ndarray:
-        return self.test_scores.std(axis=1)
 
     @property
     def best_index(self) -> int:
