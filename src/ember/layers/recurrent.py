@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember import backend
 from ember.autograd.tensor import Tensor
 from ember.layers import _config
-from ember.layers.rnn_base import RNNBase
+from ember.layers.rnn_base import RNNBase, lstm_bias_initializer
 from ember.ops.matmul import matmul
 from ember.ops.recurrent import gru, lstm, simple_rnn
 from ember.ops.shape import getitem
@@ -73,17 +72,7 @@ class LSTM(RNNBase):
         self.use_cudnn = use_cudnn  # accepted for Keras compatibility
 
     def _bias_init(self) -> Any:
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        init, units = self.bias_initializer, self.units
-
-        def forget_bias_one(shape: tuple, dtype: Any = None) -> Any:
-            np = backend.numpy_module()
-            parts = [init((units,), dtype), np.ones((units,), dtype=dtype),
-                     init((2 * units,), dtype)]
-            return np.concatenate([backend.to_numpy(getattr(p, "data", p)) for p in parts])
-
-        return forget_bias_one
+        return lstm_bias_initializer(self.bias_initializer, self.units, self.unit_forget_bias)
 
     def _activations(self) -> tuple:
         return (self.activation, self.recurrent_activation)

@@ -69,6 +69,22 @@ def set_recurrent_options(layer: Any, who: str, units: int, activation: Any, use
     layer.seed = seed
 
 
+def lstm_bias_initializer(init: Any, units: int, unit_forget_bias: bool) -> Any:
+    """The LSTM bias initializer: ``init`` for the gates, with the forget gate's slice set
+    to 1 when ``unit_forget_bias`` (Keras' default; Jozefowicz et al., 2015), shared by the
+    LSTM layer and LSTMCell."""
+    if not unit_forget_bias:
+        return init
+
+    def forget_bias_one(shape: tuple, dtype: Any = None) -> Any:
+        np = backend.numpy_module()
+        parts = [init((units,), dtype), np.ones((units,), dtype=dtype),
+                 init((2 * units,), dtype)]
+        return np.concatenate([backend.to_numpy(getattr(p, "data", p)) for p in parts])
+
+    return forget_bias_one
+
+
 class RNNBase(Layer):
     """Base class of the recurrent layers (not used directly): the one ``__init__`` that takes
     and checks Keras' recurrent arguments, shared by SimpleRNN, LSTM and GRU (which add only

@@ -26,7 +26,7 @@ from ember import backend
 from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers import _config
 from ember.layers.base import CALL_TAKES_TRAINING, Layer, call_arguments
-from ember.layers.rnn_base import set_recurrent_options
+from ember.layers.rnn_base import lstm_bias_initializer, set_recurrent_options
 from ember.ops.matmul import matmul
 from ember.ops.shape import getitem
 from ember.serialization import register
@@ -180,17 +180,7 @@ class LSTMCell(_Cell):
         return [self.units, self.units]
 
     def _bias_init(self) -> Any:
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        init, units = self.bias_initializer, self.units
-
-        def forget_bias_one(shape: tuple, dtype: Any = None) -> Any:
-            np = backend.numpy_module()
-            parts = [init((units,), dtype), np.ones((units,), dtype=dtype),
-                     init((2 * units,), dtype)]
-            return np.concatenate([backend.to_numpy(getattr(p, "data", p)) for p in parts])
-
-        return forget_bias_one
+        return lstm_bias_initializer(self.bias_initializer, self.units, self.unit_forget_bias)
 
     def call(self, inputs: Tensor, states: Any, training: Any = None) -> tuple:
         h, c = _as_list(states)
