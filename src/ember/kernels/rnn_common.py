@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 from ember.backend import numpy_module
 
@@ -163,33 +163,47 @@ def project(X: Any, W: Any, b: Any, xp: Any, own: Scratch) -> Any:
     return Z
 
 
-def mask_info(mask: Any, reverse: bool, dtype: Any, xp: Any) -> Any:
-    """From a (B, T) boolean mask: (keep: (T, B, 1) bool, True where the old state is kept;
-    keep as floats; use as floats; a host list of the steps that mask anything), or None
-    when nothing is masked."""
+class StepMask(NamedTuple):
+    """Which state rows each time step keeps unchanged (a padding mask, in processing order).
+
+    ``keep``: True where step t keeps the previous state (one boolean array per step);
+    ``any_at``: a host list, per step, of whether that step masks anything (the loop skips
+    the copies where it does not); ``keep_f`` / ``use_f``: ``keep`` and its complement as
+    floats, which split a state's gradient in the backward pass (None where unused).
+    """
+
+    keep: Any
+    any_at: list
+    keep_f: Any = None
+    use_f: Any = None
+
+
+def mask_info(mask: Any, reverse: bool, dtype: Any, xp: Any) -> StepMask | None:
+    """The StepMask of a (B, T) boolean mask, ``keep`` of shape (T, B, 1); None when nothing
+    is masked."""
     if mask is None:
         return None
     m = mask.T[::-1] if reverse else mask.T
     keep = ~m[:, :, None]
-    partial = [bool(v) for v in keep.any(axis=(1, 2)).tolist()]
-    if not any(partial):
+    any_at = [bool(v) for v in keep.any(axis=(1, 2)).tolist()]
+    if not any(any_at):
         return None
-    return keep, keep.astype(dtype), (~keep).astype(dtype), partial
+    return StepMask(keep, any_at, keep.astype(dtype), (~keep).astype(dtype))
 
 
-def carry_(new: Any, old: Any, minfo: Any, t: int, xp: Any) -> None:
+def carry_(new: Any, old: Any, minfo: StepMask | None, t: int, xp: Any) -> None:
     """Masked rows of step t keep the previous state."""
-    if minfo is not None and minfo[3][t]:
-        xp.copyto(new, old, where=minfo[0][t])
+    if minfo is not None and minfo.any_at[t]:
+        xp.copyto(new, old, where=minfo.keep[t])
 
 
-def split_mask_grad(d: Any, minfo: Any, t: int) -> Any:
+def split_mask_grad(d: Any, minfo: StepMask | None, t: int) -> Any:
     """Zero the rows of ``d`` that step t did not update; return what passes to step t-1
     (None when step t masks nothing)."""
-    if minfo is None or not minfo[3][t]:
+    if minfo is None or not minfo.any_at[t]:
         return None
-    passed = d * minfo[1][t]
-    d *= minfo[2][t]
+    passed = d * minfo.keep_f[t]
+    d *= minfo.use_f[t]
     return passed
 
 

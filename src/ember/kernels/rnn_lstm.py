@@ -20,17 +20,18 @@ from typing import Any
 
 from ember.backend import xp_of
 from ember.kernels.registry import replaces
-from ember.kernels.rnn_common import Scratch, Seq, activate_, derivative_into
+from ember.kernels.rnn_common import Scratch, Seq, StepMask, activate_, derivative_into
 
 
-def _keep_mask(mask: Any, reverse: bool, xp: Any) -> Any:
-    """(T, 1, B) bool, True where step t keeps the old state of a row; None if never."""
+def _keep_mask(mask: Any, reverse: bool, xp: Any) -> StepMask | None:
+    """The StepMask of a (B, T) mask in this kernel's layout: ``keep`` (T, 1, B), True where
+    step t keeps the old state of a row; None if no step masks anything."""
     if mask is None:
         return None
     m = mask.T[::-1] if reverse else mask.T
     keep = ~m[:, None, :]
-    steps = [bool(v) for v in keep.any(axis=(1, 2)).tolist()]
-    return (keep, steps) if any(steps) else None
+    any_at = [bool(v) for v in keep.any(axis=(1, 2)).tolist()]
+    return StepMask(keep, any_at) if any(any_at) else None
 
 
 @replaces("lstm")
@@ -98,9 +99,9 @@ def lstm_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, c0: Any, mask: Any, rm
             activate_(act, tc, xp)
         h = HT[t + 1]
         xp.multiply(o, tc, out=h)
-        if keep is not None and keep[1][t]:
-            xp.copyto(h, HT[t], where=keep[0][t])
-            xp.copyto(c, CT[t], where=keep[0][t])
+        if keep is not None and keep.any_at[t]:
+            xp.copyto(h, HT[t], where=keep.keep[t])
+            xp.copyto(c, CT[t], where=keep.keep[t])
         if rmT is not None and t + 1 < T:
             xp.multiply(h, rmT, out=XH[F + 1:, t + 1])
     s = Seq(XH=XH, ZT=ZT, HT=HT, CT=CT, TCT=TCT, R=R, W=W, rmT=rmT, keep=keep, act=act,
@@ -140,9 +141,9 @@ def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
     for t in range(T - 1, -1, -1):
         if dseqT is not None:
             dh += dseqT[t]
-        masked = keep is not None and keep[1][t]
+        masked = keep is not None and keep.any_at[t]
         if masked:  # rows that kept the old state pass their gradient straight through
-            k = keep[0][t]
+            k = keep.keep[t]
             h_pass = xp.where(k, dh, 0)
             c_pass = xp.where(k, dc, 0)
             xp.copyto(dh, 0, where=k)
