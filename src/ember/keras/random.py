@@ -1,5 +1,5 @@
-"""``keras.random``: ``normal``, ``uniform``, ``categorical``, ``randint``, ``dropout``,
-``shuffle`` and ``SeedGenerator``.
+"""``keras.random``: ``normal``, ``truncated_normal``, ``uniform``, ``categorical``,
+``randint``, ``beta``, ``binomial``, ``gamma``, ``dropout``, ``shuffle`` and ``SeedGenerator``.
 
 Without a seed the draws come from ember's generator (``em.utils.set_random_seed``); an int
 seed or a ``SeedGenerator`` gives draws of their own, reproducible from the seed.
@@ -53,6 +53,56 @@ def normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None
            seed: Any = None) -> Tensor:
     """Normally distributed values of ``shape``."""
     data = _rng(seed).normal(mean, stddev, size=_shape(shape))
+    return as_tensor(data.astype(dtype or backend.floatx()))
+
+
+def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None,
+                     seed: Any = None) -> Tensor:
+    """Normal values of ``shape`` with those beyond two standard deviations drawn again (as
+    Keras and ``TruncatedNormal`` do), so every value lies in ``mean ± 2 stddev``."""
+    rng = _rng(seed)
+    data = rng.standard_normal(size=_shape(shape))
+    outside = abs(data) > 2.0
+    while outside.any():  # about 4.6 % of the draws each pass: a few passes at most
+        data[outside] = rng.standard_normal(int(outside.sum()))
+        outside = abs(data) > 2.0
+    return as_tensor((mean + stddev * data).astype(dtype or backend.floatx()))
+
+
+def _positive(who: str, **values: Any) -> None:
+    xp = backend.numpy_module()
+    for name, v in values.items():
+        if not bool(xp.all(xp.asarray(v) > 0)):
+            raise ValueError(f"keras.random.{who}: {name} must be > 0; got {v!r}")
+
+
+def gamma(shape: Any, alpha: Any, dtype: Any = None, seed: Any = None) -> Tensor:
+    """Gamma-distributed values of ``shape`` with concentration ``alpha`` and scale 1."""
+    _positive("gamma", alpha=alpha)
+    data = _rng(seed).gamma(alpha, 1.0, size=_shape(shape))
+    return as_tensor(data.astype(dtype or backend.floatx()))
+
+
+def beta(shape: Any, alpha: Any, beta: Any, dtype: Any = None, seed: Any = None) -> Tensor:
+    """Beta-distributed values in [0, 1] of ``shape`` (``alpha``, ``beta`` > 0)."""
+    _positive("beta", alpha=alpha, beta=beta)
+    data = _rng(seed).beta(alpha, beta, size=_shape(shape))
+    return as_tensor(data.astype(dtype or backend.floatx()))
+
+
+def binomial(shape: Any, counts: Any, probabilities: Any, dtype: Any = None,
+             seed: Any = None) -> Tensor:
+    """The number of successes in ``counts`` trials of success probability
+    ``probabilities``, as floats (Keras' default dtype is floatx)."""
+    xp = backend.numpy_module()
+    p = xp.asarray(probabilities, dtype="float64")
+    if not bool(xp.all((p >= 0) & (p <= 1))):
+        raise ValueError(f"keras.random.binomial: probabilities must be in [0, 1]; got "
+                         f"{probabilities!r}")
+    n = xp.asarray(counts)
+    if not bool(xp.all(n >= 0)):
+        raise ValueError(f"keras.random.binomial: counts must be >= 0; got {counts!r}")
+    data = _rng(seed).binomial(n.astype("int64"), p, size=_shape(shape))
     return as_tensor(data.astype(dtype or backend.floatx()))
 
 
