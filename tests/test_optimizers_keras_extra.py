@@ -249,3 +249,80 @@ def test_optimizer_map_lookup_rules():
         np.ones(2, np.float32), name="bias")
     opt.apply([np.ones((2, 2), np.float32), np.ones(2, np.float32)], [k, b])
     assert adam.iterations == sgd.iterations == opt.iterations == 1
+
+
+# ---------------------------------------------------------------- model.fit
+FIT = {"Lion": {"learning_rate": 0.01}, "Lamb": {"learning_rate": 0.02},
+       "Ftrl": {"learning_rate": 0.2}, "Adafactor": {"learning_rate": 0.05},
+       "ScheduleFreeAdamW": {"learning_rate": 0.02, "warmup_steps": 2},
+       "Muon": {"learning_rate": 0.02}, "LossScaleOptimizer": {}, "MultiOptimizer": {}}
+
+KERAS_FIT = '''
+import json
+data = np.load(os.path.join(os.getcwd(), "fit.npz"))
+fits = json.load(open(os.path.join(os.getcwd(), "fit.json")))
+K = keras.optimizers
+for cls, kw in fits.items():
+    if cls == "LossScaleOptimizer":
+        opt = K.LossScaleOptimizer(K.Adam(0.01), initial_scale=2.0 ** 15)
+    elif cls == "MultiOptimizer":
+        opt = K.MultiOptimizer(K.OptimizerMap(K.SGD(0.1), {".*bias": K.Adam(0.01)}))
+    else:
+        opt = getattr(K, cls)(**kw)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"),
+                              keras.layers.Dense(2)])
+    model.set_weights([data[f"w{i}"] for i in range(4)])
+    model.compile(optimizer=opt, loss="mse")
+    model.fit(data["x"], data["y"], batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for i, w in enumerate(model.get_weights()):
+        out[f"{cls}/{i}"] = w
+'''
+
+
+def _ember_fit_optimizer(cls, kw):
+    opts = em.optimizers
+    if cls == "LossScaleOptimizer":
+        return opts.LossScaleOptimizer(opts.Adam(0.01), initial_scale=2.0 ** 15)
+    if cls == "MultiOptimizer":
+        return opts.MultiOptimizer(opts.OptimizerMap(opts.SGD(0.1), {".*bias": opts.Adam(0.01)}))
+    return getattr(opts, cls)(**kw)
+
+
+@pytest.fixture(scope="module")
+def keras_fit(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("keras_fit")
+    rng = np.random.default_rng(11)
+    data = {"x": rng.normal(size=(16, 3)).astype(np.float32),
+            "y": rng.normal(size=(16, 2)).astype(np.float32),
+            "w0": rng.normal(size=(3, 4)).astype(np.float32) * 0.5,
+            "w1": rng.normal(size=(4,)).astype(np.float32) * 0.1,
+            "w2": rng.normal(size=(4, 2)).astype(np.float32) * 0.5,
+            "w3": rng.normal(size=(2,)).astype(np.float32) * 0.1}
+    np.savez(tmp / "fit.npz", **data)
+    (tmp / "fit.json").write_text(json.dumps(FIT))
+    return data, run_keras(KERAS_FIT, tmp)
+
+
+@pytest.mark.parametrize("cls", list(FIT))
+def test_fit_ends_with_keras_weights(cls, keras_fit):
+    data, ref = keras_fit
+    model = em.Sequential([em.Input((3,)), em.layers.Dense(4, activation="tanh"),
+                           em.layers.Dense(2)])
+    model.set_weights([data[f"w{i}"] for i in range(4)])
+    model.compile(optimizer=_ember_fit_optimizer(cls, FIT[cls]), loss="mse")
+    model.fit(data["x"], data["y"], batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for i, w in enumerate(model.get_weights()):
+        np.testing.assert_allclose(w, ref[f"{cls}/{i}"], rtol=2e-5, atol=2e-6,
+                                   err_msg=f"{cls}: weight {i}")
+    assert model.optimizer.iterations == 8
+
+
+@pytest.mark.parametrize("name,cls", [("lion", "Lion"), ("lamb", "Lamb"), ("ftrl", "Ftrl"),
+                                      ("adafactor", "Adafactor"), ("muon", "Muon"),
+                                      ("schedulefreeadamw", "ScheduleFreeAdamW")])
+def test_compile_by_name(name, cls):
+    model = em.Sequential([em.Input((3,)), em.layers.Dense(2)])
+    model.compile(optimizer=name, loss="mse")
+    assert type(model.optimizer).__name__ == cls
+    model.fit(np.ones((4, 3), np.float32), np.zeros((4, 2), np.float32), verbose=0)
+    assert model.optimizer.iterations == 1
