@@ -29,11 +29,13 @@ CASES = {
                                   "initial_accumulator_value": 0.2,
                                   "l1_regularization_strength": 0.05,
                                   "l2_regularization_strength": 0.01,
-                                  "l2_shrinkage_regularization_strength": 0.02, "beta": 0.1}),
+                                  "l2_shrinkage_regularization_strength": 0.02, "beta": 0.1,
+                                  "weight_decay": 0.05}),
     "adafactor": ("Adafactor", {"learning_rate": 0.05}),
     "adafactor_schedule_clipvalue": ("Adafactor", {"learning_rate": EXP, "clipvalue": 0.5,
                                                    "clip_threshold": 0.5,
-                                                   "relative_step": False}),
+                                                   "relative_step": False,
+                                                   "weight_decay": 0.1}),
     "sfadamw": ("ScheduleFreeAdamW", {"learning_rate": 0.01}),
     "sfadamw_warmup_decay": ("ScheduleFreeAdamW", {"learning_rate": 0.02, "warmup_steps": 3,
                                                    "weight_decay": 0.1, "beta_1": 0.8}),
@@ -255,7 +257,10 @@ def test_optimizer_map_lookup_rules():
 FIT = {"Lion": {"learning_rate": 0.01}, "Lamb": {"learning_rate": 0.02},
        "Ftrl": {"learning_rate": 0.2}, "Adafactor": {"learning_rate": 0.05},
        "ScheduleFreeAdamW": {"learning_rate": 0.02, "warmup_steps": 2},
-       "Muon": {"learning_rate": 0.02}, "LossScaleOptimizer": {}, "MultiOptimizer": {}}
+       "Muon": {"learning_rate": 0.02}, "LossScaleOptimizer": {}, "MultiOptimizer": {},
+       # a scale so large that loss * scale overflows float32: the first steps are skipped
+       # and the scale halves until the scaled loss is finite again
+       "LossScaleOverflow": {}}
 
 KERAS_FIT = '''
 import json
@@ -265,6 +270,9 @@ K = keras.optimizers
 for cls, kw in fits.items():
     if cls == "LossScaleOptimizer":
         opt = K.LossScaleOptimizer(K.Adam(0.01), initial_scale=2.0 ** 15)
+    elif cls == "LossScaleOverflow":
+        opt = K.LossScaleOptimizer(K.Adam(0.01), initial_scale=2.0 ** 127,
+                                   dynamic_growth_steps=3)
     elif cls == "MultiOptimizer":
         opt = K.MultiOptimizer(K.OptimizerMap(K.SGD(0.1), {".*bias": K.Adam(0.01)}))
     else:
@@ -273,9 +281,13 @@ for cls, kw in fits.items():
                               keras.layers.Dense(2)])
     model.set_weights([data[f"w{i}"] for i in range(4)])
     model.compile(optimizer=opt, loss="mse")
-    model.fit(data["x"], data["y"], batch_size=4, epochs=2, shuffle=False, verbose=0)
+    model.fit(data["x"], data["y"] * data["y_scale"], batch_size=4, epochs=2, shuffle=False,
+              verbose=0)
     for i, w in enumerate(model.get_weights()):
         out[f"{cls}/{i}"] = w
+    out[f"{cls}/iterations"] = int(opt.iterations.numpy())
+    if cls.startswith("LossScale"):
+        out[f"{cls}/scale"] = float(opt.dynamic_scale.numpy())
 '''
 
 
@@ -283,6 +295,9 @@ def _ember_fit_optimizer(cls, kw):
     opts = em.optimizers
     if cls == "LossScaleOptimizer":
         return opts.LossScaleOptimizer(opts.Adam(0.01), initial_scale=2.0 ** 15)
+    if cls == "LossScaleOverflow":
+        return opts.LossScaleOptimizer(opts.Adam(0.01), initial_scale=2.0 ** 127,
+                                       dynamic_growth_steps=3)
     if cls == "MultiOptimizer":
         return opts.MultiOptimizer(opts.OptimizerMap(opts.SGD(0.1), {".*bias": opts.Adam(0.01)}))
     return getattr(opts, cls)(**kw)
@@ -297,7 +312,8 @@ def keras_fit(tmp_path_factory):
             "w0": rng.normal(size=(3, 4)).astype(np.float32) * 0.5,
             "w1": rng.normal(size=(4,)).astype(np.float32) * 0.1,
             "w2": rng.normal(size=(4, 2)).astype(np.float32) * 0.5,
-            "w3": rng.normal(size=(2,)).astype(np.float32) * 0.1}
+            "w3": rng.normal(size=(2,)).astype(np.float32) * 0.1,
+            "y_scale": np.float32(10.0)}  # mse ~ 100: overflows times 2**121 and above
     np.savez(tmp / "fit.npz", **data)
     (tmp / "fit.json").write_text(json.dumps(FIT))
     return data, run_keras(KERAS_FIT, tmp)
@@ -310,11 +326,19 @@ def test_fit_ends_with_keras_weights(cls, keras_fit):
                            em.layers.Dense(2)])
     model.set_weights([data[f"w{i}"] for i in range(4)])
     model.compile(optimizer=_ember_fit_optimizer(cls, FIT[cls]), loss="mse")
-    model.fit(data["x"], data["y"], batch_size=4, epochs=2, shuffle=False, verbose=0)
+    model.fit(data["x"], data["y"] * data["y_scale"], batch_size=4, epochs=2, shuffle=False,
+              verbose=0)
     for i, w in enumerate(model.get_weights()):
         np.testing.assert_allclose(w, ref[f"{cls}/{i}"], rtol=2e-5, atol=2e-6,
                                    err_msg=f"{cls}: weight {i}")
-    assert model.optimizer.iterations == 8
+    assert model.optimizer.iterations == int(ref[f"{cls}/iterations"])
+    if cls == "LossScaleOverflow":
+        assert model.optimizer.dynamic_scale == float(ref[f"{cls}/scale"]) < 2.0 ** 127
+        assert 0 < model.optimizer.iterations < 8   # some steps were skipped, not all
+    else:
+        assert model.optimizer.iterations == 8
+        if cls == "LossScaleOptimizer":
+            assert model.optimizer.dynamic_scale == float(ref[f"{cls}/scale"]) == 2.0 ** 15
 
 
 @pytest.mark.parametrize("name,cls", [("lion", "Lion"), ("lamb", "Lamb"), ("ftrl", "Ftrl"),
