@@ -91,11 +91,13 @@ def test_keras_options_ember_lacks_are_refused_by_name(tmp_path):
     k.save(tmp_path / "ema.keras")
     with pytest.raises(KerasConfigError, match="Adam has use_ema=True"):
         em.models.load_model(tmp_path / "ema.keras")
-    k.compile(keras.optimizers.Lion(), "mse")
-    k.save(tmp_path / "lion.keras")
-    with pytest.raises(KerasConfigError, match="optimizer is 'Lion'"):
-        em.models.load_model(tmp_path / "lion.keras")
-    assert not em.models.load_model(tmp_path / "lion.keras", compile=False).compiled
+    # a wrapper's nested Keras config is not translated (Lion & co. are: see
+    # test_interop_keras_compile_new_optimizers.py)
+    k.compile(keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam()), "mse")
+    k.save(tmp_path / "ls.keras")
+    with pytest.raises(KerasConfigError, match="optimizer is 'LossScaleOptimizer'"):
+        em.models.load_model(tmp_path / "ls.keras")
+    assert not em.models.load_model(tmp_path / "ls.keras", compile=False).compiled
 
 
 def test_subclassed_model_save_is_refused_clearly(tmp_path):

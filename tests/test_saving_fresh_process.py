@@ -28,6 +28,7 @@ SAVE = textwrap.dedent('''
                  ("initializer", em.initializers.Initializer),
                  ("regularizer", em.regularizers.Regularizer), ("loss", em.losses.Loss),
                  ("metric", em.metrics.Metric), ("optimizer", em.optimizers.Optimizer),
+                 ("optimizer_map", em.optimizers.OptimizerMap),
                  ("schedule", em.optimizers.schedules.LearningRateSchedule),
                  ("callback", em.callbacks.Callback),
                  ("constraint", em.constraints.Constraint)]
@@ -202,8 +203,13 @@ SAVE = textwrap.dedent('''
         loss = reg[name](em.losses.mean_squared_error) if name == "LossFunctionWrapper" \\
             else reg[name]()
         small("sgd", loss, f"loss_{name}.ember", train=False)
+    OPT = em.optimizers
+    OPTIMIZER_ARGS = {  # the wrappers take other optimizers (MultiOptimizer's map: OptimizerMap)
+        "LossScaleOptimizer": lambda: OPT.LossScaleOptimizer(OPT.Adam()),
+        "MultiOptimizer": lambda: OPT.MultiOptimizer(OPT.OptimizerMap(
+            OPT.SGD(), {".*bias": OPT.Adam()}))}
     for name in names("optimizer"):
-        small(reg[name](), "mse", f"optimizer_{name}.ember")
+        small(OPTIMIZER_ARGS.get(name, reg[name])(), "mse", f"optimizer_{name}.ember")
     SCHEDULE_ARGS = {"ExponentialDecay": (0.1, 10, 0.9), "InverseTimeDecay": (0.1, 10, 0.5),
                      "PiecewiseConstantDecay": ([5], [0.1, 0.01]),
                      "PolynomialDecay": (0.1, 10), "CosineDecay": (0.1, 10),

@@ -26,7 +26,8 @@ from typing import Any
 from ember.interop.keras_config import KerasConfigError
 
 # The optimizers Keras 3 and ember share (same class name, same arguments).
-OPTIMIZERS = {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam"}
+OPTIMIZERS = {"SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion",
+              "Lamb", "Ftrl", "Adafactor", "ScheduleFreeAdamW", "Muon"}
 # Keras optimizer arguments ember has no parameter for, with the values that mean "off"
 _KERAS_OPTIMIZER_DEFAULTS: dict[str, tuple] = {
     "use_ema": (False,), "ema_momentum": (0.99,), "ema_overwrite_frequency": (None,),

@@ -211,7 +211,9 @@ class Trainer:
             return loss
         for p in params:
             p.grad = None
-        loss.backward()
+        # a LossScaleOptimizer trains on loss * scale (it divides the gradients back)
+        scale_loss = getattr(self.optimizer, "scale_loss", None)
+        (loss if scale_loss is None else scale_loss(loss)).backward()
         if guard and abs(value) > HUGE_LOSS and nonfinite_gradients(params):
             # diverging: a finite but huge loss whose gradient overflowed would turn the
             # weights into NaN; only such steps pay for looking at the gradients

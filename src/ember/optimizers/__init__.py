@@ -22,23 +22,36 @@ from typing import Any
 from ember import serialization as _serialization
 from ember.optimizers import schedules
 from ember.optimizers.adadelta import Adadelta
+from ember.optimizers.adafactor import Adafactor
 from ember.optimizers.adagrad import Adagrad
 from ember.optimizers.adam import Adam
 from ember.optimizers.adamax import Adamax
 from ember.optimizers.adamw import AdamW
 from ember.optimizers.base import Optimizer
+from ember.optimizers.ftrl import Ftrl
+from ember.optimizers.lamb import Lamb
+from ember.optimizers.lion import Lion
+from ember.optimizers.loss_scale import LossScaleOptimizer
+from ember.optimizers.multi import MultiOptimizer, OptimizerMap
+from ember.optimizers.muon import Muon
 from ember.optimizers.nadam import Nadam
 from ember.optimizers.rmsprop import RMSprop
+from ember.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from ember.optimizers.sgd import SGD
 
 # Saved models name their optimizer and schedule classes; ember.serialization's registry is
 # the only place a loader looks them up.
-for _cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam,
-             *schedules._SCHEDULES.values()):
+for _cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Lamb, Ftrl,
+             Adafactor, ScheduleFreeAdamW, Muon, LossScaleOptimizer, MultiOptimizer,
+             OptimizerMap, *schedules._SCHEDULES.values()):
     _serialization.register()(_cls)
 
 _BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad,
-            "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam}
+            "adadelta": Adadelta, "adamax": Adamax, "nadam": Nadam, "lion": Lion, "lamb": Lamb,
+            "ftrl": Ftrl, "adafactor": Adafactor, "muon": Muon,
+            "schedulefreeadamw": ScheduleFreeAdamW}
+# by class name only (they wrap other optimizers, so have no default form)
+_WRAPPERS = {"LossScaleOptimizer": LossScaleOptimizer, "MultiOptimizer": MultiOptimizer}
 
 
 def get(identifier: Any) -> Optimizer:
@@ -80,7 +93,7 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
     custom = custom_objects or {}
     name = config["class_name"]
     cls = custom.get(name) or {c.__name__: c for c in _BY_NAME.values()}.get(name) \
-        or _BY_NAME.get(str(name).lower())
+        or _WRAPPERS.get(name) or _BY_NAME.get(str(name).lower())
     if cls is None:
         raise ValueError(f"optimizers.deserialize: unknown optimizer {name!r}; valid: "
                          f"{', '.join(c.__name__ for c in _BY_NAME.values())}")
@@ -88,4 +101,6 @@ def deserialize(config: dict, custom_objects: dict | None = None) -> Optimizer:
 
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "Nadam", "schedules", "get", "serialize", "deserialize"]
+           "Nadam", "Lion", "Lamb", "Ftrl", "Adafactor", "ScheduleFreeAdamW", "Muon",
+           "LossScaleOptimizer", "MultiOptimizer", "OptimizerMap", "schedules", "get",
+           "serialize", "deserialize"]

@@ -175,6 +175,18 @@ class Optimizer(OptimizerState):
         return {name: (xp.zeros_like(data) if init == 0 else xp.full_like(data, init))
                 for name, init in self._slot_specs()}
 
+    def _slots_for(self, p: Any) -> dict:
+        """The new slots of parameter ``p`` (a subclass may vary them by shape or path)."""
+        return self._new_slots(p.data)
+
+    def _slot_shapes(self, p: Any) -> dict:
+        """Slot name -> shape that parameter ``p`` keeps (checked when state is loaded)."""
+        return {name: tuple(p.data.shape) for name, _ in self._slot_specs()}
+
+    def _weight_decay_for(self, p: Any) -> float | None:
+        """The decoupled decay rate of ``p`` (Muon decays its AdamW variables differently)."""
+        return self.weight_decay
+
     def _work(self, data: Any, n: int, shape: tuple) -> list:
         """``_n_work`` reusable work arrays of ``n`` elements shaped ``shape``, with ``data``'s
         dtype and device: views of buffers kept between steps (no allocation per update)."""
@@ -292,18 +304,18 @@ class Optimizer(OptimizerState):
             grads.append(g)
         grads = self._clip_gradients(grads)
         lr = self.learning_rate
-        if self.weight_decay:
-            keep = 1.0 - lr * self.weight_decay
-            for p, _ in pairs:
-                if self._decays(p):
-                    p.data *= keep
-        consts = self._step_constants(lr)
         index, slots = self._index, self._slots
-        for (p, _), g in zip(pairs, grads):
+        for p, _ in pairs:  # built before the decay, as Keras builds (a slot may copy w)
             i = index[id(p)]
-            s = slots[i]
-            if s is None:
-                s = slots[i] = self._new_slots(p.data)
+            if slots[i] is None:
+                slots[i] = self._slots_for(p)
+        for p, _ in pairs:
+            wd = self._weight_decay_for(p)
+            if wd and self._decays(p):
+                p.data *= 1.0 - lr * wd
+        consts = self._step_constants(lr)
+        for (p, _), g in zip(pairs, grads):
+            s = slots[index[id(p)]]
             self._run_update(p.data, g, s, consts)
             p._version += 1
             constraint = getattr(p, "constraint", None)  # a Variable's, as Keras applies it

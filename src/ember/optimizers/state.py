@@ -100,12 +100,16 @@ class OptimizerState:
                 raise ValueError(f"{owner}.set_state: the state has slots for parameter {i} but "
                                  f"{len(plist)} parameters were given")
             data = plist[i].data
-            if tuple(arr.shape) != tuple(data.shape):
+            shapes = self._slot_shapes(plist[i])
+            if name not in shapes:
+                raise ValueError(f"{owner}.set_state: unexpected entry {key!r}; parameter {i} "
+                                 f"keeps the slots {sorted(shapes)}")
+            if tuple(arr.shape) != shapes[name]:
                 raise ValueError(f"{owner}.set_state: {key!r} has shape {arr.shape}; parameter "
                                  f"{i} has shape {tuple(data.shape)}")
             loaded[i][name] = xp_of(data).array(arr, dtype=data.dtype)
         for i, s in enumerate(loaded):
-            missing = [n for n in names if n not in s]
+            missing = [n for n in self._slot_shapes(plist[i]) if n not in s]
             if s and missing:
                 raise ValueError(f"{owner}.set_state: parameter {i} lacks the slots {missing}")
         iterations = _scalar(state["iterations"])
