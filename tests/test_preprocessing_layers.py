@@ -102,9 +102,16 @@ def test_rescaling():
 def test_inference_returns_the_input_untouched(make, images):
     layer = make()
     x = em.tensor(images)
-    assert layer(x) is x
     assert layer(x, training=False) is x
-    np.testing.assert_array_equal(layer(images).numpy(), images)
+    np.testing.assert_array_equal(layer(images, training=False).numpy(), images)
+    model = em.Sequential([em.layers.Input(images.shape[1:]), make()])
+    np.testing.assert_array_equal(model.predict(images, verbose=0), images)
+    # called directly, Keras' image preprocessing layers take training=True (they augment);
+    # GaussianNoise, like Keras', needs training=True
+    if isinstance(layer, L.GaussianNoise):
+        assert layer(x) is x
+    else:
+        assert not np.allclose(layer(x).numpy(), images)
 
 
 @pytest.mark.parametrize("make", ALL_RANDOM)

@@ -27,6 +27,14 @@ from ember.layers.augmentation import (
 from ember.layers.base import Layer
 from ember.layers.bidirectional import Bidirectional
 from ember.layers.category_encoding import CategoryEncoding, Discretization
+from ember.layers.color_augmentation import (
+    AutoContrast,
+    RandomColorDegeneration,
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterization,
+    Solarization,
+)
 from ember.layers.conv1d_transpose import Conv1DTranspose
 from ember.layers.conv3d import Conv3D
 from ember.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
@@ -129,6 +137,8 @@ __all__ = [
     "SeparableConv1D", "SeparableConv2D", "DepthwiseConv1D", "Conv1DTranspose",
     "GroupNormalization", "UnitNormalization", "Conv3D",
     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout",
+    "AutoContrast", "RandomGrayscale", "RandomInvert", "Solarization", "RandomPosterization",
+    "RandomColorDegeneration",
 ]
 
 

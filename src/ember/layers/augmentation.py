@@ -1,8 +1,10 @@
 """Random image augmentation layers (Keras 3 names, arguments and defaults).
 
 RandomFlip, RandomRotation, RandomTranslation, RandomZoom, RandomContrast, RandomBrightness
-and GaussianNoise. Each changes its input only while training (``training=True``, which
-``fit`` passes); at inference it returns the input tensor itself, untouched. Images are
+and GaussianNoise. Each changes its input only while training: ``fit`` passes
+``training=True``, and a direct call ``layer(images)`` counts as training too, as in Keras
+(GaussianNoise excepted: like Keras' it needs ``training=True``); under ``predict`` /
+``evaluate`` (``training=False``) it returns the input tensor itself, untouched. Images are
 channels-last (N, H, W, C) (or one image (H, W, C)); ``data_format="channels_first"`` is
 accepted too. Every draw is vectorized over the batch (one random parameter per image, no
 per-image Python loop); the geometric layers resample the whole batch with one batched affine
@@ -17,7 +19,7 @@ Example:
     >>> images = np.random.rand(8, 28, 28, 1).astype("float32")
     >>> aug(images, training=True).shape
     (8, 28, 28, 1)
-    >>> bool((aug(images).numpy() == images).all())   # inference: unchanged
+    >>> bool((aug(images, training=False).numpy() == images).all())   # inference: unchanged
     True
 """
 
@@ -91,7 +93,9 @@ class _RandomImageLayer(Layer):
         return gen
 
     def call(self, inputs: Tensor, training: Any = None) -> Tensor:
-        if not training:
+        # Keras' image preprocessing layers take ``training=True`` by default: called
+        # directly (no fit, no predict around them) they augment; predict says False
+        if training is not None and not training:
             return inputs
         x = inputs
         if x.ndim not in (3, 4):

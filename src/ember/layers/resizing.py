@@ -182,7 +182,7 @@ class RandomCrop(_ImageSize):
 
     def _transform(self, x: Tensor, training: Any) -> Tensor:
         h, w = x.shape[1], x.shape[2]
-        if training and h > self.height and w > self.width:
+        if (training is None or training) and h > self.height and w > self.width:
             rng = self._rng or backend.rng(backend.numpy_module())
             top = int(rng.integers(0, h - self.height + 1))
             left = int(rng.integers(0, w - self.width + 1))
