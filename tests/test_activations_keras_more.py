@@ -221,6 +221,15 @@ def test_by_name_in_layers_and_exported_as_keras():
         assert em.layers.Activation(name)(em.tensor(x)).shape[-1] == (3 if name == "glu" else 6)
 
 
+def test_glu_halves_the_symbolic_shape_as_keras_does():
+    # Keras runs the activation on the symbolic tensor: Dense(6, "glu") gives (None, 3)
+    inputs = em.Input((4,))
+    assert em.layers.Dense(6, activation="glu")(inputs).shape == (None, 3)
+    assert em.layers.Activation("glu")(em.Input((5, 8))).shape == (None, 5, 4)
+    model = em.Model(inputs, em.layers.Dense(6, activation="glu")(inputs))
+    assert model.predict(np.ones((2, 4), "float32"), verbose=0).shape == (2, 3)
+
+
 LOAD = textwrap.dedent('''
     import json, sys
     import numpy as np

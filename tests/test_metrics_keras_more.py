@@ -288,3 +288,46 @@ def test_in_compile_and_fit_by_object_and_by_name():
     assert {"one_hot_mean_io_u", "one_hot_io_u", "categorical_focal_crossentropy"} <= set(
         h.history)
     assert all(np.isfinite(v).all() for v in h.history.values())
+
+
+LOAD = textwrap.dedent('''
+    import json, sys
+    import numpy as np
+    import ember as em
+    model = em.models.load_model(sys.argv[1])
+    data = np.load(sys.argv[2])
+    print(json.dumps(model.evaluate(data["x"], data["y"], verbose=0, return_dict=True)))
+''')
+
+
+@pytest.mark.parametrize("ext", [".ember", ".keras"])
+def test_compiled_with_them_saves_and_loads_in_a_fresh_process(tmp_path, ext):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    em.utils.set_random_seed(0)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(16, 4)).astype("float32")
+    y = np.eye(3, dtype="float32")[rng.integers(0, 3, size=16)]
+    model = em.Sequential([em.Input((4,)), em.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "categorical_crossentropy", metrics=[
+        em.metrics.OneHotMeanIoU(3), em.metrics.OneHotIoU(3, [1]), em.metrics.MeanIoU(3),
+        em.metrics.PearsonCorrelation(), em.metrics.ConcordanceCorrelation(axis=-1),
+        em.metrics.PrecisionAtRecall(0.5, num_thresholds=20),
+        em.metrics.SpecificityAtSensitivity(0.3, class_id=1),
+        em.metrics.categorical_focal_crossentropy, em.metrics.binary_focal_crossentropy])
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    expect = model.evaluate(x, y, verbose=0, return_dict=True)
+    path, data = str(tmp_path / f"m{ext}"), str(tmp_path / "d.npz")
+    model.save(path)
+    np.savez(data, x=x, y=y)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.run([sys.executable, "-c", LOAD, path, data], capture_output=True,
+                          text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert got.keys() == expect.keys()
+    for k in expect:
+        np.testing.assert_allclose(got[k], expect[k], rtol=1e-6, err_msg=k)

@@ -214,6 +214,8 @@ def test_fit_and_progbar_output_goes_to_the_logger_when_disabled(capsys, caplog)
         with caplog.at_level(logging.INFO, logger="absl"):
             for verbose in (1, 2):
                 model.fit(x, y, epochs=2, batch_size=8, verbose=verbose)
+            stop = em.callbacks.EarlyStopping("loss", min_delta=1e9, patience=0, verbose=1)
+            model.fit(x, y, epochs=3, batch_size=8, verbose=0, callbacks=[stop])
             model.evaluate(x, y, verbose=1)
             model.predict(x, verbose=1)
             bar = em.utils.Progbar(4)
@@ -224,6 +226,7 @@ def test_fit_and_progbar_output_goes_to_the_logger_when_disabled(capsys, caplog)
         assert sum(t.startswith("Epoch 1/2") for t in text) == 2
         assert any("loss" in t and "step" in t for t in text)
         assert all("\r" not in t for t in text)
+        assert any("early stopping" in t for t in text)  # the callbacks' messages too
         # a stream given explicitly is still written to
         stream = io.StringIO()
         em.utils.Progbar(2, stream=stream).update(2)

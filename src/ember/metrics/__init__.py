@@ -189,6 +189,10 @@ def get(identifier: Any) -> Metric | None:
         for name, cls in _BY_CLASS_NAME.items():
             if name.lower() == key and cls not in (MeanMetricWrapper,):
                 return cls(name=identifier)
+        bare = identifier.removeprefix("metrics.")
+        fn = serialization.registered().get(f"metrics.{bare}")
+        if callable(fn) and not inspect.isclass(fn):  # a per-sample function saved by name
+            return MeanMetricWrapper(fn, name=bare)
         raise ValueError(f"metrics.get: unknown metric {identifier!r}; valid names: "
                          f"{', '.join(sorted(_ALIASES))} (or a class name: "
                          f"{', '.join(sorted(_BY_CLASS_NAME))})")
