@@ -42,6 +42,13 @@ def keras_out(tmp_path_factory):
         left, right = keras.utils.split_dataset((X, Y) if pair else X, **kw)
         res[key] = [[np.asarray(e).tolist() if not pair else [np.asarray(v).tolist() for v in e]
                      for e in part.as_numpy_iterator()] for part in (left, right)]
+    import tensorflow as tf
+    for key, bs in (("tfdata", None), ("tfdata_batched", 3)):
+        ds = tf.data.Dataset.from_tensor_slices((X, Y))
+        ds = ds if bs is None else ds.batch(bs)
+        left, right = keras.utils.split_dataset(ds, left_size=0.6, shuffle=True, seed=4)
+        res[key] = [[[np.asarray(v).tolist() for v in e] for e in part.as_numpy_iterator()]
+                    for part in (left, right)]
     bad = []
     for kw in {BAD_SPLITS!r}:
         try:
@@ -110,6 +117,14 @@ def test_split_dataset_matches_keras(keras_out, key):
     kw, pair = SPLITS[key]
     left, right = ek.utils.split_dataset((X, Y) if pair else X, **kw)
     assert [_elements(left, pair), _elements(right, pair)] == keras_out[key]
+
+
+@pytest.mark.parametrize("key,batch_size", [("tfdata", None), ("tfdata_batched", 3)])
+def test_split_dataset_of_a_pipeline_matches_keras_on_tf_data(keras_out, key, batch_size):
+    ds = em.data.Dataset.from_tensor_slices((X, Y))
+    ds = ds if batch_size is None else ds.batch(batch_size)
+    left, right = ek.utils.split_dataset(ds, left_size=0.6, shuffle=True, seed=4)
+    assert [_elements(left, True), _elements(right, True)] == keras_out[key]
 
 
 def test_split_dataset_refuses_what_keras_refuses(keras_out):

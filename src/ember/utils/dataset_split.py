@@ -7,8 +7,9 @@ part the last ``right_size`` (samples between them, when both are given and sum 
 left out). ``shuffle`` permutes the samples first with Python's ``random`` seeded by
 ``seed``, as Keras does, so the same seed gives Keras' split.
 
-Arrays and tuples/lists of arrays come back as tf.data-style datasets of single samples
-(``em.data.Dataset.from_tensor_slices``, as Keras returns ``tf.data.Dataset``s); an ember
+Arrays, tuples/lists of arrays and tf.data-style pipelines (``em.data.Dataset
+.from_tensor_slices(...)``, batched or not) come back as such pipelines of single samples,
+batched again when the input was (as Keras returns ``tf.data.Dataset``s); an ember
 ``Dataset`` comes back as two Datasets with its batch size and options.
 
 Example:
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from ember.data.dataset import Dataset
+from ember.data.pipeline import Pipeline, _Batch
 
 
 def _check_size(value: Any, name: str, total: int) -> None:
@@ -102,12 +104,40 @@ def split_dataset(dataset: Any, left_size: Any = None, right_size: Any = None,
         raise ValueError(f"split_dataset: unknown preferred_backend {preferred_backend!r}")
     if isinstance(dataset, Dataset):
         return _split_ember_dataset(dataset, left_size, right_size, shuffle, seed)
-    arrays, rebuild = _arrays(dataset)
+    batch_size = None
+    if isinstance(dataset, Pipeline):
+        arrays, rebuild, batch_size = _pipeline_arrays(dataset)
+    else:
+        arrays, rebuild = _arrays(dataset)
     total = len(arrays[0])
     order = _order(total, shuffle, seed)
     left, right = split_sizes(left_size, right_size, total)
-    pick = (order[:left], order[total - right:])
-    return tuple(Dataset.from_tensor_slices(rebuild([a[idx] for a in arrays])) for idx in pick)
+    out = []
+    for idx in (order[:left], order[total - right:]):
+        part = Dataset.from_tensor_slices(rebuild([a[idx] for a in arrays]))
+        out.append(part if batch_size is None else part.batch(batch_size))
+    return out[0], out[1]
+
+
+def _pipeline_arrays(pipeline: Pipeline) -> tuple[list[Any], Any, int | None]:
+    """A tf.data-style pipeline's samples as arrays, as Keras lists a tf.data.Dataset's:
+    a batched one is unbatched, and the splits are batched again with its batch size."""
+    if pipeline.cardinality() == -1:
+        raise ValueError("split_dataset: the dataset is infinite (repeat()); split a finite one")
+    batch_size = pipeline.size if isinstance(pipeline, _Batch) else None
+    join = np.concatenate if batch_size is not None else np.stack
+    elements = list(pipeline.as_numpy_iterator())
+    if not elements:
+        raise ValueError("split_dataset: the dataset has no elements")
+    first = elements[0]
+    if isinstance(first, dict):
+        keys = list(first)
+        return ([join([e[k] for e in elements]) for k in keys],
+                lambda parts: dict(zip(keys, parts)), batch_size)
+    if isinstance(first, (tuple, list)):
+        return ([join([e[i] for e in elements]) for i in range(len(first))],
+                lambda parts: tuple(parts), batch_size)
+    return [join(elements)], lambda parts: parts[0], batch_size
 
 
 def _order(total: int, shuffle: bool, seed: int | None) -> np.ndarray:
