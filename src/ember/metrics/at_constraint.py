@@ -85,8 +85,8 @@ class PrecisionAtRecall(_AtConstraint):
     Example:
         >>> import ember as em
         >>> m = em.metrics.PrecisionAtRecall(0.8)
-        >>> float(m([0, 0, 1, 1], [0.2, 0.6, 0.7, 0.9]))
-        0.6666666666666666
+        >>> float(m([0, 0, 1, 1], [0.2, 0.6, 0.7, 0.9]))  # at threshold 0.65: recall 1
+        1.0
     """
 
     _value_name = "recall"

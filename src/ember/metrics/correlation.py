@@ -9,7 +9,7 @@ Example:
     >>> y_true = [[0, 1, 0.5], [1, 1, 0.2]]
     >>> y_pred = [[0.1, 0.9, 0.5], [1, 0.9, 0.2]]
     >>> em.metrics.concordance_correlation(y_true, y_pred).round(6).tolist()
-    [0.97561, 0.987654]
+    [0.975609, 0.987654]
     >>> m = em.metrics.PearsonCorrelation()
     >>> round(float(m(y_true, y_pred)), 5)
     0.9967

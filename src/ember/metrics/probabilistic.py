@@ -75,8 +75,9 @@ def binary_focal_crossentropy(y_true: Any, y_pred: Any, apply_class_balancing: b
 
     Example:
         >>> import ember as em
-        >>> em.metrics.binary_focal_crossentropy([[0.0, 1.0]], [[0.4, 0.6]]).round(4)
-        array([0.0817])
+        >>> values = em.metrics.binary_focal_crossentropy([[0.0, 1.0]], [[0.4, 0.6]])
+        >>> [round(float(v), 4) for v in values]
+        [0.0817]
     """
     return per_sample_loss(_focal.binary_focal_crossentropy, y_true, y_pred,
                            apply_class_balancing=apply_class_balancing, alpha=alpha,
