@@ -187,3 +187,52 @@ def clear_session() -> None:
     a reset with ``on_clear_session``)."""
     for reset in list(_SESSION_RESETS):
         reset()
+
+
+# ---------------------------------------------------------------------- interactive logging
+# Keras' switch: progress bars and fit/evaluate/predict lines go to stdout when it is on (the
+# default), to the "absl" logger (what absl.logging.info writes to) when it is off, for jobs
+# on a server whose stdout is a log file.
+_interactive_logging = True
+
+
+def enable_interactive_logging() -> None:
+    """Send progress output to stdout (the default), as ``keras.config``'s switch."""
+    global _interactive_logging
+    _interactive_logging = True
+
+
+def disable_interactive_logging() -> None:
+    """Send progress output to the ``"absl"`` logger at INFO (Keras: ``absl.logging``)
+    instead of stdout; progress bars then write whole lines, no in-place redraws.
+
+    Example:
+        >>> import ember as em
+        >>> em.utils.disable_interactive_logging(); em.utils.is_interactive_logging_enabled()
+        False
+        >>> em.utils.enable_interactive_logging()
+    """
+    global _interactive_logging
+    _interactive_logging = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether progress output goes to stdout (True) or to the logger (False)."""
+    return _interactive_logging
+
+
+def print_msg(message: str, stream: Any = None, line_break: bool = True) -> None:
+    """Keras' ``io_utils.print_msg``: ``message`` to ``stream`` (stdout by default), or, with
+    interactive logging off and no explicit stream, to the ``"absl"`` logger at INFO."""
+    import sys
+
+    if stream is None and not _interactive_logging:
+        import logging
+
+        text = str(message).strip("\r\n")
+        if text:
+            logging.getLogger("absl").info(text)
+        return
+    out = stream or sys.stdout
+    out.write(f"{message}\n" if line_break else str(message))
+    out.flush()

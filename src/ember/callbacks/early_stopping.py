@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ember import backend
 from ember.callbacks.base import Callback
 from ember.callbacks.monitor import is_improvement, read_monitor, resolve_mode
 from ember.serialization import register
@@ -67,9 +68,9 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, logs: dict | None = None) -> None:
         if self.stopped_epoch > 0 and self.verbose:
-            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            backend.print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose:
-                print(f"Restoring model weights from the end of the best epoch: "
+                backend.print_msg(f"Restoring model weights from the end of the best epoch: "
                       f"{self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)

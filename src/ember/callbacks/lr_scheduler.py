@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ember import backend
 from ember.callbacks.base import Callback
 from ember.serialization import register
 
@@ -30,7 +31,8 @@ class LearningRateScheduler(Callback):
                              f"float; got {lr!r} at epoch {epoch}")
         optimizer.learning_rate = float(lr)
         if self.verbose:
-            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr:.4g}.")
+            backend.print_msg(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate "
+                              f"to {lr:.4g}.")
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if logs is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ember import backend
 from ember.callbacks.base import Callback
 from ember.callbacks.monitor import is_improvement, read_monitor, resolve_mode
 from ember.serialization import register
@@ -72,7 +73,7 @@ class ModelCheckpoint(Callback):
             if current is None or not is_improvement(current, self.best, self.mode, 0.0):
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to "
+                backend.print_msg(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to "
                       f"{current:.5f}, saving model to {self.filepath}")
             self.best = current
         try:

@@ -11,6 +11,7 @@ import sys
 import time
 from typing import Any, TextIO
 
+from ember import backend
 from ember.callbacks.base import Callback
 
 
@@ -66,17 +67,19 @@ class ProgbarLogger(Callback):
         self._seen = 0
         epochs = self.params.get("epochs", 1)
         steps = self.params.get("steps")
-        if self.verbose == 1:
+        # with interactive logging off (and no stream of its own) no bar: lines to the logger
+        if self.verbose == 1 and (self.stream is not None or
+                                  backend.is_interactive_logging_enabled()):
             try:
                 from tqdm.auto import tqdm
             except ImportError:  # the bar is a nicety: fall back to one line per epoch
-                print(f"Epoch {epoch + 1}/{epochs}", file=self._out)
+                backend.print_msg(f"Epoch {epoch + 1}/{epochs}", self.stream)
                 return
             self._bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="step",
                              file=self._out, leave=True, mininterval=0.1, dynamic_ncols=True)
             self._last = 0.0
-        elif self.verbose == 2:
-            print(f"Epoch {epoch + 1}/{epochs}", file=self._out)
+        elif self.verbose in (1, 2):
+            backend.print_msg(f"Epoch {epoch + 1}/{epochs}", self.stream)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._seen = batch + 1
@@ -97,8 +100,8 @@ class ProgbarLogger(Callback):
             self._bar.close()
             self._bar = None
         elif self.verbose in (1, 2):
-            print(closing_line(steps, self.params.get("steps") or steps, elapsed, logs),
-                  file=self._out)
+            backend.print_msg(closing_line(steps, self.params.get("steps") or steps, elapsed,
+                                           logs), self.stream)
 
     def on_train_end(self, logs: dict | None = None) -> None:
         if self._bar is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ember import backend
 from ember.callbacks.base import Callback
 from ember.callbacks.monitor import is_improvement, read_monitor, resolve_mode
 from ember.serialization import register
@@ -58,7 +59,7 @@ class ReduceLROnPlateau(Callback):
                     new = max(old * self.factor, self.min_lr)
                     optimizer.learning_rate = new
                     if self.verbose:
-                        print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to "
-                              f"{new:.4g}.")
+                        backend.print_msg(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing "
+                                          f"learning rate to {new:.4g}.")
                     self.cooldown_counter = self.cooldown
                     self.wait = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ember import backend
 from ember.callbacks.base import Callback
 from ember.serialization import register
 
@@ -24,5 +25,5 @@ class TerminateOnNaN(Callback):
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         loss = (logs or {}).get("loss")
         if loss is not None and not math.isfinite(loss):
-            print(f"Batch {batch}: invalid loss, terminating training")
+            backend.print_msg(f"Batch {batch}: invalid loss, terminating training")
             self.model.stop_training = True

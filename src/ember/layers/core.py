@@ -76,7 +76,7 @@ class Dense(Layer):
         return linear(inputs, self.kernel, self.bias, activation=activation_of(self))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return tuple(input_shape)[:-1] + (self.units,)
+        return _after_activation(self, tuple(input_shape)[:-1] + (self.units,))
 
     def get_config(self) -> dict:
         s = _config.serialize
@@ -101,10 +101,17 @@ class Activation(Layer):
         return inputs if act is None else act(inputs)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return tuple(input_shape)
+        return _after_activation(self, tuple(input_shape))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "activation": _config.serialize(self.activation)}
+
+
+def _after_activation(layer: Layer, shape: tuple) -> tuple:
+    """``shape`` after the layer's activation: glu halves the last axis (it declares how with
+    an ``output_shape`` attribute); the others keep it."""
+    rule = getattr(layer.activation, "output_shape", None)
+    return tuple(rule(shape)) if callable(rule) else shape
 
 
 def _data_format(value: str | None, who: str) -> str:

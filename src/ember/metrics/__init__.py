@@ -42,6 +42,12 @@ from ember.metrics.accuracy import (
     sparse_top_k_categorical_accuracy,
     top_k_categorical_accuracy,
 )
+from ember.metrics.at_constraint import (
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
+)
 from ember.metrics.auc import AUC
 from ember.metrics.base import Mean, MeanMetricWrapper, Metric, Sum
 from ember.metrics.confusion import (
@@ -52,9 +58,16 @@ from ember.metrics.confusion import (
     TrueNegatives,
     TruePositives,
 )
+from ember.metrics.correlation import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
 from ember.metrics.fscore import F1Score, FBetaScore
 from ember.metrics.hinge import categorical_hinge, hinge, huber, squared_hinge
 from ember.metrics.hinge_metrics import CategoricalHinge, Hinge, SquaredHinge
+from ember.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from ember.metrics.probabilistic import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -62,7 +75,9 @@ from ember.metrics.probabilistic import (
     Poisson,
     SparseCategoricalCrossentropy,
     binary_crossentropy,
+    binary_focal_crossentropy,
     categorical_crossentropy,
+    categorical_focal_crossentropy,
     kl_divergence,
     poisson,
     sparse_categorical_crossentropy,
@@ -94,6 +109,9 @@ _CLASSES = (
     Poisson,
 )
 _CLASSES += (Hinge, SquaredHinge, CategoricalHinge)
+_CLASSES += (PearsonCorrelation, ConcordanceCorrelation, IoU, BinaryIoU, MeanIoU, OneHotIoU,
+             OneHotMeanIoU, PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
+             SpecificityAtSensitivity)
 _BY_CLASS_NAME = {cls.__name__: cls for cls in _CLASSES}
 
 # Names ``get`` understands (lower-case; class names work too, in any case). "f1_score" and
@@ -129,6 +147,9 @@ _ALIASES: dict[str, tuple] = {
 }
 _ALIASES.update({"hinge": (Hinge, {}), "squared_hinge": (SquaredHinge, {}),
                  "categorical_hinge": (CategoricalHinge, {})})
+# Keras' get() knows these two by their function names too
+_ALIASES.update({"pearson_correlation": (PearsonCorrelation, {}),
+                 "concordance_correlation": (ConcordanceCorrelation, {})})
 
 
 # Functions with a streaming class computing the same value over batches: Keras' per-sample
@@ -168,6 +189,10 @@ def get(identifier: Any) -> Metric | None:
         for name, cls in _BY_CLASS_NAME.items():
             if name.lower() == key and cls not in (MeanMetricWrapper,):
                 return cls(name=identifier)
+        bare = identifier.removeprefix("metrics.")
+        fn = serialization.registered().get(f"metrics.{bare}")
+        if callable(fn) and not inspect.isclass(fn):  # a per-sample function saved by name
+            return MeanMetricWrapper(fn, name=bare)
         raise ValueError(f"metrics.get: unknown metric {identifier!r}; valid names: "
                          f"{', '.join(sorted(_ALIASES))} (or a class name: "
                          f"{', '.join(sorted(_BY_CLASS_NAME))})")
@@ -237,3 +262,7 @@ __all__ = [
     "sparse_top_k_categorical_accuracy", "squared_hinge", "top_k_categorical_accuracy",
 ]
 __all__ += ["CategoricalHinge", "Hinge", "SquaredHinge"]
+__all__ += ["BinaryIoU", "ConcordanceCorrelation", "IoU", "MeanIoU", "OneHotIoU",
+            "OneHotMeanIoU", "PearsonCorrelation", "PrecisionAtRecall", "RecallAtPrecision",
+            "SensitivityAtSpecificity", "SpecificityAtSensitivity", "binary_focal_crossentropy",
+            "categorical_focal_crossentropy", "concordance_correlation", "pearson_correlation"]

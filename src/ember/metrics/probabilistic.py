@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember.autograd.mode import no_grad
+from ember.losses import focal as _focal
 from ember.losses import functions as _losses
 from ember.metrics.base import EPSILON, _FixedFn, align, as_float, inputs, mean_last, register
 
@@ -62,6 +63,37 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
     """Per-sample ``-log(y_pred[label])`` for integer labels shaped (n,) or (n, 1)."""
     return per_sample_loss(_losses.sparse_categorical_crossentropy, y_true, y_pred,
                  from_logits=from_logits, axis=axis)
+
+
+@register
+def binary_focal_crossentropy(y_true: Any, y_pred: Any, apply_class_balancing: bool = False,
+                              alpha: float = 0.25, gamma: float = 2.0,
+                              from_logits: bool = False, label_smoothing: float = 0.0,
+                              axis: int = -1) -> Any:
+    """Per-sample binary focal cross-entropy: the loss ``em.losses.binary_focal_crossentropy``
+    (the same computation), as an array.
+
+    Example:
+        >>> import ember as em
+        >>> values = em.metrics.binary_focal_crossentropy([[0.0, 1.0]], [[0.4, 0.6]])
+        >>> [round(float(v), 4) for v in values]
+        [0.0817]
+    """
+    return per_sample_loss(_focal.binary_focal_crossentropy, y_true, y_pred,
+                           apply_class_balancing=apply_class_balancing, alpha=alpha,
+                           gamma=gamma, from_logits=from_logits,
+                           label_smoothing=label_smoothing, axis=axis)
+
+
+@register
+def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: float = 0.25,
+                                   gamma: float = 2.0, from_logits: bool = False,
+                                   label_smoothing: float = 0.0, axis: int = -1) -> Any:
+    """Per-sample categorical focal cross-entropy: the loss
+    ``em.losses.categorical_focal_crossentropy`` (the same computation), as an array."""
+    return per_sample_loss(_focal.categorical_focal_crossentropy, y_true, y_pred, alpha=alpha,
+                           gamma=gamma, from_logits=from_logits,
+                           label_smoothing=label_smoothing, axis=axis)
 
 
 @register

@@ -74,6 +74,6 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
     if not chunks:
         raise ValueError("predict: x (a generator or Dataset) yielded no batches")
     if verbose:  # Keras' closing line, after the loop (no per-batch printing)
-        print(closing_line(len(chunks), len(chunks), time.perf_counter() - start))
+        backend.print_msg(closing_line(len(chunks), len(chunks), time.perf_counter() - start))
     outs = [np.concatenate([c[i] for c in chunks], axis=0) for i in range(len(chunks[0]))]
     return outs[0] if len(outs) == 1 else outs

@@ -442,7 +442,7 @@ def evaluate(model: Any, x: Any = None, y: Any = None, batch_size: int | None = 
     logs = _run_evaluation(model, trainer, batches, cbs)
     if verbose:
         n = len(batches) or 1
-        print(closing_line(n, n, time.perf_counter() - start, logs))
+        backend.print_msg(closing_line(n, n, time.perf_counter() - start, logs))
     if return_dict:
         return logs
     values = list(logs.values())

@@ -68,6 +68,14 @@ _LAZY = {
     "image_dataset_from_directory": "ember.data.images",
     "text_dataset_from_directory": "ember.data.text",
     "timeseries_dataset_from_array": "ember.data.timeseries",
+    "split_dataset": "ember.utils.dataset_split",
+    "Config": "ember.utils.config",
+    "get_source_inputs": "ember.utils.keras_tensors",
+    "is_keras_tensor": "ember.utils.keras_tensors",
+    "standardize_dtype": "ember.utils.keras_tensors",
+    "enable_interactive_logging": "ember.backend",
+    "disable_interactive_logging": "ember.backend",
+    "is_interactive_logging_enabled": "ember.backend",
 }
 
 

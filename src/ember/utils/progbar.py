@@ -28,6 +28,8 @@ import time
 from collections.abc import Iterable
 from typing import Any, TextIO
 
+from ember import backend
+
 
 class Progbar:
     """See the module docstring."""
@@ -48,8 +50,9 @@ class Progbar:
         # redraw in place on a terminal or in a notebook cell (ipykernel's OutStream); Keras
         # asks whether ipykernel is imported at all, which a test runner that imports it
         # (to run notebooks) also satisfies, and a StringIO stream then got \r redraws
-        self._dynamic = bool(getattr(out, "isatty", lambda: False)()) or \
-            type(out).__module__.startswith("ipykernel")
+        self._dynamic = (bool(getattr(out, "isatty", lambda: False)()) or
+                         type(out).__module__.startswith("ipykernel")) and \
+            (stream is not None or backend.is_interactive_logging_enabled())
         self._values: dict[str, list[float]] = {}
         self._order: list[str] = []
         self._seen = 0
@@ -146,9 +149,8 @@ class Progbar:
         return f" {t * 1e6:.0f}us/{self.unit_name}"
 
     def _write(self, text: str) -> None:
-        out = self.stream or sys.stdout
-        out.write(text)
-        out.flush()
+        # stdout, or the logger when interactive logging is off (an explicit stream is kept)
+        backend.print_msg(text, self.stream, line_break=False)
 
 
 def _clock(seconds: float) -> str:

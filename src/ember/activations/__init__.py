@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ember import ops, serialization
+from ember.activations.more import MORE as _MORE
 from ember.autograd.tensor import Tensor, as_tensor, record_op
 from ember.backend import xp_of
 from ember.ops.activation_names import known_as
@@ -225,6 +226,12 @@ _BY_NAME: dict[str, Callable] = {
     for fn in (relu, leaky_relu, relu6, elu, selu, gelu, sigmoid, hard_sigmoid, hard_silu, tanh,
                softplus, softsign, silu, mish, exponential, linear, softmax, log_softmax, step)
 }
+_BY_NAME.update(_MORE)  # celu, glu, the shrinks, sparsemax, ... (activations/more.py)
+# em.activations.celu etc.: set here, not imported by name, because `threshold` is also the
+# name of relu's and step's parameter
+globals().update(_MORE)
+for _fn in _MORE.values():  # their public home (what a saved file and help() name)
+    _fn.__module__ = __name__
 _BY_NAME["swish"] = silu
 _BY_NAME["hard_swish"] = hard_silu
 for _name, _fn in _BY_NAME.items():  # so that an op given one of them knows which it is
