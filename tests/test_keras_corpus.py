@@ -182,6 +182,12 @@ def results() -> dict:
         results.update({(n, False): _result(p, f"{n} on ember") for n, p in procs})
     if keras_proc is not None:
         results.update(_keras_results(keras_proc))
+    report = os.environ.get("EMBER_CORPUS_REPORT")
+    if report:  # every program's RESULT on ember and on Keras, for a closing note's table
+        table = {n: {side: results.get((n, k), {}) for side, k in (("ember", False),
+                                                                    ("keras", True))}
+                 for n in names}
+        Path(report).write_text(json.dumps(table, indent=1, default=str))
     return results
 
 
