@@ -79,6 +79,9 @@ SAVE = textwrap.dedent('''
     }
     seq = inputs["seq"]
     ZOO = {  # layers called on more than one tensor, or in their own way
+        "ConvLSTM1D": lambda: L.ConvLSTM1D(2, 3)(inputs["img"]),  # (time 8, steps 8, 3)
+        "ConvLSTM2D": lambda: L.ConvLSTM2D(2, 3, padding="same")(
+            L.Reshape((2, 4, 8, 3))(inputs["img"])),
         "Attention": lambda: L.Attention()([seq, seq]),
         "AdditiveAttention": lambda: L.AdditiveAttention()([seq, seq]),
         "MultiHeadAttention": lambda: L.MultiHeadAttention(2, 3)(seq, seq),

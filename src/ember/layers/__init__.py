@@ -37,6 +37,7 @@ from ember.layers.color_augmentation import (
 )
 from ember.layers.conv1d_transpose import Conv1DTranspose
 from ember.layers.conv3d import Conv3D
+from ember.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D
 from ember.layers.convolutional import Conv1D, Conv2D, Conv2DTranspose
 from ember.layers.core import Activation, Dense, Dropout, Flatten, Lambda, Permute, Reshape
 from ember.layers.core_extra import ActivityRegularization, Dot, Identity, Masking, RepeatVector
@@ -138,7 +139,7 @@ __all__ = [
     "GroupNormalization", "UnitNormalization", "Conv3D",
     "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout",
     "AutoContrast", "RandomGrayscale", "RandomInvert", "Solarization", "RandomPosterization",
-    "RandomColorDegeneration",
+    "RandomColorDegeneration", "ConvLSTM1D", "ConvLSTM2D",
 ]
 
 
