@@ -39,10 +39,21 @@ class Conv3DTranspose(_Conv):
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1, 1),
                  padding: str = "valid", data_format: str | None = None,
                  output_padding: Any = None, dilation_rate: Any = (1, 1, 1),
-                 **kwargs: Any) -> None:
+                 activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, **kwargs: Any) -> None:
         # strides > 1 together with dilation > 1 is refused by _Conv, as Keras does
         super().__init__(filters, kernel_size, strides, padding, data_format=data_format,
-                         dilation_rate=dilation_rate, **kwargs)
+                         dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+                         kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                         **kwargs)
         self.output_padding = None if output_padding is None else _tuple_nonneg(
             output_padding, "Conv3DTranspose")
         if self.output_padding is not None:
