@@ -50,9 +50,11 @@ from ember.layers.core_extra import (
 )
 from ember.layers.cropping import Cropping1D, Cropping2D, Cropping3D, ZeroPadding3D
 from ember.layers.depthwise import DepthwiseConv2D, ReLU
+from ember.layers.einsum_dense import EinsumDense
 from ember.layers.embedding import Embedding
 from ember.layers.group_norm import GroupNormalization, UnitNormalization
 from ember.layers.hashing import Hashing
+from ember.layers.input_spec import InputSpec
 from ember.layers.lookup import IntegerLookup, StringLookup
 from ember.layers.merge import (
     Add,
@@ -79,6 +81,7 @@ from ember.layers.noise import (
     SpatialDropout3D,
 )
 from ember.layers.normalization import BatchNormalization, LayerNormalization
+from ember.layers.pipeline import Pipeline
 from ember.layers.pooling import (
     AveragePooling1D,
     AveragePooling2D,
@@ -103,10 +106,11 @@ from ember.layers.pooling3d import (
 from ember.layers.preprocessing import Normalization, Rescaling
 from ember.layers.recurrent import GRU, LSTM, SimpleRNN
 from ember.layers.resizing import CenterCrop, RandomCrop, Resizing
+from ember.layers.rms_norm import RMSNormalization
 from ember.layers.rnn import RNN
 from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.layers.separable import DepthwiseConv1D, SeparableConv1D, SeparableConv2D
-from ember.layers.wrappers import TimeDistributed
+from ember.layers.wrappers import TimeDistributed, Wrapper
 
 # Keras' aliases are the same class objects (keras.layers.MaxPool2D is MaxPooling2D)
 Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
@@ -173,6 +177,7 @@ __all__ = [
     "SeparableConvolution2D", "AvgPool1D", "AvgPool2D", "AvgPool3D", "MaxPool1D", "MaxPool2D",
     "MaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D",
     "GlobalMaxPool2D", "GlobalMaxPool3D",
+    "RMSNormalization", "EinsumDense", "InputSpec", "Wrapper", "Pipeline",
 ]
 
 
