@@ -24,7 +24,6 @@ import re
 from typing import Any
 
 from ember.autograd.tensor import Tensor
-from ember.initializers import VarianceScaling
 from ember.layers import _config
 from ember.layers.base import Layer
 from ember.layers.output_logits import activation_of
@@ -66,6 +65,9 @@ def analyze(equation: str, bias_axes: str | None, input_shape: tuple, output_sha
     else:
         in_map = {d: i for i, d in enumerate(ins)}
         out_map = {d: i for i, d in enumerate(outs)}
+    for d, i in out_map.items():  # an output axis left None carries the input's size over
+        if out[i] is None and d in in_map:
+            out[i] = shape[in_map[d]]
     if len(out) != len(outs) + elided:
         raise ValueError(f"{who}: output_shape {output_shape!r} does not match the "
                          f"{len(outs) - 1} non-batch output axes of {equation!r}")
@@ -109,6 +111,8 @@ def analyze(equation: str, bias_axes: str | None, input_shape: tuple, output_sha
 def _fanned(init: Any, shape: tuple, in_axes: list, out_axes: list) -> Any:
     """A variance-scaling initializer sees (fan_in, fan_out) = Keras' products of the kernel's
     input and output axis sizes; its draws are i.i.d., so a reshape gives the kernel."""
+    from ember.initializers import VarianceScaling  # not at import: `import ember` stays light
+
     if not isinstance(init, VarianceScaling):
         return init
     fan_in = math.prod(shape[i] for i in in_axes)
