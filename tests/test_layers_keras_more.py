@@ -231,3 +231,57 @@ def test_model_with_the_new_weighted_layers_loads_in_a_fresh_process(tmp_path):
     model.compile("adam", "mse")
     model.fit(X3, np.zeros((2, 1), "float32"), epochs=2, verbose=0)
     fresh_process_load(model, X3, tmp_path)
+
+
+# ---------------------------------------------------------------------- SpectralNormalization
+@pytest.mark.parametrize("make,x", [
+    (lambda L_: L_.SpectralNormalization(L_.Dense(3, bias_initializer="glorot_uniform"),
+                                         power_iterations=2), X2),
+    (lambda L_: L_.SpectralNormalization(L_.Conv2D(2, 3, padding="same")),
+     rng.standard_normal((2, 5, 5, 3)).astype("float32"))])
+def test_spectral_normalization_same_as_keras(make, x):
+    k = keras()
+    ours, theirs = make(L), make(k.layers)
+    same_as_keras(ours, theirs, x, atol=1e-6)
+    # a training call runs the layer on kernel / sigma and updates u as Keras (Keras' eager
+    # call also overwrites the kernel with kernel / sigma; ember, as Keras' fit on JAX, not)
+    want = np.asarray(theirs(x, training=True))
+    np.testing.assert_allclose(ours(em.tensor(x), training=True).numpy(), want, rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(ours.vector_u.numpy(), np.asarray(theirs.vector_u), rtol=1e-5,
+                               atol=1e-6)
+    sigma_kernel = ours.normalized_weights()[1]
+    np.testing.assert_allclose(ours.kernel.numpy() / sigma_kernel,
+                               np.full(sigma_kernel.shape, (ours.kernel.numpy() /
+                                                            sigma_kernel).flat[0]), rtol=1e-5)
+
+
+def test_spectral_normalization_gradient_fit_and_config(tmp_path):
+    k = keras()
+    _signature_as_keras("SpectralNormalization")
+    ours = L.SpectralNormalization(L.Dense(3))
+    theirs = k.layers.SpectralNormalization(k.layers.Dense(3))
+    theirs(X2)
+    m_k = k.Sequential([k.Input((6,)), theirs])
+    m_e = em.Sequential([em.Input((6,)), ours])
+    m_e.set_weights([np.asarray(w) for w in m_k.get_weights()])
+    y = rng.standard_normal((2, 3)).astype("float32")
+    m_k.compile(k.optimizers.SGD(0.1), "mse")
+    m_e.compile(em.optimizers.SGD(0.1), "mse")
+    m_k.fit(X2, y, batch_size=2, epochs=2, verbose=0, shuffle=False)
+    m_e.fit(X2, y, batch_size=2, epochs=2, verbose=0, shuffle=False)
+    for a, b in zip(m_e.get_weights(), m_k.get_weights()):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+    config = ours.get_config()
+    assert config["power_iterations"] == theirs.get_config()["power_iterations"]
+    config_round_trip(L.SpectralNormalization(L.Dense(2), power_iterations=3), X2)
+    fresh_process_load(m_e, X2, tmp_path)
+    # an Embedding's table is normalized (Keras casts the output to the input's dtype, so
+    # for integer token ids it returns zeros; ember returns the embeddings)
+    emb = L.SpectralNormalization(L.Embedding(10, 4))
+    emb(em.tensor(np.array([[1, 2]])), training=True)
+    assert emb.kernel is emb.layer.embeddings
+    with pytest.raises(ValueError, match="no attribute 'kernel' nor 'embeddings'"):
+        L.SpectralNormalization(L.Flatten())(em.tensor(X2))
+    with pytest.raises(ValueError, match="power_iterations"):
+        L.SpectralNormalization(L.Dense(2), power_iterations=0)

@@ -117,6 +117,7 @@ SAVE = textwrap.dedent('''
         "RMSNormalization": ("seq", lambda: L.RMSNormalization(axis=[1, 2])),
         "EinsumDense": ("seq", lambda: L.EinsumDense("abc,cd->abd", (None, 3), bias_axes="d")),
         "Pipeline": ("vec", lambda: L.Pipeline([L.Dense(3), L.Dense(2)])),
+        "SpectralNormalization": ("vec", lambda: L.SpectralNormalization(L.Dense(3))),
     })
     VOLUME = lambda: L.Reshape((2, 4, 8, 3))(inputs["img"])  # noqa: E731
     ZOO.update({

@@ -110,6 +110,7 @@ from ember.layers.rms_norm import RMSNormalization
 from ember.layers.rnn import RNN
 from ember.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ember.layers.separable import DepthwiseConv1D, SeparableConv1D, SeparableConv2D
+from ember.layers.spectral_norm import SpectralNormalization
 from ember.layers.wrappers import TimeDistributed, Wrapper
 
 # Keras' aliases are the same class objects (keras.layers.MaxPool2D is MaxPooling2D)
@@ -178,6 +179,7 @@ __all__ = [
     "MaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D",
     "GlobalMaxPool2D", "GlobalMaxPool3D",
     "RMSNormalization", "EinsumDense", "InputSpec", "Wrapper", "Pipeline",
+    "SpectralNormalization",
 ]
 
 
