@@ -120,6 +120,27 @@ SAVE = textwrap.dedent('''
         "SeparableConv1D": ("seq", lambda: L.SeparableConv1D(2, 3, padding="same")),
         "DepthwiseConv1D": ("seq", lambda: L.DepthwiseConv1D(2, depth_multiplier=2)),
         "Conv1DTranspose": ("seq", lambda: L.Conv1DTranspose(2, 3, strides=2)),
+        "AdaptiveAveragePooling1D": ("seq", lambda: L.AdaptiveAveragePooling1D(4)),
+        "AdaptiveMaxPooling1D": ("seq", lambda: L.AdaptiveMaxPooling1D(4)),
+        "AdaptiveAveragePooling2D": ("img", lambda: L.AdaptiveAveragePooling2D((3, 5))),
+        "AdaptiveMaxPooling2D": ("img", lambda: L.AdaptiveMaxPooling2D(
+            3, data_format="channels_first")),
+        "RMSNormalization": ("seq", lambda: L.RMSNormalization(axis=[1, 2])),
+        "EinsumDense": ("seq", lambda: L.EinsumDense("abc,cd->abd", (None, 3), bias_axes="d")),
+        "Pipeline": ("vec", lambda: L.Pipeline([L.Dense(3), L.Dense(2)])),
+        "SpectralNormalization": ("vec", lambda: L.SpectralNormalization(L.Dense(3))),
+    })
+    VOLUME = lambda: L.Reshape((2, 4, 8, 3))(inputs["img"])  # noqa: E731
+    ZOO.update({
+        "MaxPooling3D": lambda: L.MaxPooling3D((1, 2, 2), padding="same")(VOLUME()),
+        "AveragePooling3D": lambda: L.AveragePooling3D(2, data_format="channels_first")(
+            VOLUME()),
+        "GlobalMaxPooling3D": lambda: L.GlobalMaxPooling3D()(VOLUME()),
+        "GlobalAveragePooling3D": lambda: L.GlobalAveragePooling3D(keepdims=True)(VOLUME()),
+        "UpSampling3D": lambda: L.UpSampling3D((2, 1, 1))(VOLUME()),
+        "AdaptiveAveragePooling3D": lambda: L.AdaptiveAveragePooling3D((1, 3, 5))(VOLUME()),
+        "AdaptiveMaxPooling3D": lambda: L.AdaptiveMaxPooling3D(2)(VOLUME()),
+        "Conv3DTranspose": lambda: L.Conv3DTranspose(2, 2, strides=2)(VOLUME()),
     })
     # the preprocessing layers (not callable on symbolic tensors yet) get a Sequential of their
     # own, fed text or integer tokens

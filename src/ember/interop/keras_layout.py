@@ -34,6 +34,10 @@ SHARED_LAYERS = frozenset({
     "Embedding", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Rescaling", "ReLU",
     "LeakyReLU", "Softmax", "InputLayer", "Sequential", "Model", "Functional",
     "Normalization",
+    "MaxPooling3D", "AveragePooling3D", "GlobalMaxPooling3D", "GlobalAveragePooling3D",
+    "UpSampling3D", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D",
+    "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D",
+    "AdaptiveMaxPooling3D", "Conv3DTranspose", "RMSNormalization", "EinsumDense",
 })
 _RECURRENT = {"SimpleRNN", "LSTM", "GRU"}
 

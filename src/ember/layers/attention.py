@@ -36,6 +36,12 @@ from ember import backend
 from ember.autograd.tensor import Tensor
 from ember.layers import _config
 from ember.layers.activation_layers import masked_softmax
+from ember.layers.attention_nd import (
+    attention_equations,
+    nd_attention,
+    projection_equation,
+    resolve_axes,
+)
 from ember.layers.base import Layer
 from ember.ops.elementwise import tanh, where
 from ember.ops.linalg import einsum
@@ -245,12 +251,11 @@ class MultiHeadAttention(Layer):
                              f"None; got {value_dim!r}")
         if not 0.0 <= float(dropout) < 1.0:
             raise ValueError(f"MultiHeadAttention: dropout must be in [0, 1); got {dropout!r}")
-        if attention_axes is not None and tuple(
-                [attention_axes] if isinstance(attention_axes, int) else attention_axes) \
-                not in ((1,), (-2,)):
-            raise NotImplementedError(f"MultiHeadAttention: attention_axes={attention_axes!r}: "
-                                      "only attention over the time axis of (batch, T, "
-                                      "features) inputs is supported")
+        if attention_axes is not None and not isinstance(attention_axes, int) and not (
+                isinstance(attention_axes, (list, tuple))
+                and all(isinstance(a, int) for a in attention_axes)):
+            raise ValueError(f"MultiHeadAttention: attention_axes must be an int, list, or "
+                             f"tuple of ints; got {attention_axes!r}")
         if isinstance(output_shape, int):
             output_shape = (output_shape,)
         if output_shape is not None and (len(output_shape) != 1 or int(output_shape[0]) < 1):
@@ -290,14 +295,20 @@ class MultiHeadAttention(Layer):
 
     def build(self, input_shape: Any) -> None:
         q_shape, v_shape, k_shape = input_shape[0], input_shape[1], input_shape[2]
+        rank = len(q_shape)
         for what, s in (("query", q_shape), ("value", v_shape), ("key", k_shape)):
-            if len(s) != 3 or s[-1] is None:
+            if len(s) != rank or len(s) < 3 or s[-1] is None:
                 raise ValueError(f"MultiHeadAttention '{self.name}': the {what} must be "
-                                 f"(batch, T, features) with known features; got {tuple(s)}")
+                                 f"(batch, ..., features) of the query's rank (at least 3) "
+                                 f"with known features; got {tuple(s)}")
         H, K, V = self.num_heads, self.key_dim, self.value_dim
-        if self.attention_axes is None:  # Keras reports the time axis once built
-            self.attention_axes = [1]
+        # Keras reports the resolved axes once built ([1] for (batch, T, features))
+        self.attention_axes = list(resolve_axes(self.attention_axes, rank,
+                                                f"MultiHeadAttention '{self.name}'"))
         bias = self.use_bias
+        if rank != 3 or self.attention_axes != [1]:  # Keras' general einsum equations
+            self._build_nd(rank, q_shape[-1], k_shape[-1], v_shape[-1])
+            return
         out_dim = self.output_shape[0] if self.output_shape else q_shape[-1]
         self.query_dense = _Projection("abc,cde->abde", (q_shape[-1], H, K),
                                        (H, K) if bias else None, self, name="query")
@@ -309,10 +320,36 @@ class MultiHeadAttention(Layer):
                                         (out_dim,) if bias else None, self,
                                         name="attention_output")
 
+    def _build_nd(self, rank: int, q_dim: int, k_dim: int, v_dim: int) -> None:
+        H, K, V, bias = self.num_heads, self.key_dim, self.value_dim, self.use_bias
+        out_dim = self.output_shape[0] if self.output_shape else q_dim
+        self._dot_equation, self._combine_equation, _ = attention_equations(
+            rank + 1, tuple(self.attention_axes))
+        proj = projection_equation(rank - 1, 1, 2)
+        self.query_dense = _Projection(proj, (q_dim, H, K), (H, K) if bias else None, self,
+                                       name="query")
+        self.key_dense = _Projection(proj, (k_dim, H, K), (H, K) if bias else None, self,
+                                     name="key")
+        self.value_dense = _Projection(proj, (v_dim, H, V), (H, V) if bias else None, self,
+                                       name="value")
+        self.output_dense = _Projection(projection_equation(rank - 1, 2, 1), (H, V, out_dim),
+                                        (out_dim,) if bias else None, self,
+                                        name="attention_output")
+
     def call(self, inputs: list, training: Any = None, return_attention_scores: bool = False,
              use_causal_mask: bool = False) -> Any:
         query, value, key = inputs[0], inputs[1], inputs[2]
         attention_mask = inputs[3] if len(inputs) > 3 else None
+        if self.__dict__.get("_dot_equation") is not None:
+            if use_causal_mask or any(getattr(t, "_mask", None) is not None
+                                      for t in (query, value, key)):
+                raise NotImplementedError(
+                    f"MultiHeadAttention '{self.name}': with attention_axes="
+                    f"{self.attention_axes} on inputs of rank {query.ndim}, pass an "
+                    "attention_mask (padding masks and use_causal_mask are for (batch, T, "
+                    "features) inputs)")
+            return nd_attention(self, query, value, key, attention_mask, training,
+                                return_attention_scores)
         xp = backend.xp_of(query.data)
         q_mask = _mask_array(getattr(query, "_mask", None))
         v_mask = _mask_array(getattr(value, "_mask", None))
@@ -345,7 +382,10 @@ class MultiHeadAttention(Layer):
         q, v = input_shape[0], input_shape[1]
         out = tuple(q[:-1]) + ((self.output_shape or (q[-1],))[0],)
         if self.__dict__.get("_scores_requested"):  # set by __call__ for the functional API
-            return [out, (q[0], self.num_heads, q[1], v[1])]
+            axes = resolve_axes(self.attention_axes, len(q), "MultiHeadAttention")
+            rest = [d for i, d in enumerate(q[1:-1], 1) if i not in axes]
+            return [out, (q[0], *rest, self.num_heads, *[q[a] for a in axes],
+                          *[v[a] for a in axes])]
         return out
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:

@@ -38,6 +38,7 @@ from ember.autograd.tensor import Tensor, wrap_array
 from ember.devices import Device, probe_zeros, scoped_device
 from ember.layers import _config, expected_weights
 from ember.layers.input_checks import InputChecks
+from ember.layers.input_spec import assert_input_compatibility
 from ember.layers.naming import to_snake_case, unique_name
 from ember.layers.torch_module import TorchModule
 from ember.layers.tracking import Trackable, flatten_nested
@@ -104,6 +105,7 @@ class Layer(InputChecks, TorchModule, Trackable):
     """
 
     supports_masking = False
+    input_spec: Any = None  # an InputSpec (or a list): checked on every call, as Keras
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         obj = super().__new__(cls)
@@ -218,6 +220,8 @@ class Layer(InputChecks, TorchModule, Trackable):
                 if hook is not None:
                     return hook(self, inputs, *args, training=training, mask=mask, **kwargs)
             inputs = self._convert_inputs(inputs)
+        if self.input_spec is not None:
+            assert_input_compatibility(self.input_spec, inputs, self.name)
         first = not self.built
         if first and not self._in_build:
             self._build_from_shape(_shape_of(inputs))

@@ -14,6 +14,7 @@ from typing import Any
 from ember import serialization
 from ember.autograd.tensor import Tensor
 from ember.layers.base import Layer
+from ember.layers.wrappers import Wrapper
 from ember.ops.shape import concatenate, getitem
 from ember.serialization import register
 
@@ -32,7 +33,7 @@ def _strip(name: str, prefix: str) -> str:
 
 
 @register()
-class Bidirectional(Layer):
+class Bidirectional(Wrapper):
     """Bidirectional wrapper for recurrent layers (Keras' arguments and semantics).
 
     The forward layer is a fresh copy of ``layer``; the backward one is ``backward_layer`` or
@@ -57,7 +58,9 @@ class Bidirectional(Layer):
         if merge_mode not in _MODES:
             raise ValueError(f"Bidirectional: merge_mode must be one of {_MODES}; got "
                              f"{merge_mode!r}")
-        super().__init__(**kwargs)
+        # Layer's __init__, not Wrapper's: the wrapped layer is copied into forward_layer and
+        # backward_layer below, so the original is not tracked (its weights would be extra)
+        Layer.__init__(self, **kwargs)
         if self._input_shape_arg is None and layer._input_shape_arg is not None:
             # Bidirectional(LSTM(8, input_shape=(28, 28))) as a model's first layer
             object.__setattr__(self, "_input_shape_arg", layer._input_shape_arg)
@@ -143,7 +146,7 @@ class Bidirectional(Layer):
         return previous_mask if self.return_sequences else None
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "merge_mode": self.merge_mode,
+        return {**Layer.get_config(self), "merge_mode": self.merge_mode,
                 "layer": serialization.serialize(self.forward_layer),
                 "backward_layer": serialization.serialize(self.backward_layer)}
 

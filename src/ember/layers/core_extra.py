@@ -185,3 +185,14 @@ class Dot(Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def dot(inputs: list, axes: Any = -1, **kwargs: Any) -> Any:
+    """``Dot(axes, **kwargs)(inputs)``: Keras' functional form of the Dot layer.
+
+    Example:
+        >>> import ember as em
+        >>> em.layers.dot([em.ones((2, 3)), em.ones((2, 3))], axes=1).shape
+        (2, 1)
+    """
+    return Dot(axes=axes, **kwargs)(inputs)

@@ -1,4 +1,6 @@
-"""``TimeDistributed``: apply one layer to every time step of (batch, timesteps, ...).
+"""``Wrapper``, Keras' base class of layers that wrap one layer (``TimeDistributed``,
+``Bidirectional``), and ``TimeDistributed``: apply one layer to every time step of
+(batch, timesteps, ...).
 
 The steps are folded into the batch axis, (batch * timesteps, ...), run through the wrapped
 layer in one call and unfolded: the same result as Keras' step-by-step loop for any layer that
@@ -23,15 +25,49 @@ from ember.ops.shape import reshape
 from ember.serialization import register
 
 
+class Wrapper(Layer):
+    """Base class of a layer around another one (``self.layer``), Keras' ``Wrapper``: it builds
+    the wrapped layer on its own build and (de)serializes it under the "layer" config key.
+    Subclasses write ``call``.
+
+    Example:
+        >>> import ember as em
+        >>> class Twice(em.layers.Wrapper):
+        ...     def call(self, x):
+        ...         return self.layer(self.layer(x))
+        >>> Twice(em.layers.Dense(3))(em.ones((2, 3))).shape
+        (2, 3)
+    """
+
+    def __init__(self, layer: Layer, **kwargs: Any) -> None:
+        if isinstance(layer, dict):
+            layer = serialization.deserialize(layer)
+        if not isinstance(layer, Layer):
+            raise ValueError(f"{type(self).__name__}: wrap a Layer instance; got {layer!r}")
+        super().__init__(**kwargs)
+        self.layer = layer
+
+    def build(self, input_shape: Any = None) -> None:
+        if not self.layer.built:
+            self.layer._build_from_shape(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "layer": serialization.serialize(self.layer)}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Wrapper:
+        config = dict(config)
+        return cls(serialization.deserialize(config.pop("layer")), **config)
+
+
 @register()
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies ``layer`` to every slice along axis 1 of its input."""
 
     def __init__(self, layer: Layer, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
         if not isinstance(layer, Layer):
             raise ValueError(f"TimeDistributed: wrap a Layer instance; got {layer!r}")
-        self.layer = layer
+        super().__init__(layer, **kwargs)
         self.supports_masking = True
 
     @staticmethod
