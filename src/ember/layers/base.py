@@ -104,6 +104,7 @@ class Layer(InputChecks, TorchModule, Trackable):
     """
 
     supports_masking = False
+    _computes_mask = False  # True when a subclass defines compute_mask (__init_subclass__)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         obj = super().__new__(cls)
@@ -116,6 +117,13 @@ class Layer(InputChecks, TorchModule, Trackable):
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_ember_wrapped", False):
             cls.build = _wrap_build(build)
+        if "compute_mask" in cls.__dict__:
+            # Keras 3: a layer that writes its own compute_mask supports masking unless it
+            # says otherwise, and its compute_mask runs even without a mask coming in
+            # (a custom embedding makes the first one)
+            cls._computes_mask = True
+            if "supports_masking" not in cls.__dict__:
+                cls.supports_masking = True
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
                  input_shape: Any = None, batch_input_shape: Any = None,
@@ -248,16 +256,8 @@ class Layer(InputChecks, TorchModule, Trackable):
                 ctx.training = prev
         if self.activity_regularizer is not None:
             self._add_activity_losses(out)
-        if mask is not None and isinstance(out, Tensor) and out is not inputs:
-            out_mask = self.compute_mask(inputs, mask)
-            if out_mask is not None and getattr(out, "_mask", None) is None:
-                out._mask = out_mask
-        elif mask is not None and isinstance(out, (list, tuple)):  # one mask per output
-            out_masks = self.compute_mask(inputs, mask)
-            if isinstance(out_masks, (list, tuple)) and len(out_masks) == len(out):
-                for o, m in zip(out, out_masks):
-                    if isinstance(o, Tensor) and getattr(o, "_mask", None) is None:
-                        o._mask = m
+        if (mask is not None or self._computes_mask) and self.supports_masking:
+            _attach_masks(self, inputs, out, mask)
         if first and isinstance(out, Tensor):
             object.__setattr__(self, "_build_output_shape", (None,) + tuple(out.shape[1:]))
         return out
@@ -356,6 +356,25 @@ class Layer(InputChecks, TorchModule, Trackable):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _attach_masks(layer: Layer, inputs: Any, out: Any, mask: Any) -> None:
+    """Keras' ``_set_mask_metadata``: the outputs of a layer that supports masking carry
+    ``compute_mask(inputs, mask)`` (one mask per output), unless the call set them already."""
+    if isinstance(out, Tensor):
+        if out is not inputs and out._mask is None:
+            out_mask = layer.compute_mask(inputs, mask)
+            if out_mask is not None:
+                out._mask = out_mask
+    elif isinstance(out, (list, tuple)):
+        if all(not isinstance(o, Tensor) or o._mask is not None for o in out):
+            return
+        out_masks = layer.compute_mask(inputs, mask)
+        if not isinstance(out_masks, (list, tuple)):
+            out_masks = [out_masks]  # Keras zips the flat masks with the flat outputs
+        for o, m in zip(out, out_masks):
+            if isinstance(o, Tensor) and o._mask is None:
+                o._mask = m
 
 
 def _wrap_build(build: Any) -> Any:
