@@ -36,7 +36,7 @@ from typing import Any
 from ember import backend
 from ember.autograd.tensor import Tensor, wrap_array
 from ember.devices import Device, probe_zeros, scoped_device
-from ember.layers import _config, expected_weights
+from ember.layers import _config, dtype_policy, expected_weights
 from ember.layers.input_checks import InputChecks
 from ember.layers.naming import to_snake_case, unique_name
 from ember.layers.torch_module import TorchModule
@@ -140,15 +140,22 @@ class Layer(InputChecks, TorchModule, Trackable):
             input_shape = tuple(batch_input_shape)[1:]
         elif input_shape is None and input_dim is not None:
             input_shape = (int(input_dim),)
+        policy = dtype_policy.layer_policy(dtype)  # None for a plain dtype (the usual case)
+        if policy is not None:
+            dtype = policy.variable_dtype
         np_dtype = backend.numpy_module().dtype(dtype or backend.floatx())
         if np_dtype.kind not in "fiub":
             raise ValueError(f"{type(self).__name__}: unsupported dtype {dtype!r}")
+        # mixed_float16: __call__ casts inputs and weights to the compute dtype
+        compute_cast = None if policy is None or policy.compute_dtype == np_dtype.name \
+            else backend.numpy_module().dtype(policy.compute_dtype)
         for key, value in (
             ("_tracked", {}), ("_extra_layers", []), ("_own_trainable", []),
             ("_own_non_trainable", []), ("_call_losses", []), ("_trainable", bool(trainable)),
             ("built", False), ("_in_build", False), ("_feature_spec", None),
             ("_build_input_shape", None), ("_build_output_shape", None),
             ("_call_takes", call_arguments(type(self))), ("_np_dtype", np_dtype),
+            ("_policy", policy), ("_compute_cast", compute_cast),
             ("name", name or unique_name(to_snake_case(type(self).__name__))),
             ("dtype", np_dtype.name),
             ("_input_shape_arg", None if input_shape is None else _as_shape(input_shape)),
@@ -226,6 +233,8 @@ class Layer(InputChecks, TorchModule, Trackable):
                 if hook is not None:
                     return hook(self, inputs, *args, training=training, mask=mask, **kwargs)
             inputs = self._convert_inputs(inputs)
+        if self._compute_cast is not None:  # a mixed policy: compute in float16
+            return dtype_policy.mixed_call(self, inputs, args, training, mask, kwargs)
         first = not self.built
         if first and not self._in_build:
             self._build_from_shape(_shape_of(inputs))
@@ -312,6 +321,22 @@ class Layer(InputChecks, TorchModule, Trackable):
 
         return first_call_tensors(self, "output")
 
+    @property
+    def dtype_policy(self) -> dtype_policy.DTypePolicy:
+        """The layer's dtype policy (Keras): its ``compute_dtype`` and ``variable_dtype``."""
+        return self._policy if self._policy is not None else dtype_policy.DTypePolicy(
+            self.dtype)
+
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype the layer computes in: float16 under ``mixed_float16``."""
+        return self.dtype if self._policy is None else self._policy.compute_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        """The dtype of the layer's variables (``layer.dtype``)."""
+        return self.dtype
+
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
         """The padding mask of the output: the input's when the layer supports masking."""
         return previous_mask if self.supports_masking else None
@@ -339,7 +364,8 @@ class Layer(InputChecks, TorchModule, Trackable):
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """The constructor arguments as JSON-able values (``from_config`` rebuilds)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": self.dtype if self._policy is None else self._policy.name}
         if type(self).get_config is Layer.get_config and type(self).__init__ is not \
                 Layer.__init__:
             config = {**_config.auto_config(self), **config}

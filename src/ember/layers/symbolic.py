@@ -133,7 +133,7 @@ def symbolic_call(layer: Layer, inputs: Any, kwargs: dict) -> Any:
     multi = isinstance(out_shapes, list) or (
         isinstance(out_shapes, tuple) and out_shapes and isinstance(out_shapes[0], (tuple, list)))
     shape_list = list(out_shapes) if multi else [out_shapes]
-    dtype = flatten_nested(inputs)[0].dtype
+    dtype = _output_dtype(layer, flatten_nested(inputs)[0].dtype)
     node = Node(layer, inputs, [], {k: v for k, v in kwargs.items() if v is not None})
     outs = [SymbolicTensor(tuple(s), dtype, node, i) for i, s in enumerate(shape_list)]
     node.outputs = outs
@@ -142,6 +142,17 @@ def symbolic_call(layer: Layer, inputs: Any, kwargs: dict) -> Any:
     if getattr(layer, "_build_output_shape", None) is None:
         object.__setattr__(layer, "_build_output_shape", out_shapes)
     return outs if multi else outs[0]
+
+
+def _output_dtype(layer: Layer, dtype: Any) -> Any:
+    """Float outputs come in the layer's compute dtype under a mixed policy (float16), else
+    in the input's dtype promoted with the layer's (as NumPy computes them)."""
+    if dtype == "object" or np.dtype(dtype).kind != "f":
+        return dtype
+    if layer._compute_cast is not None:
+        return layer._compute_cast.name
+    return np.result_type(dtype, layer._np_dtype).name if layer._np_dtype.kind == "f" \
+        else dtype
 
 
 def _incoming_mask(layer: Layer, inputs: Any, kwargs: dict) -> tuple:
