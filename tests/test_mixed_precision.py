@@ -87,15 +87,30 @@ def test_a_mixed_layer_keeps_float32_weights_and_computes_in_float16(how):
     else:
         layer = em.layers.Dense(3, dtype="mixed_float16" if how == "name"
                                 else keras.DTypePolicy("mixed_float16"))
-    out = layer(np.ones((2, 4), "float32"))
+    x = np.random.default_rng(1).standard_normal((2, 4)).astype("float32")
+    out = layer(x)
     assert (layer.compute_dtype, layer.variable_dtype, layer.dtype) == ("float16", "float32",
                                                                         "float32")
     assert layer.dtype_policy.name == "mixed_float16"
     assert [w.dtype.name for w in layer.weights] == ["float32", "float32"]
     assert out.dtype.name == "float16"
-    ref = (np.ones((2, 4), "float16") @ layer.kernel.numpy().astype("float16")
-           + layer.bias.numpy().astype("float16"))
+    # the float16 values multiplied with float32 accumulation, rounded once (as XLA's CPU dot)
+    k16, x16 = layer.kernel.numpy().astype("float16"), x.astype("float16")
+    ref = (x16.astype("float32") @ k16.astype("float32")).astype("float16") \
+        + layer.bias.numpy().astype("float16")
     np.testing.assert_array_equal(out.numpy(), ref)
+
+
+def test_gradients_reach_the_float32_variables():
+    layer = em.layers.Dense(3, activation="relu", dtype="mixed_float16")
+    x = em.tensor(np.random.default_rng(2).standard_normal((4, 5)).astype("float32"))
+    out = layer(x)
+    out.sum().backward()
+    assert out.dtype.name == "float16"
+    assert [w.grad.dtype.name for w in layer.weights] == ["float32", "float32"]
+    k16 = layer.kernel.numpy().astype("float16").astype("float32")
+    pre = x.numpy().astype("float16").astype("float32") @ k16 + layer.bias.numpy()
+    np.testing.assert_allclose(layer.bias.grad.numpy(), (pre > 0).sum(0), rtol=0, atol=0)
 
 
 def test_layers_made_before_the_policy_keep_theirs():

@@ -156,6 +156,7 @@ class Layer(InputChecks, TorchModule, Trackable):
             ("_build_input_shape", None), ("_build_output_shape", None),
             ("_call_takes", call_arguments(type(self))), ("_np_dtype", np_dtype),
             ("_policy", policy), ("_compute_cast", compute_cast),
+            ("_computes_mask", type(self)._computes_mask),  # an instance attribute: faster
             ("name", name or unique_name(to_snake_case(type(self).__name__))),
             ("dtype", np_dtype.name),
             ("_input_shape_arg", None if input_shape is None else _as_shape(input_shape)),

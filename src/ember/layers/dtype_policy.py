@@ -148,7 +148,9 @@ def mixed_call(layer: Any, inputs: Any, args: tuple, training: Any, mask: Any,
     dt = layer._compute_cast
     if not layer.built and not layer._in_build:
         layer._build_from_shape(_shape_of(inputs))  # the float32 variables come first
-    inputs = _cast_floats(inputs, dt)
+    # every float tensor argument, as Keras' convert_input (integer ids and masks stay)
+    inputs, args, kwargs = _cast_floats(inputs, dt), _cast_floats(args, dt), \
+        _cast_floats(kwargs, dt)
     own = {id(v) for v in layer._own_trainable}
     swapped = [(k, v) for k, v in vars(layer).items()
                if id(v) in own and v.data.dtype.kind == "f" and v.data.dtype != dt]
