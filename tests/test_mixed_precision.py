@@ -210,3 +210,19 @@ def test_predictions_match_keras_mixed_float16(tmp_path):
     head.compile(loss="sparse_categorical_crossentropy")
     np.testing.assert_allclose(head.evaluate(x, labels, verbose=0), float(ref["loss"]),
                                rtol=1e-2)
+
+
+def test_a_keras_mixed_float16_file_loads_with_its_policies(tmp_path):
+    pytest.importorskip("keras")
+    path = tmp_path / "k.keras"
+    x, _, _ = _data()
+    np.save(tmp_path / "x.npy", x)
+    ref = run_keras(f"exec({MODEL!r})\nmodel.save({str(path)!r})\n"
+                    f"out['pred'] = model.predict(np.load({str(tmp_path / 'x.npy')!r}), "
+                    "verbose=0)[2]\n", tmp_path)
+    model = keras.models.load_model(path)
+    assert [la.compute_dtype for la in model.layers[1:]] == ["float16", "float16", "float32",
+                                                            "float16"]
+    assert all(w.dtype.name == "float32" for w in model.get_weights())
+    np.testing.assert_allclose(model.predict(x, verbose=0)[2], ref["pred"], rtol=1e-2,
+                               atol=2e-3)
