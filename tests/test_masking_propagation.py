@@ -328,3 +328,28 @@ def test_masked_model_config_round_trip():
     clone = em.Model.from_config(model.get_config(), custom_objects=custom)
     clone.set_weights(r["weights"])
     np.testing.assert_allclose(clone.predict(data["FLOATS"], verbose=0), r["pred"], rtol=1e-6)
+
+
+def test_a_compute_mask_that_splits_the_steps_in_a_graph():
+    """The guide's TemporalSplit in a functional graph: both halves carry their masks."""
+
+    class TemporalSplit(em.layers.Layer):
+        def call(self, inputs):
+            return em.keras.ops.split(inputs, 2, axis=1)
+
+        def compute_mask(self, inputs, mask=None):
+            return None if mask is None else em.keras.ops.split(mask, 2, axis=1)
+
+        def compute_output_shape(self, s):
+            return [(s[0], None if s[1] is None else s[1] // 2, s[2])] * 2
+
+    inputs = em.Input(shape=(None,), dtype="int32")
+    emb = em.layers.Embedding(10, 3, mask_zero=True)
+    first, second = TemporalSplit()(emb(inputs))
+    assert first._keras_mask.shape == second._keras_mask.shape == (None, None)
+    lstm = em.layers.LSTM(2)
+    model = em.Model(inputs, lstm(first))
+    ids = np.array([[1, 2, 0, 0], [1, 0, 3, 4]])
+    halves = em.Model(inputs, lstm(emb(inputs)))  # the same weights on the first half alone
+    np.testing.assert_allclose(model.predict(ids, verbose=0),
+                               halves.predict(ids[:, :2], verbose=0), rtol=1e-6)

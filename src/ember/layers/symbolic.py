@@ -190,9 +190,13 @@ def _attach_symbolic_masks(layer: Layer, inputs: Any, outs: list, mask: Any) -> 
     from ember.autograd.mode import no_grad
     from ember.autograd.tensor import wrap_array
 
-    with no_grad():  # the masks' shapes, from compute_mask on probes
-        result = layer.compute_mask(map_structure(inputs, lambda s: wrap_array(_probe(s, layer))),
-                                    map_structure(mask, lambda s: _probe(s, layer)))
+    try:  # unknown steps as 2 here, so that e.g. a compute_mask splitting them in halves runs
+        with no_grad():  # the masks' shapes, from compute_mask on probes
+            result = layer.compute_mask(
+                map_structure(inputs, lambda s: wrap_array(_probe(s, layer, 2))),
+                map_structure(mask, lambda s: _probe(s, layer, 2)))
+    except Exception:  # noqa: BLE001 - a probe that does not fit the layer's compute_mask:
+        return  # no symbolic mask then; a real call still computes and passes the mask on
     masks = result if isinstance(result, (list, tuple)) else [result]
     for out, m in zip(outs, masks):  # Keras zips the flat masks with the flat outputs
         if m is None:
@@ -202,18 +206,20 @@ def _attach_symbolic_masks(layer: Layer, inputs: Any, outs: list, mask: Any) -> 
         out._keras_mask = SymbolicTensor(shape, "bool")
 
 
-def _probe(s: SymbolicTensor | None, layer: Layer) -> Any:
-    """A value standing for ``s`` in a probe run: zeros (unknown axes as 1), and True for a
-    boolean placeholder (a mask then keeps every step)."""
+def _probe(s: SymbolicTensor | None, layer: Layer, unknown: int = 1) -> Any:
+    """A value standing for ``s`` in a probe run: zeros (the batch axis 1, other unknown axes
+    ``unknown``), and True for a boolean placeholder (a mask then keeps every step)."""
     from ember.backend import floatx
     from ember.devices import probe_zeros
 
     if s is None:  # no mask
         return None
+    shape = s.shape if unknown == 1 else \
+        s.shape[:1] + tuple(unknown if d is None else d for d in s.shape[1:])
     kind = np.dtype(s.dtype).kind if s.dtype != "object" else "O"
     if kind == "b":
-        return probe_zeros(s.shape, "bool", layer) | True
-    return probe_zeros(s.shape, s.dtype if kind in "iu" else floatx(), layer)
+        return probe_zeros(shape, "bool", layer) | True
+    return probe_zeros(shape, s.dtype if kind in "iu" else floatx(), layer)
 
 
 def first_call_tensors(layer: Layer, what: str) -> Any:
