@@ -389,18 +389,18 @@ def _attach_masks(layer: Layer, inputs: Any, out: Any, mask: Any) -> None:
     """Keras' ``_set_mask_metadata``: the outputs of a layer that supports masking carry
     ``compute_mask(inputs, mask)`` (one mask per output), unless the call set them already."""
     if isinstance(out, Tensor):
-        if out is not inputs and out._mask is None:
+        if out is not inputs and getattr(out, "_mask", None) is None:  # a Variable has none
             out_mask = layer.compute_mask(inputs, mask)
             if out_mask is not None:
                 out._mask = out_mask
     elif isinstance(out, (list, tuple)):
-        if all(not isinstance(o, Tensor) or o._mask is not None for o in out):
+        if all(not isinstance(o, Tensor) or getattr(o, "_mask", None) is not None for o in out):
             return
         out_masks = layer.compute_mask(inputs, mask)
         if not isinstance(out_masks, (list, tuple)):
             out_masks = [out_masks]  # Keras zips the flat masks with the flat outputs
         for o, m in zip(out, out_masks):
-            if isinstance(o, Tensor) and o._mask is None:
+            if isinstance(o, Tensor) and getattr(o, "_mask", None) is None:
                 o._mask = m
 
 
