@@ -58,11 +58,7 @@ PROGRAMS = {
 FAILED = "__failed__"
 # program -> (text its failure output must show, reason): the programs that need a layer
 # the layer-zoo branch adds; un-xfail them when it merges
-XFAIL: dict[str, tuple[str, str]] = {  # program -> (output that shows why, reason)
-    "masking_and_padding": ("assert mask is not None",
-                            "a functional graph does not pass the padding mask to a custom "
-                            "layer's call while it infers output shapes (symbolic masks)"),
-}
+XFAIL: dict[str, tuple[str, str]] = {}  # program -> (output that shows why, reason)
 # tf.keras *is* Keras 3 here: a program whose only TensorFlow use is tf.keras (and
 # tf.__version__) runs on Keras with this stand-in for the TensorFlow module
 _TF_KERAS = ("import keras as _keras, types as _types; "

@@ -165,9 +165,9 @@ def _dtype(value: Any, name: str, who: str) -> str:
         value = (value.get("config") or {}).get("name")
     if value is None:
         return "float32"
-    if value not in _FLOATS | {"int32", "int64", "uint8", "bool"}:
+    if value not in _FLOATS | {"int32", "int64", "uint8", "bool", "mixed_float16"}:
         raise KerasConfigError(f"{who}: layer '{name}' uses the dtype policy {value!r}; ember "
-                               f"reads {sorted(_FLOATS)}")
+                               f"reads {sorted(_FLOATS | {'mixed_float16'})}")
     return value
 
 

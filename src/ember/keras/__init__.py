@@ -3,8 +3,9 @@
 ``from tensorflow.keras import layers`` becomes ``from ember.keras import layers``.
 
 The submodules are ember's own modules under Keras' names (``ember.keras.layers`` *is*
-``ember.layers``); ``ops``, ``random``, ``backend``, ``saving``, ``utils`` and ``metrics``
-are small modules of their own, adding Keras' signatures and names on top of ember's.
+``ember.layers``); ``ops``, ``random``, ``backend``, ``saving``, ``utils``, ``metrics``,
+``config`` and ``mixed_precision`` are small modules of their own, adding Keras' signatures
+and names on top of ember's.
 ``import ember.keras.layers`` and ``from ember.keras.layers import Dense`` work too: a
 finder hands out the ember module for each alias.
 
@@ -36,9 +37,9 @@ ALIASES = {
     "constraints": "ember.constraints",
 }
 # modules of this package (Keras signatures and names on top of ember's modules)
-_OWN = {"ops", "random", "backend", "saving", "utils", "metrics"}
+_OWN = {"ops", "random", "backend", "saving", "utils", "metrics", "mixed_precision", "config"}
 _TOP = {"Input": "ember.models", "Model": "ember.models", "Sequential": "ember.models",
-        "GradientTape": "ember.autograd"}
+        "GradientTape": "ember.autograd", "DTypePolicy": "ember.layers.dtype_policy"}
 
 
 class _AliasLoader(importlib.abc.Loader):

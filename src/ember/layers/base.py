@@ -36,7 +36,7 @@ from typing import Any
 from ember import backend
 from ember.autograd.tensor import Tensor, wrap_array
 from ember.devices import Device, probe_zeros, scoped_device
-from ember.layers import _config, expected_weights
+from ember.layers import _config, dtype_policy, expected_weights
 from ember.layers.input_checks import InputChecks
 from ember.layers.input_spec import assert_input_compatibility
 from ember.layers.naming import to_snake_case, unique_name
@@ -106,6 +106,7 @@ class Layer(InputChecks, TorchModule, Trackable):
 
     supports_masking = False
     input_spec: Any = None  # an InputSpec (or a list): checked on every call, as Keras
+    _computes_mask = False  # True when a subclass defines compute_mask (__init_subclass__)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         obj = super().__new__(cls)
@@ -118,6 +119,13 @@ class Layer(InputChecks, TorchModule, Trackable):
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_ember_wrapped", False):
             cls.build = _wrap_build(build)
+        if "compute_mask" in cls.__dict__:
+            # Keras 3: a layer that writes its own compute_mask supports masking unless it
+            # says otherwise, and its compute_mask runs even without a mask coming in
+            # (a custom embedding makes the first one)
+            cls._computes_mask = True
+            if "supports_masking" not in cls.__dict__:
+                cls.supports_masking = True
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
                  input_shape: Any = None, batch_input_shape: Any = None,
@@ -134,15 +142,23 @@ class Layer(InputChecks, TorchModule, Trackable):
             input_shape = tuple(batch_input_shape)[1:]
         elif input_shape is None and input_dim is not None:
             input_shape = (int(input_dim),)
+        policy = dtype_policy.layer_policy(dtype)  # None for a plain dtype (the usual case)
+        if policy is not None:
+            dtype = policy.variable_dtype
         np_dtype = backend.numpy_module().dtype(dtype or backend.floatx())
         if np_dtype.kind not in "fiub":
             raise ValueError(f"{type(self).__name__}: unsupported dtype {dtype!r}")
+        # mixed_float16: __call__ casts inputs and weights to the compute dtype
+        compute_cast = None if policy is None or policy.compute_dtype == np_dtype.name \
+            else backend.numpy_module().dtype(policy.compute_dtype)
         for key, value in (
             ("_tracked", {}), ("_extra_layers", []), ("_own_trainable", []),
             ("_own_non_trainable", []), ("_call_losses", []), ("_trainable", bool(trainable)),
             ("built", False), ("_in_build", False), ("_feature_spec", None),
             ("_build_input_shape", None), ("_build_output_shape", None),
             ("_call_takes", call_arguments(type(self))), ("_np_dtype", np_dtype),
+            ("_policy", policy), ("_compute_cast", compute_cast),
+            ("_computes_mask", type(self)._computes_mask),  # an instance attribute: faster
             ("name", name or unique_name(to_snake_case(type(self).__name__))),
             ("dtype", np_dtype.name),
             ("_input_shape_arg", None if input_shape is None else _as_shape(input_shape)),
@@ -222,6 +238,8 @@ class Layer(InputChecks, TorchModule, Trackable):
             inputs = self._convert_inputs(inputs)
         if self.input_spec is not None:
             assert_input_compatibility(self.input_spec, inputs, self.name)
+        if self._compute_cast is not None:  # a mixed policy: compute in float16
+            return dtype_policy.mixed_call(self, inputs, args, training, mask, kwargs)
         first = not self.built
         if first and not self._in_build:
             self._build_from_shape(_shape_of(inputs))
@@ -252,16 +270,8 @@ class Layer(InputChecks, TorchModule, Trackable):
                 ctx.training = prev
         if self.activity_regularizer is not None:
             self._add_activity_losses(out)
-        if mask is not None and isinstance(out, Tensor) and out is not inputs:
-            out_mask = self.compute_mask(inputs, mask)
-            if out_mask is not None and getattr(out, "_mask", None) is None:
-                out._mask = out_mask
-        elif mask is not None and isinstance(out, (list, tuple)):  # one mask per output
-            out_masks = self.compute_mask(inputs, mask)
-            if isinstance(out_masks, (list, tuple)) and len(out_masks) == len(out):
-                for o, m in zip(out, out_masks):
-                    if isinstance(o, Tensor) and getattr(o, "_mask", None) is None:
-                        o._mask = m
+        if (mask is not None or self._computes_mask) and self.supports_masking:
+            _attach_masks(self, inputs, out, mask)
         if first and isinstance(out, Tensor):
             object.__setattr__(self, "_build_output_shape", (None,) + tuple(out.shape[1:]))
         return out
@@ -316,6 +326,22 @@ class Layer(InputChecks, TorchModule, Trackable):
 
         return first_call_tensors(self, "output")
 
+    @property
+    def dtype_policy(self) -> dtype_policy.DTypePolicy:
+        """The layer's dtype policy (Keras): its ``compute_dtype`` and ``variable_dtype``."""
+        return self._policy if self._policy is not None else dtype_policy.DTypePolicy(
+            self.dtype)
+
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype the layer computes in: float16 under ``mixed_float16``."""
+        return self.dtype if self._policy is None else self._policy.compute_dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        """The dtype of the layer's variables (``layer.dtype``)."""
+        return self.dtype
+
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
         """The padding mask of the output: the input's when the layer supports masking."""
         return previous_mask if self.supports_masking else None
@@ -343,7 +369,8 @@ class Layer(InputChecks, TorchModule, Trackable):
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict:
         """The constructor arguments as JSON-able values (``from_config`` rebuilds)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": self.dtype if self._policy is None else self._policy.name}
         if type(self).get_config is Layer.get_config and type(self).__init__ is not \
                 Layer.__init__:
             config = {**_config.auto_config(self), **config}
@@ -360,6 +387,25 @@ class Layer(InputChecks, TorchModule, Trackable):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _attach_masks(layer: Layer, inputs: Any, out: Any, mask: Any) -> None:
+    """Keras' ``_set_mask_metadata``: the outputs of a layer that supports masking carry
+    ``compute_mask(inputs, mask)`` (one mask per output), unless the call set them already."""
+    if isinstance(out, Tensor):
+        if out is not inputs and getattr(out, "_mask", None) is None:  # a Variable has none
+            out_mask = layer.compute_mask(inputs, mask)
+            if out_mask is not None:
+                out._mask = out_mask
+    elif isinstance(out, (list, tuple)):
+        if all(not isinstance(o, Tensor) or getattr(o, "_mask", None) is not None for o in out):
+            return
+        out_masks = layer.compute_mask(inputs, mask)
+        if not isinstance(out_masks, (list, tuple)):
+            out_masks = [out_masks]  # Keras zips the flat masks with the flat outputs
+        for o, m in zip(out, out_masks):
+            if isinstance(o, Tensor) and getattr(o, "_mask", None) is None:
+                o._mask = m
 
 
 def _wrap_build(build: Any) -> Any:

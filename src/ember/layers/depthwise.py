@@ -146,6 +146,8 @@ class ReLU(Layer):
     """Keras' ReLU layer: ``x`` above ``threshold`` (capped at ``max_value``), else
     ``negative_slope * (x - threshold)``."""
 
+    supports_masking = True  # elementwise: the padding mask passes (Keras)
+
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0,
                  threshold: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -139,9 +139,23 @@ class GlobalMaxPooling2D(_GlobalPooling):
 
 @register()
 class GlobalAveragePooling1D(_GlobalPooling):
-    """Mean over steps: (batch, steps, c) -> (batch, c)."""
+    """Mean over steps: (batch, steps, c) -> (batch, c). With a padding mask (from
+    Embedding(mask_zero=True) or Masking upstream), the mean of the real steps only, as Keras."""
 
     rank = 1
+    supports_masking = True
+
+    def call(self, inputs: Tensor, mask: Any = None) -> Tensor:
+        if mask is None:
+            return super().call(inputs)
+        self._check_rank(inputs, 3, "(batch, steps, channels)")
+        m = (mask.data if isinstance(mask, Tensor) else mask)[:, :, None].astype(bool)
+        kept = ops.where(m, inputs, 0.0)
+        count = m.astype(inputs.data.dtype).sum(axis=1, keepdims=self.keepdims)
+        return ops.sum(kept, axis=1, keepdims=self.keepdims) / count
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        return None  # the steps are gone
 
 
 @register()

@@ -214,6 +214,8 @@ class Rescaling(Layer):
     [0, 1], ``Rescaling(1 / 127.5, offset=-1)`` to [-1, 1]. ``scale`` and ``offset`` may
     be per-channel lists. Integer inputs become floats."""
 
+    supports_masking = True  # elementwise: the padding mask passes (Keras)
+
     def __init__(self, scale: Any, offset: Any = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         for name, value in (("scale", scale), ("offset", offset)):

@@ -56,8 +56,11 @@ class Loss:
         """The reduced loss (a scalar Tensor, or per-sample values for reduction "none")."""
         in_mask = getattr(y_pred, "_mask", None)
         p = as_pred(y_pred)
-        if self.dtype is not None and p.data.dtype.name != self.dtype:
-            p = ops.astype(p, self.dtype)
+        dt = self.dtype
+        if dt is None and p.data.dtype.name == "float16" != backend.floatx():
+            dt = backend.floatx()  # mixed_float16 outputs: the loss in float32, as Keras
+        if dt is not None and p.data.dtype.name != dt:
+            p = ops.astype(p, dt)
         losses = self.call(y_true, p)
         out_mask = getattr(losses, "_mask", None)
         mask = _combine_masks(in_mask, out_mask)
