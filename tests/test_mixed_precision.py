@@ -226,3 +226,48 @@ def test_a_keras_mixed_float16_file_loads_with_its_policies(tmp_path):
     assert all(w.dtype.name == "float32" for w in model.get_weights())
     np.testing.assert_allclose(model.predict(x, verbose=0)[2], ref["pred"], rtol=1e-2,
                                atol=2e-3)
+
+
+_COMPILE_CASES = '''
+keras.mixed_precision.set_global_policy("mixed_float16")
+m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8),
+                      keras.layers.Dense(1, dtype="float32")])
+names = []
+for kw in ({"optimizer": "adam"}, {"optimizer": keras.optimizers.SGD(0.1)},
+           {"optimizer": "adam", "auto_scale_loss": False},
+           {"optimizer": keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam())}):
+    m.compile(loss="mse", **kw)
+    inner = getattr(m.optimizer, "inner_optimizer", None)
+    names.append(type(m.optimizer).__name__ + "/" + type(inner).__name__)
+keras.mixed_precision.set_global_policy("float32")
+p = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+p.compile(optimizer="adam", loss="mse")
+names.append(type(p.optimizer).__name__)
+'''
+
+
+def test_compile_wraps_the_optimizer_for_loss_scaling_as_keras(tmp_path):
+    """Under mixed_float16 Keras' compile puts the optimizer in a LossScaleOptimizer (unless
+    auto_scale_loss=False or it already is one); the same cases give the same classes."""
+    ns = {"keras": keras}
+    exec(_COMPILE_CASES, ns)  # noqa: S102 - the shared code
+    ref = run_keras(_COMPILE_CASES + "out['names'] = np.array(names)\n", tmp_path)
+    assert ns["names"] == [str(n) for n in ref["names"]]
+    assert ns["names"][0] == "LossScaleOptimizer/Adam"
+
+
+def test_a_loss_scaled_mixed_model_trains():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    rng = np.random.default_rng(1)
+    x = rng.random((128, 4)).astype("float32")
+    y = x @ np.array([[1.0], [-2.0], [0.5], [3.0]], "float32")
+    model = em.Sequential([em.Input((4,)), em.layers.Dense(16, activation="relu"),
+                           em.layers.Dense(1, dtype="float32")])
+    model.compile(optimizer=em.optimizers.Adam(0.01), loss="mse")
+    history = model.fit(x, y, epochs=20, batch_size=32, verbose=0).history["loss"]
+    assert history[-1] < 0.2 * history[0]
+    assert isinstance(model.optimizer, em.optimizers.LossScaleOptimizer)
+    scale = float(np.asarray(getattr(model.optimizer.dynamic_scale, "data",
+                                     model.optimizer.dynamic_scale)))
+    assert 0 < scale <= 2.0 ** 15 and np.log2(scale) == int(np.log2(scale))
+    assert all(w.data.dtype == np.float32 for w in model.weights)

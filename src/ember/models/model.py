@@ -208,11 +208,16 @@ class Model(CustomSteps, Layer):
         """
         stop_on_nan = kwargs.pop("stop_on_nan", True)
         weighted_metrics = kwargs.pop("weighted_metrics", None)
+        auto_scale_loss = kwargs.pop("auto_scale_loss", True)
         unknown = set(kwargs) - {"run_eagerly", "jit_compile", "steps_per_execution",
-                                 "auto_scale_loss", "weighted_metrics"}
+                                 "weighted_metrics"}
         if unknown:
             raise TypeError(f"compile: unknown argument(s) {sorted(unknown)}")
-        self._trainer = _trainer.Trainer(self, optimizer, loss, metrics, loss_weights,
+        used = optimizer
+        if auto_scale_loss and optimizer is not None and \
+                self.dtype_policy.name == "mixed_float16":
+            used = _loss_scaled(optimizer)  # float16 gradients underflow without it (Keras)
+        self._trainer = _trainer.Trainer(self, used, loss, metrics, loss_weights,
                                          stop_on_nan, weighted_metrics)
         self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
                                 "loss_weights": loss_weights, "stop_on_nan": stop_on_nan}
@@ -366,3 +371,14 @@ def _result(logs: dict, return_dict: bool) -> Any:
         return logs
     values = list(logs.values())
     return values[0] if len(values) == 1 else values
+
+
+def _loss_scaled(optimizer: Any) -> Any:
+    """``optimizer`` (a name or an object) inside a LossScaleOptimizer, as Keras' compile
+    wraps it under the mixed_float16 policy; one that already scales is returned as is."""
+    from ember import optimizers
+
+    opt = optimizers.get(optimizer)
+    if isinstance(opt, optimizers.LossScaleOptimizer):
+        return opt
+    return optimizers.LossScaleOptimizer(opt)
