@@ -45,7 +45,7 @@ def occlusion(model: Any, x: Any, target: Any = None, window: Any = (3, 3),
     """Occlusion attributions of ``x``'s shape; ``window`` and ``stride`` per sample axis (for
     images (h, w) is enough: the window spans all channels), ``baseline`` a number or an array
     broadcasting to one sample (or to the batch). The occluded copies run at most
-    ``batch_size`` rows at a time (fewer where a pass's largest layer output would pass 8 MiB:
+    ``batch_size`` rows at a time (fewer where a pass's largest layer output would pass 16 MiB:
     ``ember.explain._core.pass_rows``; 32 MNIST images, 4x4 windows, convnet: system time
     0.18 -> 0.01 s, CPU time 0.75 -> 0.70 s).
 
