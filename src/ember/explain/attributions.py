@@ -123,11 +123,13 @@ def integrated_gradients(model: Any, x: Any, target: Any = None, baselines: Any 
     rows = int(internal_batch_size) if internal_batch_size else len(alphas) * n
     steps_per_chunk = max(1, rows // n)
     total = np.zeros(xb.shape, dtype=np.float64 if xb.dtype == np.float64 else np.float32)
+    per_pass = _core.pass_rows(model, xb)  # the chunk runs in passes of this many rows
     for k in range(0, len(alphas), steps_per_chunk):
         a = alphas[k:k + steps_per_chunk].astype(xb.dtype)
         shape = (len(a),) + (1,) * xb.ndim
         scaled = (b[None] + a.reshape(shape) * diff[None]).reshape((-1,) + xb.shape[1:])
-        grads = _core.input_gradients(model, scaled, _core.repeat_target(t, len(a), False), who)
+        grads = _core.input_gradients(model, scaled, _core.repeat_target(t, len(a), False), who,
+                                      batch_size=per_pass)
         w = step_sizes[k:k + steps_per_chunk].astype(xb.dtype).reshape(shape)
         total += (grads.reshape((len(a),) + xb.shape) * w).sum(axis=0)
     attributions = (total * diff).astype(xb.dtype)
