@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember.autograd.tensor import Tensor
-from ember.layers.convolutional import Conv2DTranspose, _Shaped, _tuple
+from ember.layers.convolutional import Conv2DTranspose, _tuple, build_transposed
 from ember.layers.output_logits import activation_of
 from ember.ops import conv as conv_ops
 from ember.ops.shape import reshape
@@ -42,17 +42,7 @@ class Conv1DTranspose(Conv2DTranspose):
             output_padding, 1, "output_padding", "Conv1DTranspose")
 
     def build(self, input_shape: tuple) -> None:
-        shape = tuple(input_shape)
-        if len(shape) != 3:
-            self._check_rank(_Shaped(shape), 3, self.layout)
-        cin = int(shape[-1])
-        self.kernel = self.add_weight("kernel", self.kernel_size + (self.filters, cin),
-                                      self.kernel_initializer, self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
-                                    self.bias_regularizer, constraint=self.bias_constraint) \
-            if self.use_bias else None
-        self._expect_features(-1, cin, "channels", min_ndim=3)
+        build_transposed(self, input_shape, 3)
 
     def _conv(self, x: Tensor) -> Tensor:
         x4 = reshape(x, (x.shape[0], 1) + tuple(x.shape[1:]))

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember.autograd.tensor import Tensor
-from ember.layers.convolutional import _Conv, _Shaped
+from ember.layers.convolutional import _Conv, build_transposed
 from ember.layers.output_logits import activation_of
 from ember.ops import conv as conv_ops
 from ember.ops.shape import getitem, pad, reshape
@@ -64,17 +64,7 @@ class Conv3DTranspose(_Conv):
                                      f"dilation {self.dilation_rate}) on every axis")
 
     def build(self, input_shape: tuple) -> None:
-        shape = tuple(input_shape)
-        if len(shape) != 5:
-            self._check_rank(_Shaped(shape), 5, self.layout)
-        cin = int(shape[-1])
-        self.kernel = self.add_weight("kernel", self.kernel_size + (self.filters, cin),
-                                      self.kernel_initializer, self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
-                                    self.bias_regularizer, constraint=self.bias_constraint) \
-            if self.use_bias else None
-        self._expect_features(-1, cin, "channels", min_ndim=5)
+        build_transposed(self, input_shape, 5)
 
     def _conv(self, x: Tensor) -> Tensor:
         b, depth = x.shape[0], x.shape[1]

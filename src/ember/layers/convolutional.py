@@ -167,6 +167,23 @@ class Conv1D(_Conv):
                                self.dilation_rate[0], activation=activation_of(self))
 
 
+def build_transposed(layer: _Conv, input_shape: tuple, ndim: int) -> None:
+    """The weights of a transposed convolution over inputs of rank ``ndim`` (channels last):
+    ``kernel`` (k..., filters, in_channels), Keras' layout for these layers, and ``bias``
+    (filters,); shared by Conv1DTranspose, Conv2DTranspose and Conv3DTranspose."""
+    shape = tuple(input_shape)
+    if len(shape) != ndim:
+        layer._check_rank(_Shaped(shape), ndim, layer.layout)
+    cin = int(shape[-1])
+    layer.kernel = layer.add_weight("kernel", layer.kernel_size + (layer.filters, cin),
+                                    layer.kernel_initializer, layer.kernel_regularizer,
+                                    constraint=layer.kernel_constraint)
+    layer.bias = layer.add_weight("bias", (layer.filters,), layer.bias_initializer,
+                                  layer.bias_regularizer, constraint=layer.bias_constraint) \
+        if layer.use_bias else None
+    layer._expect_features(-1, cin, "channels", min_ndim=ndim)
+
+
 @register()
 class Conv2DTranspose(_Conv):
     """The transpose (gradient) of Conv2D: upsamples (batch, height, width, channels) images.
@@ -185,17 +202,7 @@ class Conv2DTranspose(_Conv):
             output_padding, 2, "output_padding", "Conv2DTranspose")
 
     def build(self, input_shape: tuple) -> None:
-        shape = tuple(input_shape)
-        if len(shape) != 4:
-            self._check_rank(_Shaped(shape), 4, self.layout)
-        cin = int(shape[-1])
-        self.kernel = self.add_weight("kernel", self.kernel_size + (self.filters, cin),
-                                      self.kernel_initializer, self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer,
-                                    self.bias_regularizer, constraint=self.bias_constraint) \
-            if self.use_bias else None
-        self._expect_features(-1, cin, "channels", min_ndim=4)
+        build_transposed(self, input_shape, 4)
 
     def _conv(self, x: Tensor) -> Tensor:
         return conv_ops.conv2d_transpose(x, self.kernel, self.bias, self.strides, self.padding,
