@@ -143,7 +143,7 @@ def mixed_call(layer: Any, inputs: Any, args: tuple, training: Any, mask: Any,
                kwargs: dict) -> Any:
     """``layer(inputs)`` for a layer whose policy computes in another dtype than its variables
     (mixed_float16): float inputs and the layer's own weights cast to the compute dtype."""
-    from ember.layers.base import _shape_of
+    from ember.layers.layer_call import _shape_of
 
     dt = layer._compute_cast
     if not layer.built and not layer._in_build:

@@ -25,7 +25,8 @@ from typing import Any
 from ember import backend
 from ember.autograd.tensor import Tensor, wrap_array
 from ember.layers import _config
-from ember.layers.base import CALL_TAKES_TRAINING, Layer, call_arguments
+from ember.layers.base import Layer
+from ember.layers.layer_call import CALL_TAKES_TRAINING, call_arguments
 from ember.layers.rnn_base import lstm_bias_initializer, set_recurrent_options
 from ember.ops.matmul import matmul
 from ember.ops.shape import getitem

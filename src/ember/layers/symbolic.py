@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ember.layers.base import CALL_TAKES_MASK, Layer
+from ember.layers.base import Layer
+from ember.layers.layer_call import CALL_TAKES_MASK
 from ember.layers.tracking import flatten_nested
 
 

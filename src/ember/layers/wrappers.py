@@ -20,7 +20,8 @@ from typing import Any
 
 from ember import serialization
 from ember.autograd.tensor import Tensor
-from ember.layers.base import CALL_TAKES_MASK, CALL_TAKES_TRAINING, Layer, call_arguments
+from ember.layers.base import Layer
+from ember.layers.layer_call import CALL_TAKES_MASK, CALL_TAKES_TRAINING, call_arguments
 from ember.ops.shape import reshape
 from ember.serialization import register
 
