@@ -271,3 +271,33 @@ def test_a_loss_scaled_mixed_model_trains():
                                      model.optimizer.dynamic_scale)))
     assert 0 < scale <= 2.0 ** 15 and np.log2(scale) == int(np.log2(scale))
     assert all(w.data.dtype == np.float32 for w in model.weights)
+
+
+def test_a_compiled_mixed_model_round_trips_through_keras_files(tmp_path):
+    """Keras' compile_config records the optimizer the user passed (Adam), not the
+    LossScaleOptimizer compile wrapped it in; loading compiles and wraps again. ember writes
+    and reads it the same way, both directions."""
+    pytest.importorskip("h5py")
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    model = em.Sequential([em.Input((4,)), em.layers.Dense(8),
+                           em.layers.Dense(1, dtype="float32")])
+    model.compile(optimizer=em.optimizers.Adam(0.01), loss="mse")
+    ours = tmp_path / "ember_mixed.keras"
+    model.save(ours)
+    back = em.models.load_model(ours)
+    assert type(back.optimizer).__name__ == "LossScaleOptimizer"
+    assert back.optimizer.inner_optimizer.learning_rate == pytest.approx(0.01)
+    code = f'''
+keras.mixed_precision.set_global_policy("mixed_float16")
+m = keras.models.load_model({str(ours)!r})
+out["ours"] = np.array([type(m.optimizer).__name__, type(m.optimizer.inner_optimizer).__name__])
+k = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8),
+                      keras.layers.Dense(1, dtype="float32")])
+k.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+k.save({str(tmp_path / "keras_mixed.keras")!r})
+'''
+    ref = run_keras(code, tmp_path)
+    assert [str(n) for n in ref["ours"]] == ["LossScaleOptimizer", "Adam"]
+    theirs = em.models.load_model(tmp_path / "keras_mixed.keras")
+    assert type(theirs.optimizer).__name__ == "LossScaleOptimizer"
+    assert type(theirs.optimizer.inner_optimizer).__name__ == "Adam"

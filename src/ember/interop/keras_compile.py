@@ -46,7 +46,12 @@ def keras_compile_config(model: Any) -> dict:
     cfg = getattr(model, "_compile_config", None)
     if not cfg or getattr(model, "optimizer", None) is None:
         return {}
-    opt = serialize(model.optimizer)
+    optimizer = model.optimizer
+    if getattr(model, "_loss_scaled_by_compile", False):
+        # compile wrapped it for mixed_float16: Keras writes the optimizer the user passed,
+        # and compile wraps it again when the file is loaded
+        optimizer = optimizer.inner_optimizer
+    opt = serialize(optimizer)
     if opt["class_name"] not in OPTIMIZERS:
         warnings.warn(f"save: the optimizer {opt['class_name']} has no Keras 3 equivalent; "
                       "the .keras file is written without its training configuration "

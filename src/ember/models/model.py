@@ -219,6 +219,8 @@ class Model(CustomSteps, Layer):
             used = _loss_scaled(optimizer)  # float16 gradients underflow without it (Keras)
         self._trainer = _trainer.Trainer(self, used, loss, metrics, loss_weights,
                                          stop_on_nan, weighted_metrics)
+        # Keras' compile_config keeps the optimizer the user gave (loading re-wraps it)
+        self._loss_scaled_by_compile = used is not optimizer
         self._compile_config = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
                                 "loss_weights": loss_weights, "stop_on_nan": stop_on_nan}
         if weighted_metrics:
