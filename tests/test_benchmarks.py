@@ -257,3 +257,17 @@ def test_the_kernels_mode_reaches_every_child(monkeypatch, flag, expected):
     assert seen["kernels"] == expected
     with pytest.raises(SystemExit):
         bench_run.parse_args(["--kernels", "slow"])
+
+
+def test_the_blas_thread_ab_runs_both_settings_on_both_networks(capsys) -> None:
+    """benchmarks/bench_blas_threads.py (the rule against one forced thread) on a few images:
+    four timed lines, and the rule is put back afterwards."""
+    from benchmarks import bench_blas_threads
+    from ember import blas
+
+    rule = blas.one_thread_pays
+    assert bench_blas_threads.main(["--images", "640", "--rounds", "1",
+                                    "--data", str(_need_mnist())]) == 0
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if " images " in ln]
+    assert len(lines) == 4 and sum("one thread" in ln for ln in lines) == 2
+    assert blas.one_thread_pays is rule
