@@ -15,6 +15,7 @@ from ember import backend
 from ember.backend import xp_of
 from ember.optimizers.base import Optimizer, _grad_array
 from ember.optimizers.validation import _as_float
+from ember.optimizers.wrapping import WrappingOptimizer
 
 # the base arguments Keras still accepts here, at their defaults only (old saved configs)
 _INERT = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None,
@@ -22,7 +23,7 @@ _INERT = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clip
           "loss_scale_factor": None, "gradient_accumulation_steps": None}
 
 
-class LossScaleOptimizer(Optimizer):
+class LossScaleOptimizer(WrappingOptimizer):
     """Wraps ``inner_optimizer`` with a dynamic loss scale.
 
     ``model.fit`` multiplies the loss by ``scale_loss`` before the backward pass; in a loop of
@@ -125,28 +126,10 @@ class LossScaleOptimizer(Optimizer):
         """``loss * dynamic_scale``: what to call ``backward()`` on."""
         return loss * self.dynamic_scale
 
-    def apply(self, params_or_grads: Iterable, trainable_variables: Iterable | None = None,
-              ) -> None:
-        if trainable_variables is not None:
-            self.apply_gradients(zip(params_or_grads, trainable_variables))
-            return
-        params = list(params_or_grads)
-        self.inner_optimizer.build(params)  # registered in order, as the inner's apply does
-        pairs = [(p.grad, p) for p in params if p.grad is not None]
-        if pairs:
-            self._scaled_apply(pairs)
+    def _build_for(self, params: list) -> None:
+        self.inner_optimizer.build(params)
 
-    def apply_gradients(self, grads_and_vars: Iterable) -> int:
-        pairs = list(grads_and_vars)
-        self.inner_optimizer.build([p for _, p in pairs])
-        pairs = [(g, p) for g, p in pairs if g is not None]
-        if not pairs:
-            raise ValueError("LossScaleOptimizer.apply_gradients: no gradient was given for "
-                             "any parameter")
-        self._scaled_apply(pairs)
-        return self.iterations
-
-    def _scaled_apply(self, pairs: list) -> None:
+    def _hand_over(self, pairs: list) -> None:
         grads = [_grad_array(g) for g, _ in pairs]
         finite = all(bool(xp_of(g).isfinite(g).all()) for g in grads)
         if not finite:  # skip the step, lower the scale

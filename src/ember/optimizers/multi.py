@@ -11,6 +11,7 @@ from ember import backend
 from ember.optimizers.base import Optimizer
 from ember.optimizers.loss_scale import LossScaleOptimizer
 from ember.optimizers.validation import _as_float
+from ember.optimizers.wrapping import WrappingOptimizer
 
 
 def _check_inner(owner: str, opt: Any) -> None:
@@ -105,7 +106,7 @@ def _path(variable: Any) -> str:
     return path
 
 
-class MultiOptimizer(Optimizer):
+class MultiOptimizer(WrappingOptimizer):
     """Hands each variable's gradient to the optimizer ``optimizer_map(variable)`` picks (an
     ``OptimizerMap`` or any callable variable -> optimizer); the choice is made once per
     variable. ``iterations`` counts the MultiOptimizer's updates; each sub-optimizer counts
@@ -182,28 +183,10 @@ class MultiOptimizer(Optimizer):
         """``loss * loss_scale_factor`` (the loss itself without one)."""
         return loss if self.loss_scale_factor is None else loss * self.loss_scale_factor
 
-    def apply(self, params_or_grads: Iterable, trainable_variables: Iterable | None = None,
-              ) -> None:
-        if trainable_variables is not None:
-            self.apply_gradients(zip(params_or_grads, trainable_variables))
-            return
-        params = list(params_or_grads)
+    def _build_for(self, params: list) -> None:
         self.build(params)
-        pairs = [(p.grad, p) for p in params if p.grad is not None]
-        if pairs:
-            self._dispatch(pairs)
 
-    def apply_gradients(self, grads_and_vars: Iterable) -> int:
-        pairs = list(grads_and_vars)
-        self.build([p for _, p in pairs])
-        pairs = [(g, p) for g, p in pairs if g is not None]
-        if not pairs:
-            raise ValueError("MultiOptimizer.apply_gradients: no gradient was given for any "
-                             "parameter")
-        self._dispatch(pairs)
-        return self.iterations
-
-    def _dispatch(self, pairs: list) -> None:
+    def _hand_over(self, pairs: list) -> None:
         groups: dict[int, list] = {}
         for g, p in pairs:
             if self.loss_scale_factor is not None:
