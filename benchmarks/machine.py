@@ -83,7 +83,8 @@ def describe() -> dict:
         "memory_gib": mem, "platform": platform.platform(),
         "python": platform.python_version(), **numpy_blas(),
         "versions": {**{d: _version(d) for d in ("torch", "scikit-learn", "ember",
-                                                 "threadpoolctl", "keras", "jax", "jaxlib")},
+                                                 "threadpoolctl", "keras", "jax", "jaxlib",
+                                                 "numba")},
                      # the CPU build installs as tensorflow-cpu, the default one as tensorflow
                      "tensorflow": _version("tensorflow-cpu") or _version("tensorflow")},
         "parent_thread_env": env, **load(),

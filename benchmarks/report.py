@@ -400,5 +400,6 @@ def machine_text(m: dict) -> str:
     return (f"{m['cpu']}, {m['usable_cores']} usable of {m['logical_cores']} logical cores, "
             f"{_f(m.get('memory_gib'), '.0f', ' GiB')} RAM; Python {m['python']}, "
             f"NumPy {m['numpy']} ({blas.get('name', '?')} {blas.get('version') or ''}), "
+            f"{'numba ' + v['numba'] if v.get('numba') else 'no numba'} (ember's fast extra), "
             f"PyTorch {v.get('torch')}, Keras {v.get('keras')} (JAX {v.get('jax')}, "
             f"TensorFlow {v.get('tensorflow')}), scikit-learn {v.get('scikit-learn')}")

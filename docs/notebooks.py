@@ -24,7 +24,7 @@ LEARN = Path(__file__).resolve().parent / "learn"
 INSTALL = '''import importlib.util
 
 if importlib.util.find_spec("ember") is None:  # Colab or a fresh Jupyter: install ember first
-    %pip install -q "ember[plot,sklearn]"'''
+    %pip install -q "ember[plot,sklearn,fast]"'''
 
 SETUP = '''import os
 

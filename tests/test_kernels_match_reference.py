@@ -182,6 +182,37 @@ CASES = {
     ],
 }
 
+def _adam(shape, **kw):
+    """Three Adam steps on a parameter laid out as asked (a strided one takes the reference)."""
+    def build(rng, dtype, layout):
+        w = _tensor(_array(rng, shape, dtype, layout))
+        grads = [_array(rng, shape, dtype, "contiguous") for _ in range(3)]
+
+        def fn(w):
+            opt = em.optimizers.Adam(0.01, **kw)
+            for g in grads:
+                w.grad = em.from_numpy(g.copy())
+                opt.step([w])
+            w.grad = None
+            return w * 1.0
+        return fn, [w]
+    return build
+
+
+# A kernel that needs an optional library (numba) is registered only where it is installed.
+CASES["adam_update"] = [
+    ("matrix", _adam((7, 5))),
+    ("vector, epsilon 1e-3", _adam((11,), epsilon=1e-3)),
+    ("large beta_1", _adam((3, 4, 2), beta_1=0.99, beta_2=0.9)),
+]
+_OPTIONAL = {"adam_update": "numba"}
+
+
+def _needs(op: str) -> None:
+    if op in _OPTIONAL and op not in registry.registered():
+        pytest.skip(f"the {op} kernel needs {_OPTIONAL[op]} (pip install 'ember[fast]')")
+
+
 _PARAMS = [pytest.param(op, build, dtype, layout,
                         id=f"{op}-{name}-{np.dtype(dtype).name}-{layout}")
            for op, cases in CASES.items() for name, build in cases
@@ -215,6 +246,7 @@ def test_every_registered_kernel_has_cases():
 
 @pytest.mark.parametrize("op, build, dtype, layout", _PARAMS)
 def test_fast_kernel_matches_the_reference(op, build, dtype, layout):
+    _needs(op)
     fast = _run(op, build, dtype, layout, reference=False)
     ref = _run(op, build, dtype, layout, reference=True)
     tol = 1e-4 if dtype == np.float32 else 1e-10
@@ -228,6 +260,7 @@ def test_fast_kernel_matches_the_reference(op, build, dtype, layout):
 @pytest.mark.parametrize("op", sorted(CASES))
 def test_the_fast_kernel_is_what_the_op_runs_by_default(op, monkeypatch):
     """The registry selects the kernel and the op really calls it (and not under reference)."""
+    _needs(op)
     kernel = registry.registered()[op]
     calls = []
 

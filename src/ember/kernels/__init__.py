@@ -10,7 +10,9 @@ measurements in its docstring, registered against the reference op it replaces:
   float masks, no accumulation where windows do not overlap);
 - ``dense_relu``: linear with a fused relu and array-only backward;
 - ``rnn_simple``, ``rnn_lstm``, ``rnn_gru``: whole-sequence recurrences with hand-written
-  BPTT on raw arrays (buffers from ``rnn_scratch``, owned explicitly).
+  BPTT on raw arrays (buffers from ``rnn_scratch``, owned explicitly);
+- ``adam_fused``: Adam's update in one compiled pass (numba, the ``fast`` extra; registered
+  only where numba is installed), bit for bit the NumPy passes' result.
 
 The fast kernels run by default. Choose the reference path for every op or some of them:
 

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from ember.backend import xp_of
+from ember.kernels.registry import fast
 from ember.optimizers.base import Optimizer, _as_float
 
 
@@ -65,6 +66,13 @@ class Adam(Optimizer):
         b1, b2 = float(self.beta_1), float(self.beta_2)
         alpha = lr * math.sqrt(1.0 - b2 ** t) / (1.0 - b1 ** t)
         return b1, b2, alpha, float(self.epsilon)
+
+    def _run_update(self, data: Any, grad: Any, slots: dict, consts: tuple) -> None:
+        # The fused one-pass kernel (ember.kernels.adam_fused, with numba) where it applies;
+        # it declines (False) arrays it does not handle, and AMSGrad is not in it.
+        fused = None if self.amsgrad else fast("adam_update")
+        if fused is None or not fused(data, grad, slots["momentum"], slots["velocity"], consts):
+            super()._run_update(data, grad, slots, consts)
 
     def _update_step(self, data: Any, grad: Any, slots: dict, consts: tuple,
                      work: list) -> None:

@@ -1,0 +1,79 @@
+"""Adam's update: the fused numba kernel against the NumPy reference, and its first-call cost.
+
+    python benchmarks/bench_adam.py [--repeats 200]
+
+Times one ``Adam`` step (every parameter of a network, as ``fit`` runs it) with the kernel and
+with ``ember.kernels.reference("adam_update")``, interleaved, for the parameter sets of the
+dense benchmark network at three widths (784 -> width -> 10). Then, in two fresh processes,
+the first fused update's cost (importing numba and compiling, then loading numba's disk
+cache) as ``compile_seconds`` reports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import ember as em
+from ember.kernels import adam_fused
+
+
+def step_times(width: int, repeats: int) -> tuple[float, float]:
+    rng = np.random.default_rng(0)
+    shapes = [(784, width), (width,), (width, 10), (10,)]
+    params = [em.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
+              for s in shapes]
+    for p in params:
+        p.grad = em.tensor(rng.standard_normal(p.shape).astype(np.float32))
+    opt = em.optimizers.Adam(1e-3)
+    opt.step(params)
+    fused, ref = [], []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        opt.step(params)
+        fused.append(time.perf_counter() - t)
+        with em.kernels.reference("adam_update"):
+            t = time.perf_counter()
+            opt.step(params)
+            ref.append(time.perf_counter() - t)
+    return statistics.median(fused), statistics.median(ref)
+
+
+def first_call(cache_dir: str) -> float:
+    code = "from ember.kernels import adam_fused; print(adam_fused.compile_seconds())"
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env)
+    return float(out.stdout.split()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=200)
+    args = parser.parse_args(argv)
+    if em.kernels.selected("adam_update") != "fast":
+        sys.exit("bench_adam: the fused Adam kernel needs numba: pip install 'ember[fast]'")
+    adam_fused.compile_seconds()
+    print("| width | parameters | fused | NumPy passes | fused / NumPy |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    for width in (128, 512, 2048):
+        fused, ref = step_times(width, args.repeats)
+        n = 784 * width + width + width * 10 + 10
+        print(f"| {width} | {n:,} | {fused * 1e6:.0f} us | {ref * 1e6:.0f} us | "
+              f"{fused / ref:.2f}x |")
+    with tempfile.TemporaryDirectory() as cache:  # an empty numba cache: the first compiles
+        cold, warm = first_call(cache), first_call(cache)
+    print(f"first fused call in a fresh process: {cold * 1e3:.0f} ms compiling, "
+          f"{warm * 1e3:.0f} ms with numba's disk cache (numba's import included)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

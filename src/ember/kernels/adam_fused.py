@@ -1,0 +1,105 @@
+"""Adam's update in one pass over each parameter, compiled with numba (the ``fast`` extra).
+
+The reference (``Adam._update_step``) is 12 in-place NumPy passes: each reads and writes a
+whole array, so a step over P parameters moves ~24 P floats through the cache and pays 12
+calls. This loop reads the weight, gradient and both moments once and writes three of them
+once, with the same float operations in the same order (no ``fastmath``, no contraction into
+fused multiply-adds), so its result is bit-for-bit the reference's (``tests/test_kernel_adam``).
+
+Only plain C-contiguous float32 / float64 NumPy arrays of one dtype take it; anything else
+(CuPy arrays, views, float16, AMSGrad) returns False and the caller runs the reference.
+
+numba is optional: without it nothing is registered and Adam runs its NumPy passes. It is
+imported on the first update, not at ``import ember``, and the compiled loop is cached on disk
+(numba's ``cache=True``, next to this file or in numba's user cache), so only the first process
+after an install compiles.
+
+Measured (Intel Xeon, 2 cores, numba 0.68.1; ``python benchmarks/bench_adam.py``): one step
+over the dense network's 101,770 parameters 55 us against the passes' 170 us, 921 against
+2,840 us at width 2048 (1.6 M); a dense MNIST epoch (batch 32) 1.14 -> 0.87 s, and 2.28 ->
+1.41 s at width 2048 (15,360 images). The first update in a fresh process costs 435 ms
+(numba's import and the compile), 318 ms once the cache holds the loop (the import alone).
+``error_model="numpy"`` lets LLVM vectorize the division (the default checks for zero: 3x
+slower). A ``parallel=True`` loop over both cores was tried and dropped: its OpenMP threads
+spin against OpenBLAS's, and the width-2048 epoch took 4.3 s instead of 1.4 s.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from typing import Any
+
+import numpy as np
+
+from ember.kernels.registry import replaces
+
+_F32, _F64 = np.dtype("float32"), np.dtype("float64")
+_loops: dict = {}
+_lock = threading.Lock()
+
+
+def _compile() -> dict:
+    """The numba loops, compiled (or loaded from numba's disk cache) on first use."""
+    with _lock:
+        if _loops:
+            return _loops
+
+        import numba
+
+        @numba.njit(cache=True, nogil=True, error_model="numpy")
+        def adam_loop(p, g, m, v, one_minus_b1, one_minus_b2, alpha, eps):  # pragma: no cover
+            for i in range(p.size):
+                gi = g[i]
+                mi = m[i] + one_minus_b1 * (gi - m[i])
+                vi = v[i] + one_minus_b2 * (gi * gi - v[i])
+                m[i] = mi
+                v[i] = vi
+                p[i] -= (mi / (np.sqrt(vi) + eps)) * alpha
+
+        _loops["adam"] = adam_loop
+        return _loops
+
+
+def _plain(a: Any, dtype: np.dtype) -> bool:
+    return type(a) is np.ndarray and a.dtype is dtype and a.flags.c_contiguous
+
+
+def compile_seconds() -> float:
+    """Seconds the first call spends importing numba and compiling (or loading) the loop; 0.0
+    once done. Example: ``ember.kernels.adam_fused.compile_seconds()``."""
+    import time
+
+    if _loops:
+        return 0.0
+    start = time.perf_counter()
+    loop = _compile()["adam"]
+    one = np.zeros(1, np.float32)
+    loop(one, one, one, one, np.float32(0.1), np.float32(0.001), np.float32(0.001),
+         np.float32(1e-7))
+    return time.perf_counter() - start
+
+
+def adam_update(data: Any, grad: Any, m: Any, v: Any, consts: tuple) -> bool:
+    """One Adam step on ``data`` in place, moments ``m`` and ``v`` updated; ``consts`` is
+    ``Adam._step_constants``'s ``(beta_1, beta_2, alpha, epsilon)``. False (nothing done)
+    when the arrays are not plain contiguous float32 / float64 NumPy arrays of one dtype."""
+    dtype = data.dtype
+    if dtype is not _F32 and dtype is not _F64:
+        dtype = np.dtype(dtype)
+        if dtype != _F32 and dtype != _F64:
+            return False
+        dtype = _F32 if dtype == _F32 else _F64
+    if not (_plain(data, dtype) and _plain(grad, dtype) and _plain(m, dtype)
+            and _plain(v, dtype)):
+        return False
+    loop = (_loops or _compile())["adam"]
+    b1, b2, alpha, eps = consts
+    scalar = dtype.type  # NumPy does the reference's arithmetic in the array's precision
+    loop(data.reshape(-1), grad.reshape(-1), m.reshape(-1), v.reshape(-1),
+         scalar(1.0 - b1), scalar(1.0 - b2), scalar(alpha), scalar(eps))
+    return True
+
+
+if importlib.util.find_spec("numba") is not None:  # registered only where it can run
+    replaces("adam_update")(adam_update)

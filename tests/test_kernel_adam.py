@@ -1,0 +1,108 @@
+"""The fused Adam kernel (``ember.kernels.adam_fused``, numba) gives the NumPy passes' result
+bit for bit, declines what it does not handle, and is what ``Adam`` runs by default."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ember as em
+from ember.kernels import adam_fused, registry
+
+pytestmark = pytest.mark.skipif("adam_update" not in registry.registered(),
+                                reason="the fused Adam kernel needs numba (ember[fast])")
+
+
+def _train(opt_factory, shapes, dtype, reference: bool, steps: int = 4) -> list:
+    rng = np.random.default_rng(1)
+    params = [em.tensor(rng.standard_normal(s).astype(dtype), requires_grad=True)
+              for s in shapes]
+    grads = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(steps)]
+    opt = opt_factory()
+    with registry.reference("adam_update" if reference else []):
+        for step in grads:
+            for p, g in zip(params, step):
+                p.grad = em.from_numpy(g)
+            opt.step(params)
+    return [p.numpy().copy() for p in params] + [
+        np.asarray(a).copy() for slots in opt._slots for a in slots.values()]
+
+
+# (784, 200) has 156,800 elements: the reference runs it in blocks of 32,768
+SHAPES = [(784, 200), (200,), (3, 5), ()]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("make", [
+    lambda: em.optimizers.Adam(1e-3),
+    lambda: em.optimizers.Adam(0.05, beta_1=0.5, beta_2=0.9, epsilon=1e-3),
+    lambda: em.optimizers.AdamW(1e-2, weight_decay=0.1),
+    lambda: em.optimizers.Adam(em.optimizers.schedules.ExponentialDecay(0.01, 2, 0.5),
+                               clipnorm=0.5),
+], ids=["default", "custom betas", "AdamW", "schedule + clipnorm"])
+def test_fused_update_is_bitwise_the_reference(make, dtype):
+    fast = _train(make, SHAPES, dtype, reference=False)
+    ref = _train(make, SHAPES, dtype, reference=True)
+    for i, (a, b) in enumerate(zip(fast, ref)):
+        assert a.dtype == b.dtype == dtype
+        assert np.array_equal(a, b), f"array {i} differs: max {np.abs(a - b).max()}"
+
+
+def test_the_kernel_declines_what_it_does_not_handle():
+    m, v = np.zeros(4, np.float32), np.zeros(4, np.float32)
+    consts = em.optimizers.Adam(1e-3)._step_constants(1e-3)  # step 1: alpha bias-corrected
+    strided = np.zeros(8, np.float32)[::2]
+    assert not adam_fused.adam_update(strided, np.ones(4, np.float32), m, v, consts)
+    assert not adam_fused.adam_update(np.zeros(4, np.float16), np.ones(4, np.float16),
+                                      m.astype(np.float16), v.astype(np.float16), consts)
+    assert not adam_fused.adam_update(np.zeros(4, np.float32), np.ones(4, np.float64), m, v,
+                                      consts)
+    w = np.zeros(4, np.float32)
+    assert adam_fused.adam_update(w, np.ones(4, np.float32), m, v, consts)
+    np.testing.assert_allclose(w, -1e-3, rtol=1e-4)  # the first step is lr * sign(g)
+
+
+def test_declined_parameters_still_train_as_the_reference():
+    """float16 weights and AMSGrad run the NumPy passes; the result is the reference's."""
+    for make, dtype in [(lambda: em.optimizers.Adam(1e-2), np.float16),
+                        (lambda: em.optimizers.Adam(1e-2, amsgrad=True), np.float32)]:
+        fast = _train(make, [(6, 3)], dtype, reference=False)
+        ref = _train(make, [(6, 3)], dtype, reference=True)
+        for a, b in zip(fast, ref):
+            assert np.array_equal(a, b)
+
+
+def test_fit_runs_the_kernel_and_trains_the_same_weights(monkeypatch):
+    calls = []
+    kernel = registry.registered()["adam_update"]
+
+    def spy(*args):
+        calls.append(1)
+        return kernel.fn(*args)
+
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((64, 8)).astype(np.float32), rng.integers(0, 3, 64)
+
+    def fit(reference: bool) -> list:
+        em.manual_seed(3)
+        model = em.Sequential([em.layers.Input((8,)), em.layers.Dense(16, activation="relu"),
+                               em.layers.Dense(3, activation="softmax")])
+        model.compile("adam", "sparse_categorical_crossentropy")
+        with registry.reference("adam_update" if reference else []):
+            model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+        return model.get_weights()
+
+    monkeypatch.setitem(registry._TABLE, "adam_update",
+                        registry.Kernel("adam_update", spy, kernel.module))
+    fast = fit(reference=False)
+    assert len(calls) == 2 * 4 * 4  # 2 epochs x 4 steps x 4 parameters
+    calls.clear()
+    ref = fit(reference=True)
+    assert not calls
+    for a, b in zip(fast, ref):
+        assert np.array_equal(a, b)
+
+
+def test_compile_seconds_reports_the_first_call_once():
+    adam_fused.compile_seconds()
+    assert adam_fused.compile_seconds() == 0.0
