@@ -1,18 +1,18 @@
-"""The trainer's BLAS thread rule (``ember.blas.one_thread_pays``) against forcing one thread,
-on the dense network and the LSTM, interleaved in one process.
+"""The trainer's BLAS thread rule (``ember.blas.one_thread_pays``) against forcing one thread
+and against the library's threads, on the dense network and the LSTM, interleaved in one
+process.
 
     python -m benchmarks.bench_blas_threads [--images 30000] [--rounds 4] [--data DIR]
 
 Each round trains every (workload, setting) pair once from the same seed, after a short
 warm-up fit, and the medians of the rounds are printed with CPU time. The rule gives one BLAS
-thread to a step whose batch is under 128 rows and whose trainable weights fit a quarter of
-one core's L2; "one thread" forces it for every step of that size. Measured on the 2-core AMD
-EPYC (1 MiB L2) of 2026-12-02, where the rule picks two threads for both networks (their
-weights, 407 and 327 KB, exceed a quarter of L2): the dense network's 30,000 images took
-0.90 s by the rule and 0.51 s on one thread (CPU 1.76 against 0.61 s; an earlier run 0.96
-against 0.63 s); the LSTM's 6,000 took 1.42 against 1.33 s, and an earlier 6,400-image run
-went the other way, 1.15 against 1.58 s. The quarter-of-L2 threshold came from measurements
-on an Intel machine with a larger L2.
+thread to a step whose batch is under 128 rows and whose trainable weights are within 512 KiB,
+unless the model has a recurrent layer; "one thread" forces it for every step of that size,
+"all threads" never. Measured (fused Adam) on a 2-core Intel Xeon (2 MiB L2), 2026-12-03:
+dense 30,000 images 0.40 s by the rule, 0.40 one thread, 0.42 all threads (CPU 0.40, 0.40,
+0.84 s); LSTM 6,000 images 0.85 s on one thread and 0.71 s on all (the rule's choice now).
+On the AMD EPYC (1 MiB L2) of 2026-12-02, under the old quarter-of-L2 threshold, the dense
+network took 0.90 s on two threads and 0.51 s on one.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import numpy as np
 
 import ember as em
 from ember import blas
+from ember.models.trainer import Trainer
 
 
 def _model(arch: str) -> em.Sequential:
@@ -35,10 +36,16 @@ def _model(arch: str) -> em.Sequential:
     return model
 
 
-def _fit_time(arch: str, x: np.ndarray, y: np.ndarray, one_thread: bool) -> tuple:
-    rule = blas.one_thread_pays
-    if one_thread:
-        blas.one_thread_pays = lambda rows, nbytes: rows < blas.SMALL_ROWS
+# what the trainer's per-step choice is replaced with (None: the rule itself)
+SETTINGS = {"the rule": None,
+            "one thread": lambda self, xb: len(xb[0]) < blas.SMALL_ROWS,
+            "all threads": lambda self, xb: False}
+
+
+def _fit_time(arch: str, x: np.ndarray, y: np.ndarray, setting: str) -> tuple:
+    rule = Trainer._one_blas_thread
+    if SETTINGS[setting] is not None:
+        Trainer._one_blas_thread = SETTINGS[setting]
     try:
         em.utils.set_random_seed(0)
         model = _model(arch)
@@ -48,7 +55,7 @@ def _fit_time(arch: str, x: np.ndarray, y: np.ndarray, one_thread: bool) -> tupl
         model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
         return time.perf_counter() - wall, time.process_time() - cpu
     finally:
-        blas.one_thread_pays = rule
+        Trainer._one_blas_thread = rule
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,18 +69,18 @@ def main(argv: list[str] | None = None) -> int:
         em.datasets.mnist.load_data()
     x = (x / 255.0).astype("float32")
     sizes = {"dense": args.images, "lstm": max(args.images // 5, 640)}
-    times: dict = {(a, s): [] for a in sizes for s in (False, True)}
+    times: dict = {(a, s): [] for a in sizes for s in SETTINGS}
     for _ in range(args.rounds):
         for arch, n in sizes.items():
-            for one in (False, True):
-                times[(arch, one)].append(_fit_time(arch, x[:n], y[:n], one))
+            for setting in SETTINGS:
+                times[(arch, setting)].append(_fit_time(arch, x[:n], y[:n], setting))
     print(f"BLAS threads {blas.threads()}, L2 {blas.l2_cache_bytes() // 1024} KiB, medians of "
           f"{args.rounds} rounds")
-    for (arch, one), runs in times.items():
+    for (arch, setting), runs in times.items():
         wall = statistics.median(w for w, _ in runs)
         cpu = statistics.median(c for _, c in runs)
-        label = "one thread" if one else "the rule  "
-        print(f"  {arch:5} {sizes[arch]:6d} images  {label}  {wall:.3f} s  (CPU {cpu:.3f} s)")
+        print(f"  {arch:5} {sizes[arch]:6d} images  {setting:11}  {wall:.3f} s  "
+              f"(CPU {cpu:.3f} s)")
     return 0
 
 

@@ -259,15 +259,32 @@ def test_the_kernels_mode_reaches_every_child(monkeypatch, flag, expected):
         bench_run.parse_args(["--kernels", "slow"])
 
 
-def test_the_blas_thread_ab_runs_both_settings_on_both_networks(capsys) -> None:
-    """benchmarks/bench_blas_threads.py (the rule against one forced thread) on a few images:
-    four timed lines, and the rule is put back afterwards."""
+def test_the_blas_thread_ab_runs_every_setting_on_both_networks(capsys) -> None:
+    """benchmarks/bench_blas_threads.py (the rule, one forced thread, all threads) on a few
+    images: six timed lines, and the trainer's rule is put back afterwards."""
     from benchmarks import bench_blas_threads
-    from ember import blas
+    from ember.models.trainer import Trainer
 
-    rule = blas.one_thread_pays
+    rule = Trainer._one_blas_thread
     assert bench_blas_threads.main(["--images", "640", "--rounds", "1",
                                     "--data", str(_need_mnist())]) == 0
     lines = [ln for ln in capsys.readouterr().out.splitlines() if " images " in ln]
-    assert len(lines) == 4 and sum("one thread" in ln for ln in lines) == 2
-    assert blas.one_thread_pays is rule
+    assert len(lines) == 6
+    assert all(sum(s in ln for ln in lines) == 2 for s in bench_blas_threads.SETTINGS)
+    assert Trainer._one_blas_thread is rule
+
+
+def test_the_adam_kernel_benchmark_times_both_paths_and_the_first_call(capsys) -> None:
+    """benchmarks/bench_adam.py: a row per width with both timings, and the first-call cost
+    in fresh processes (compiling into an empty cache, then loading it)."""
+    from ember.kernels import registry
+
+    if "adam_update" not in registry.registered():
+        pytest.skip("the fused Adam kernel needs numba (ember[fast])")
+    from benchmarks import bench_adam
+
+    assert bench_adam.main(["--repeats", "2"]) == 0
+    out = capsys.readouterr().out
+    rows = [ln for ln in out.splitlines() if ln.startswith("| ") and " us |" in ln]
+    assert [r.split("|")[1].strip() for r in rows] == ["128", "512", "2048"]
+    assert "ms compiling" in out and "ms with numba's disk cache" in out

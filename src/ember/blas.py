@@ -8,13 +8,22 @@ the MNIST dense network (2 cores): Adam on the 784x128 kernel took 340 us per st
 two-thread forward product and 235 us after a one-thread one, while the two-thread product
 saved only ~15 us.
 
-The gain only exists while the kernel stays in the core's L2 cache from one step to the next
-(a small model): a kernel that other work evicts between steps is fetched faster by two
-cores, and the optimizer then finds no shared lines. Measured (in-process A/B, us per step):
+The gain only exists for a small model: a larger kernel is fetched faster by two cores, and
+the step's products then outweigh the shared lines. Measured (in-process A/B, us per step):
 the dense network 775 -> 687 (batch 32) and 845 -> 765 (batch 64); 1022 -> 1028 at batch
 128; the convnet's 1600x128 Dense 3 % slower and a 784-512-512-10 network 7 % slower on one
-thread. Hence ``one_thread_pays``: a batch under 128 rows and a kernel within a quarter of
-L2.
+thread. The threshold was first a quarter of one core's L2, which put the dense network's
+407 KB on two threads on an AMD EPYC with 1 MiB of L2, where one thread trains it 43 % faster
+(30,000 images 0.90 -> 0.51 s); on an Intel Xeon with 2 MiB, one thread and two train it
+equally (0.40 and 0.42 s, half the CPU time on one). Hence ``one_thread_pays``: a batch under
+128 rows and trainable weights within 512 KiB, whatever the cache.
+
+A recurrent layer reuses its kernels at every timestep (28 products forward and 56 backward
+per step for the LSTM over image rows), so its step's products outweigh the one update, and
+the trainer leaves it the library's threads: on the Intel Xeon the LSTM benchmark's 6,000
+images took 0.85 s on one thread and 0.71 s on two (``python -m
+benchmarks.bench_blas_threads``); on the AMD EPYC 1.33 against 1.42 s in one run and 1.58
+against 1.15 s in another.
 
 Nothing here runs at ``import ember``, and no op switches threads. The trainer applies the
 rule around a whole training step (``one_thread`` around forward, backward and update) when
@@ -55,6 +64,7 @@ _GET_NAMES = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threa
               "openblas_get_num_threads64_", "openblas_get_num_threads")
 
 SMALL_ROWS = 128  # products with fewer rows than this gain little from a second thread
+SMALL_WEIGHTS = 512 * 2**10  # trainable bytes up to which one thread pays (measured, above)
 
 _get: Any = None
 _set: Any = None
@@ -139,9 +149,10 @@ def l2_cache_bytes() -> int:
 
 
 def one_thread_pays(rows: int, kernel_nbytes: int) -> bool:
-    """Whether a product of ``rows`` rows with a kernel the optimizer will update in place
-    should run on one BLAS thread (see the module's docstring for the measurements)."""
-    return rows < SMALL_ROWS and kernel_nbytes * 4 <= l2_cache_bytes()
+    """Whether a training step of ``rows`` rows whose trainable weights (``kernel_nbytes``) the
+    optimizer will update in place should run on one BLAS thread (see the module's docstring
+    for the measurements)."""
+    return rows < SMALL_ROWS and kernel_nbytes <= SMALL_WEIGHTS
 
 
 def one_thread_matmul(a: Any, b: Any) -> Any:

@@ -35,6 +35,7 @@ from ember.serialization import register
 
 class _ConvLSTM(Layer):
     rank = 2
+    _recurrent = True  # its kernels are reused at every timestep (see ember.blas)
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1,
                  padding: str = "valid", data_format: str | None = None,

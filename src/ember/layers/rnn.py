@@ -67,6 +67,8 @@ def _zip_map(a: Any, b: Any, fn: Any) -> Any:
 class RNN(Layer):
     """Runs ``cell`` over the time axis (see the module docstring)."""
 
+    _recurrent = True  # its cell's weights are reused at every timestep (see ember.blas)
+
     def __init__(self, cell: Any, return_sequences: bool = False, return_state: bool = False,
                  go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
                  zero_output_for_mask: bool = False, **kwargs: Any) -> None:

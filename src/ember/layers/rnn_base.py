@@ -90,6 +90,9 @@ class RNNBase(Layer):
     and checks Keras' recurrent arguments, shared by SimpleRNN, LSTM and GRU (which add only
     their own: ``recurrent_activation``, ``unit_forget_bias``, ``reset_after``)."""
 
+    # the step reuses the kernels at every timestep: the trainer keeps BLAS threads (ember.blas)
+    _recurrent = True
+
     _gates = 1       # blocks of ``units`` columns in the kernels
     _n_states = 1    # h (and c for LSTM)
 

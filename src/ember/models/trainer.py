@@ -97,14 +97,15 @@ class Trainer:
         heap.tune_for_loop()  # where training starts (see ember.heap; switchable)
 
     def _one_blas_thread(self, xb: list) -> bool:
-        """Whether this step runs on one BLAS thread (see ember.blas): a small batch and all
-        trainable weights small enough to stay in one core's L2 from step to step."""
+        """Whether this step runs on one BLAS thread (see ember.blas): a small batch, small
+        trainable weights, and no recurrent layer (which reuses its weights every timestep)."""
         nbytes = self._weight_bytes
         if nbytes is None:
             if not self.model.built:
                 return False
-            nbytes = self._weight_bytes = sum(w.data.nbytes for w in self.trainable_params()
-                                              if type(w.data) is np.ndarray)
+            recurrent = any(getattr(layer, "_recurrent", False) for layer in self.model._walk())
+            nbytes = self._weight_bytes = 0 if recurrent else sum(
+                w.data.nbytes for w in self.trainable_params() if type(w.data) is np.ndarray)
         return bool(nbytes) and blas.one_thread_pays(len(xb[0]), nbytes)
 
     def _to_model_device(self, xb: list, yb: list | None, sb: list | None) -> tuple:
