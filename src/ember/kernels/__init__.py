@@ -12,7 +12,9 @@ measurements in its docstring, registered against the reference op it replaces:
 - ``rnn_simple``, ``rnn_lstm``, ``rnn_gru``: whole-sequence recurrences with hand-written
   BPTT on raw arrays (buffers from ``rnn_scratch``, owned explicitly);
 - ``adam_fused``: Adam's update in one compiled pass (numba, the ``fast`` extra; registered
-  only where numba is installed), bit for bit the NumPy passes' result.
+  only where numba is installed), bit for bit the NumPy passes' result;
+- ``lstm_gates``: the LSTM kernel's per-step gate arithmetic in one compiled loop each way
+  (numba, where installed; part of the ``lstm`` kernel, bit for bit its NumPy calls).
 
 The fast kernels run by default. Choose the reference path for every op or some of them:
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember.backend import xp_of
+from ember.kernels import lstm_gates
 from ember.kernels.registry import replaces
 from ember.kernels.rnn_common import Scratch, Seq, StepMask, activate_, derivative_into
 
@@ -74,23 +75,28 @@ def lstm_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, c0: Any, mask: Any, rm
     TCT = own((T, U, B), dt)  # act(c)
     ig = xp.empty((U, B), dtype=dt)
     keep = _keep_mask(mask, reverse, xp)
+    compiled = fast and lstm_gates.usable(M)
     for t in range(T):
         z = ZT[t]
         xp.matmul(M, XH[:, t], out=z)
         i, f, g, o = z[:U], z[U:u2], z[u2:u3], z[u3:]
-        if fast:
-            xp.tanh(z, out=z)
-            for sig in (z[:u2], o):
-                sig *= 0.5
-                sig += 0.5
-        else:
-            activate_(ract, z[:u2], xp)
-            activate_(ract, o, xp)
-            activate_(act, g, xp)
         c = CT[t + 1]
-        xp.multiply(f, CT[t], out=c)
-        xp.multiply(i, g, out=ig)
-        c += ig
+        if compiled:  # the gates and c in one loop (kernels/lstm_gates.py)
+            xp.tanh(z, out=z)
+            lstm_gates.forward_step(z, CT[t], c)
+        else:
+            if fast:
+                xp.tanh(z, out=z)
+                for sig in (z[:u2], o):
+                    sig *= 0.5
+                    sig += 0.5
+            else:
+                activate_(ract, z[:u2], xp)
+                activate_(ract, o, xp)
+                activate_(act, g, xp)
+            xp.multiply(f, CT[t], out=c)
+            xp.multiply(i, g, out=ig)
+            c += ig
         tc = TCT[t]
         if act == "tanh":
             xp.tanh(c, out=tc)
@@ -138,6 +144,7 @@ def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
     R = s.R
     # the product at step 0 only feeds h0's gradient: skip it when no one asks for that
     first = 0 if need.get("h0") else 1
+    compiled = s.act == "tanh" and s.ract == "sigmoid" and lstm_gates.usable(dz)
     for t in range(T - 1, -1, -1):
         if dseqT is not None:
             dh += dseqT[t]
@@ -149,21 +156,25 @@ def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
             xp.copyto(dh, 0, where=k)
             xp.copyto(dc, 0, where=k)
         z = ZT[t]
-        i, f, g, o = z[:U], z[U:u2], z[u2:u3], z[u3:]
         tc = TCT[t]
-        derivative_into(s.act, tc, tmp, xp)           # dc += dh * o * act'(c)
-        tmp *= o
-        tmp *= dh
-        dc += tmp
-        xp.multiply(dc, g, out=dz[:U])                # d i
-        xp.multiply(dc, CT[t], out=dz[U:u2])          # d f
-        xp.multiply(dc, i, out=dz[u2:u3])             # d g
-        xp.multiply(dh, tc, out=dz[u3:])              # d o
-        # the gates' derivatives: ract' for i, f, o, act' for g (written over its rows)
-        derivative_into(s.ract, z, dD, xp)
-        derivative_into(s.act, g, dD[u2:u3], xp)
-        dz *= dD
-        dc *= f
+        if compiled:  # the lines below in one loop (kernels/lstm_gates.py)
+            lstm_gates.backward_step(z, tc, CT[t], dh, dc, dz)
+        else:
+            i, f, g, o = z[:U], z[U:u2], z[u2:u3], z[u3:]
+            derivative_into(s.act, tc, tmp, xp)           # dc += dh * o * act'(c)
+            tmp *= o
+            tmp *= dh
+            dc += tmp
+            xp.multiply(dc, g, out=dz[:U])                # d i
+            xp.multiply(dc, CT[t], out=dz[U:u2])          # d f
+            xp.multiply(dc, i, out=dz[u2:u3])             # d g
+            xp.multiply(dh, tc, out=dz[u3:])              # d o
+            # the gates' derivatives: ract' for i, f, o, act' for g (written over its rows)
+            derivative_into(s.ract, z, dD, xp)
+            derivative_into(s.act, g, dD[u2:u3], xp)
+            dz *= dD
+            dc *= f
+        dZ[:, t] = dz
         if t >= first:
             xp.matmul(R, dz, out=dh)
             if rmT is not None:
@@ -171,7 +182,6 @@ def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
         if masked:
             dh += h_pass
             dc += c_pass
-        dZ[:, t] = dz
     out: dict = {}
     dZ2 = dZ.reshape(G, T * B)
     if need.get("W") or need.get("R") or need.get("b"):
