@@ -13,8 +13,10 @@ measurements in its docstring, registered against the reference op it replaces:
   BPTT on raw arrays (buffers from ``rnn_scratch``, owned explicitly);
 - ``adam_fused``: Adam's update in one compiled pass (numba, the ``fast`` extra; registered
   only where numba is installed), bit for bit the NumPy passes' result;
-- ``lstm_gates``: the LSTM kernel's per-step gate arithmetic in one compiled loop each way
-  (numba, where installed; part of the ``lstm`` kernel, bit for bit its NumPy calls).
+- ``lstm_gates``, ``pool_tiles``, ``conv_scatter``: compiled loops inside the ``lstm``,
+  ``max_pool2d`` and ``conv2d`` kernels (the LSTM's gate arithmetic, the max-pool routing of
+  tiling windows, a convolution's col2im), used where numba is installed
+  (``kernels/compiled.py``).
 
 The fast kernels run by default. Choose the reference path for every op or some of them:
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from ember.autograd.tensor import Tensor, record_op, wrap_array
 from ember.backend import xp_of
+from ember.kernels import conv_scatter
 from ember.kernels.registry import replaces
 from ember.ops.conv import _cropped, _padded, out_size
 from ember.ops.im2col import add_windows, patch_matrix, windows
@@ -94,7 +95,10 @@ def conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any, strid
             db = wrap_array(xp.ones(g2.shape[0], dtype=g2.dtype) @ g2)  # a GEMV: faster than sum(0)
         if need_dx:
             dxp = xp.zeros((n, hp, wp, c), dtype=g2.dtype)
-            add_windows(dxp, g2, wd, (ho, wo), strides, dilation)
+            # one product and a compiled scatter where numba is installed (conv_scatter.py)
+            scatter = conv_scatter.add_windows if conv_scatter.usable(dxp, g2, wd) else \
+                add_windows
+            scatter(dxp, g2, wd, (ho, wo), strides, dilation)
             dx = wrap_array(_cropped(dxp, pads, (h, w)).reshape(x.shape))
         return dx, dw, db
 

@@ -22,60 +22,49 @@ that and the contiguous block in one loop took 23 us.
 
 from __future__ import annotations
 
-import importlib.util
-import threading
 from typing import Any
 
 import numpy as np
 
-AVAILABLE = importlib.util.find_spec("numba") is not None
-_loops: dict = {}
-_lock = threading.Lock()
+from ember.kernels import compiled
+
 _FLOATS = (np.dtype("float32"), np.dtype("float64"))
+AVAILABLE = compiled.AVAILABLE  # a switch of its own (the tests compare both paths)
 
 
-def _compile() -> dict:
-    with _lock:
-        if _loops:
-            return _loops
-        import numba
+@compiled.loop
+def _forward(z, c_prev, c, half):  # pragma: no cover - compiled
+    # z holds tanh of the halved i, f, o pre-activations and tanh of g's (see rnn_lstm):
+    # sigmoid = 0.5 tanh(a / 2) + 0.5, then c = f c_prev + i g
+    units, batch = c.shape
+    for u in range(units):
+        for b in range(batch):
+            i = z[u, b] * half + half
+            f = z[units + u, b] * half + half
+            z[u, b] = i
+            z[units + u, b] = f
+            z[3 * units + u, b] = z[3 * units + u, b] * half + half
+            c[u, b] = f * c_prev[u, b] + i * z[2 * units + u, b]
 
-        @numba.njit(cache=True, nogil=True, error_model="numpy")
-        def forward(z, c_prev, c, half):  # pragma: no cover - compiled
-            # z holds tanh of the halved i, f, o pre-activations and tanh of g's (see
-            # rnn_lstm): sigmoid = 0.5 tanh(a / 2) + 0.5, then c = f c_prev + i g
-            units, batch = c.shape
-            for u in range(units):
-                for b in range(batch):
-                    i = z[u, b] * half + half
-                    f = z[units + u, b] * half + half
-                    z[u, b] = i
-                    z[units + u, b] = f
-                    z[3 * units + u, b] = z[3 * units + u, b] * half + half
-                    c[u, b] = f * c_prev[u, b] + i * z[2 * units + u, b]
 
-        @numba.njit(cache=True, nogil=True, error_model="numpy")
-        def backward(z, tc, c_prev, dh, dc, dz, one):  # pragma: no cover - compiled
-            # dc += dh o tanh'(c); the gates' gradients times their derivatives into dz;
-            # dc *= f
-            units, batch = dh.shape
-            for u in range(units):
-                for b in range(batch):
-                    i = z[u, b]
-                    f = z[units + u, b]
-                    g = z[2 * units + u, b]
-                    o = z[3 * units + u, b]
-                    th = tc[u, b]
-                    d_h = dh[u, b]
-                    d_c = dc[u, b] + ((one - th * th) * o) * d_h
-                    dc[u, b] = d_c * f
-                    dz[u, b] = (d_c * g) * ((one - i) * i)
-                    dz[units + u, b] = (d_c * c_prev[u, b]) * ((one - f) * f)
-                    dz[2 * units + u, b] = (d_c * i) * (one - g * g)
-                    dz[3 * units + u, b] = (d_h * th) * ((one - o) * o)
-
-        _loops.update(forward=forward, backward=backward)
-        return _loops
+@compiled.loop
+def _backward(z, tc, c_prev, dh, dc, dz, one):  # pragma: no cover - compiled
+    # dc += dh o tanh'(c); the gates' gradients times their derivatives into dz; dc *= f
+    units, batch = dh.shape
+    for u in range(units):
+        for b in range(batch):
+            i = z[u, b]
+            f = z[units + u, b]
+            g = z[2 * units + u, b]
+            o = z[3 * units + u, b]
+            th = tc[u, b]
+            d_h = dh[u, b]
+            d_c = dc[u, b] + ((one - th * th) * o) * d_h
+            dc[u, b] = d_c * f
+            dz[u, b] = (d_c * g) * ((one - i) * i)
+            dz[units + u, b] = (d_c * c_prev[u, b]) * ((one - f) * f)
+            dz[2 * units + u, b] = (d_c * i) * (one - g * g)
+            dz[3 * units + u, b] = (d_h * th) * ((one - o) * o)
 
 
 def usable(a: Any) -> bool:
@@ -85,10 +74,10 @@ def usable(a: Any) -> bool:
 
 def forward_step(z: Any, c_prev: Any, c: Any) -> None:
     """Finish the gates of one step in place (z: (4U, B), tanh applied) and write c (U, B)."""
-    (_loops or _compile())["forward"](z, c_prev, c, z.dtype.type(0.5))
+    _forward(z, c_prev, c, z.dtype.type(0.5))
 
 
 def backward_step(z: Any, tc: Any, c_prev: Any, dh: Any, dc: Any, dz: Any) -> None:
     """One step's gate gradients into ``dz`` (4U, B); ``dc`` becomes the gradient reaching
     c[t-1]."""
-    (_loops or _compile())["backward"](z, tc, c_prev, dh, dc, dz, z.dtype.type(1))
+    _backward(z, tc, c_prev, dh, dc, dz, z.dtype.type(1))

@@ -1,0 +1,59 @@
+"""Loops compiled by numba (the ``fast`` extra), for the kernels that need one pass where NumPy
+takes many: ``adam_fused``, ``lstm_gates``, ``pool_tiles``.
+
+``@loop`` leaves a plain Python function (the loop as a reader reads it) and compiles it on its
+first call: numba is imported then, not at ``import ember``, and the machine code is cached on
+disk (``cache=True``: next to the module, or in numba's user cache, ``NUMBA_CACHE_DIR``), so
+only the first process after an install compiles. Every loop is compiled without ``fastmath``
+(the float operations stay in the order written, without contraction into fused multiply-adds)
+and with NumPy's error model (a division by zero gives inf, as in NumPy; Python's model checks
+each division and keeps LLVM from vectorizing it: measured 3x slower on Adam's loop).
+
+``AVAILABLE`` says whether numba is installed; callers check it (and the arrays' type and
+dtype) and run their NumPy code otherwise.
+
+Example:
+    >>> from ember.kernels import compiled
+    >>> @compiled.loop
+    ... def total(a):
+    ...     s = 0.0
+    ...     for v in a:
+    ...         s += v
+    ...     return s
+    >>> import numpy as np
+    >>> float(total(np.arange(4.0))) if compiled.AVAILABLE else 6.0
+    6.0
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+AVAILABLE = importlib.util.find_spec("numba") is not None
+_lock = threading.Lock()
+
+
+def loop(fn: Callable) -> Callable:
+    """``fn`` compiled with numba on its first call (see the module docstring)."""
+    compiled: list = []
+
+    @functools.wraps(fn)
+    def call(*args: Any) -> Any:
+        if not compiled:
+            with _lock:
+                if not compiled:
+                    import numba
+
+                    # a loop typed at a prompt has no file to cache next to
+                    on_disk = os.path.exists(fn.__code__.co_filename)
+                    compiled.append(numba.njit(cache=on_disk, nogil=True,
+                                               error_model="numpy")(fn))
+        return compiled[0](*args)
+
+    call.is_compiled = lambda: bool(compiled)  # type: ignore[attr-defined]
+    return call
