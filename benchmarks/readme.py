@@ -136,9 +136,10 @@ def render(results: dict) -> str:
         label=label)
     firsts = [c for c in contenders if c not in ("numpy", "sklearn")]
     lines += ["", "First call: Keras compiles (JAX) or traces (TensorFlow) its step on the first "
-              f"`fit` ({_warm_steps(results)} steps here) and `predict`; ember and PyTorch "
-              "compile nothing. The time of that first call, and in brackets what it cost beyond "
-              "the same work at the steady speed:", ""]
+              f"`fit` ({_warm_steps(results)} steps here) and `predict`; ember loads its compiled "
+              "loops there (numba, the `fast` extra: its import and the disk cache, compiled "
+              "once per install), PyTorch compiles nothing. The time of that first call, and in "
+              "brackets what it cost beyond the same work at the steady speed:", ""]
     lines += report.matrix(
         rows, threads, workloads,
         lambda r: f"{report._time(r.get('first_s'))} ({report._extra(r.get('first_extra_s'))})"

@@ -261,7 +261,7 @@ def present(rows: list, threads: int, names: tuple | list) -> list[str]:
 
 
 def first_call_worth(rows: list, threads: int, workload: str) -> str | None:
-    """What ember's compiling nothing is worth on ``workload``, in one sentence: its first
+    """What ember's small first-call cost is worth on ``workload``, in one sentence: its first
     call's extra cost against each Keras backend's, and for a backend whose steady run is
     faster, how many runs (epochs) it takes that backend to earn its compile time back."""
     ember = _row(rows, threads, workload, "ember")
@@ -305,7 +305,7 @@ def summary_tables(rows: list, threads: int) -> list[str]:
     lines += ["", "First call (the warm-up before the timed region: the first training "
               "steps, or a predict over three batches), and what it cost beyond the same work "
               "at the steady speed: Keras compiles (JAX) or traces (TensorFlow) there, ember "
-              "and PyTorch compile nothing:", ""]
+              "loads its numba loops from the disk cache, PyTorch compiles nothing:", ""]
     lines += matrix(rows, threads, workloads,
                     lambda r: f"{_time(r.get('first_s'))} ({_extra(r.get('first_extra_s'))})"
                     if r.get("first_s") is not None else "—", contenders)

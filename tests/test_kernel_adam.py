@@ -3,6 +3,10 @@ bit for bit, declines what it does not handle, and is what ``Adam`` runs by defa
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -106,3 +110,15 @@ def test_fit_runs_the_kernel_and_trains_the_same_weights(monkeypatch):
 def test_compile_seconds_reports_the_first_call_once():
     adam_fused.compile_seconds()
     assert adam_fused.compile_seconds() == 0.0
+
+
+def test_ember_numba_0_switches_every_compiled_loop_off_in_a_process():
+    code = ("import sys, ember as em; from ember.kernels import compiled, lstm_gates, "
+            "pool_tiles, conv_scatter; "
+            "print(em.kernels.selected('adam_update') if 'adam_update' in "
+            "em.kernels.registered() else 'unregistered', compiled.AVAILABLE, "
+            "lstm_gates.AVAILABLE, pool_tiles.AVAILABLE, conv_scatter.AVAILABLE, "
+            "'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "EMBER_NUMBA": "0"}, check=True).stdout.split()
+    assert out == ["unregistered", "False", "False", "False", "False", "False"]

@@ -76,8 +76,8 @@ def run(spec: dict, data: tuple, timed) -> dict:
     wx, wy = warm_subset(spec, x, y)
     first = None
     if len(wx):
-        # the same first fit as Keras' (where it compiles the step): ember compiles nothing,
-        # so this shows only its first-use costs (lazy imports, first allocations)
+        # the same first fit as Keras' (where it compiles the step): ember's first-use costs
+        # (numba's import and its cached loops, lazy imports, first allocations)
         start = time.perf_counter()
         model.fit(wx, wy, batch_size=spec["batch"], epochs=1, verbose=0, shuffle=True)
         first = time.perf_counter() - start

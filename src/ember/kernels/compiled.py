@@ -9,8 +9,9 @@ only the first process after an install compiles. Every loop is compiled without
 and with NumPy's error model (a division by zero gives inf, as in NumPy; Python's model checks
 each division and keeps LLVM from vectorizing it: measured 3x slower on Adam's loop).
 
-``AVAILABLE`` says whether numba is installed; callers check it (and the arrays' type and
-dtype) and run their NumPy code otherwise.
+``AVAILABLE`` says whether numba is installed and not switched off (``EMBER_NUMBA=0`` in the
+environment, read at import: a short script skips numba's ~0.3 s import); callers check it
+(and the arrays' type and dtype) and run their NumPy code otherwise.
 
 Example:
     >>> from ember.kernels import compiled
@@ -34,7 +35,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-AVAILABLE = importlib.util.find_spec("numba") is not None
+_SWITCH = os.environ.get("EMBER_NUMBA", "1").strip().lower()
+if _SWITCH not in ("", "0", "1", "false", "true"):
+    raise ValueError(f"EMBER_NUMBA must be 0 or 1; got {_SWITCH!r}")
+AVAILABLE = _SWITCH not in ("0", "false") and importlib.util.find_spec("numba") is not None
 _lock = threading.Lock()
 
 
