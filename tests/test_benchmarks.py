@@ -288,3 +288,20 @@ def test_the_adam_kernel_benchmark_times_both_paths_and_the_first_call(capsys) -
     rows = [ln for ln in out.splitlines() if ln.startswith("| ") and " us |" in ln]
     assert [r.split("|")[1].strip() for r in rows] == ["128", "512", "2048"]
     assert "ms compiling" in out and "ms with numba's disk cache" in out
+
+
+def test_the_compiled_loops_ab_times_every_network_both_ways(capsys) -> None:
+    """benchmarks/bench_compiled.py on a few images: a row per network, and every switch is
+    back on afterwards."""
+    from ember.kernels import conv_scatter, lstm_gates, pool_tiles, registry
+
+    if "adam_update" not in registry.registered():
+        pytest.skip("the compiled loops need numba (ember[fast])")
+    from benchmarks import bench_compiled
+
+    assert bench_compiled.main(["--images", "640", "--rounds", "1",
+                                "--data", str(_need_mnist())]) == 0
+    rows = [ln for ln in capsys.readouterr().out.splitlines() if ln.endswith("x |")]
+    assert [r.split("|")[1].strip() for r in rows] == ["dense", "convnet", "lstm"]
+    assert lstm_gates.AVAILABLE and pool_tiles.AVAILABLE and conv_scatter.AVAILABLE
+    assert registry.selected("adam_update") == "fast"

@@ -55,8 +55,12 @@ def loop(fn: Callable) -> Callable:
 
                     # a loop typed at a prompt has no file to cache next to
                     on_disk = os.path.exists(fn.__code__.co_filename)
-                    compiled.append(numba.njit(cache=on_disk, nogil=True,
-                                               error_model="numpy")(fn))
+                    try:
+                        jitted = numba.njit(cache=on_disk, nogil=True,
+                                            error_model="numpy")(fn)
+                    except RuntimeError:  # no writable cache directory: compile each process
+                        jitted = numba.njit(nogil=True, error_model="numpy")(fn)
+                    compiled.append(jitted)
         return compiled[0](*args)
 
     call.is_compiled = lambda: bool(compiled)  # type: ignore[attr-defined]
