@@ -122,3 +122,14 @@ def test_ember_numba_0_switches_every_compiled_loop_off_in_a_process():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "EMBER_NUMBA": "0"}, check=True).stdout.split()
     assert out == ["unregistered", "False", "False", "False", "False", "False"]
+
+
+def test_a_subclass_with_its_own_update_step_runs_it():
+    class HalfAdam(em.optimizers.Adam):
+        def _update_step(self, data, grad, slots, consts, work):
+            data -= 0.5 * grad
+
+    w = em.tensor(np.ones(3, np.float32), requires_grad=True)
+    w.grad = em.tensor(np.full(3, 2.0, np.float32))
+    HalfAdam(0.1).step([w])
+    assert w.tolist() == [0.0, 0.0, 0.0]

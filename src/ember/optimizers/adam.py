@@ -69,8 +69,10 @@ class Adam(Optimizer):
 
     def _run_update(self, data: Any, grad: Any, slots: dict, consts: tuple) -> None:
         # The fused one-pass kernel (ember.kernels.adam_fused, with numba) where it applies;
-        # it declines (False) arrays it does not handle, and AMSGrad is not in it.
-        fused = None if self.amsgrad else fast("adam_update")
+        # it declines (False) arrays it does not handle; AMSGrad is not in it, nor a
+        # subclass's own _update_step.
+        fused = None if self.amsgrad or type(self)._update_step is not Adam._update_step \
+            else fast("adam_update")
         if fused is None or not fused(data, grad, slots["momentum"], slots["velocity"], consts):
             super()._run_update(data, grad, slots, consts)
 
