@@ -3,8 +3,9 @@ with them and without them, interleaved in one process.
 
     python -m benchmarks.bench_compiled [--images 6400] [--rounds 3] [--data DIR]
 
-"without" runs every loop's NumPy path (``ember.kernels.reference("adam_update")`` and the
-``AVAILABLE`` switches of ``lstm_gates``, ``pool_tiles`` and ``conv_scatter``), as
+"without" runs every loop's NumPy path (``ember.kernels.reference`` for ``adam_update`` and
+``max_pool2d_tiles``, and the ``AVAILABLE`` switches of ``lstm_gates``, ``pool_tiles``,
+``conv_scatter`` and ``relu_grad``), as
 ``EMBER_NUMBA=0`` would for a whole process; both paths train the same network from the same
 seed after a short warm-up fit, and the medians of the rounds are printed with their ratio.
 The loops' own timings are in each kernel's docstring (``src/ember/kernels/``), and
@@ -26,10 +27,10 @@ import numpy as np
 
 import ember as em
 from benchmarks.contenders.ember_fit import build
-from ember.kernels import conv_scatter, lstm_gates, pool_tiles, registry
+from ember.kernels import conv_scatter, lstm_gates, pool_tiles, registry, relu_grad
 
 BATCH = {"dense": 32, "convnet": 32, "lstm": 64}
-_SWITCHES = (lstm_gates, pool_tiles, conv_scatter)
+_SWITCHES = (lstm_gates, pool_tiles, conv_scatter, relu_grad)
 
 
 @contextmanager
@@ -39,7 +40,7 @@ def numpy_paths() -> Iterator[None]:
     for m in _SWITCHES:
         m.AVAILABLE = False
     try:
-        with registry.reference("adam_update"):
+        with registry.reference(["adam_update", "max_pool2d_tiles"]):
             yield
     finally:
         for m, flag in zip(_SWITCHES, saved):

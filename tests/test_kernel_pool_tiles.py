@@ -67,3 +67,23 @@ def test_max_pool2d_backward_runs_the_loop_on_tiling_windows(monkeypatch):
     calls.clear()
     max_pool2d(x, 3, strides=2).sum().backward()  # overlapping windows: the NumPy path
     assert calls == []
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [(2, 2), (3, 3), (2, 4)])
+def test_compiled_max_is_bitwise_np_maximum_over_the_offsets(k, dtype):
+    from ember.ops.pool import _combine
+
+    rng = np.random.default_rng(3)
+    x = np.maximum(rng.standard_normal((2, 9, 9, 4)), 0).astype(dtype)
+    x[0, 0, 0, 0], x[0, 0, 1, 0] = -0.0, 0.0  # equal values: the earlier offset is kept
+    x[0, 0, 0, 1], x[0, 0, 1, 1] = 0.0, -0.0
+    x[1, 1, 1, 2] = np.nan  # NaN wins its window
+    ho, wo = 9 // k[0], 9 // k[1]
+    parts = [x[:, i:i + (ho - 1) * k[0] + 1:k[0], j:j + (wo - 1) * k[1] + 1:k[1]]
+             for i in range(k[0]) for j in range(k[1])]
+    expected = _combine(parts, "max", np)
+    got = pool_tiles.max_tiles(x, k, (ho, wo))
+    assert got.dtype == dtype
+    np.testing.assert_array_equal(got, expected)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))

@@ -205,7 +205,11 @@ CASES["adam_update"] = [
     ("vector, epsilon 1e-3", _adam((11,), epsilon=1e-3)),
     ("large beta_1", _adam((3, 4, 2), beta_1=0.99, beta_2=0.9)),
 ]
-_OPTIONAL = {"adam_update": "numba"}
+CASES["max_pool2d_tiles"] = [
+    ("2x2 after relu (ties)", _pool(pool_ops.max_pool2d, (2, 8, 8, 3), ties=True)),
+    ("3x3 tiles, cells left over", _pool(pool_ops.max_pool2d, (2, 10, 10, 2), pool_size=3)),
+]
+_OPTIONAL = {"adam_update": "numba", "max_pool2d_tiles": "numba"}
 
 
 def _needs(op: str) -> None:

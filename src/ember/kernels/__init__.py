@@ -13,10 +13,11 @@ measurements in its docstring, registered against the reference op it replaces:
   BPTT on raw arrays (buffers from ``rnn_scratch``, owned explicitly);
 - ``adam_fused``: Adam's update in one compiled pass (numba, the ``fast`` extra; registered
   only where numba is installed), bit for bit the NumPy passes' result;
-- ``lstm_gates``, ``pool_tiles``, ``conv_scatter``: compiled loops inside the ``lstm``,
-  ``max_pool2d`` and ``conv2d`` kernels (the LSTM's gate arithmetic, the max-pool routing of
-  tiling windows, a convolution's col2im), used where numba is installed
-  (``kernels/compiled.py``).
+- ``pool_tiles``: max pooling of tiling windows, the forward as the ``max_pool2d_tiles``
+  kernel and the backward inside ``max_pool2d``'s (numba, where installed);
+- ``lstm_gates``, ``conv_scatter``, ``relu_grad``: compiled loops inside the ``lstm`` and
+  ``conv2d`` kernels (the LSTM's gate arithmetic, a convolution's col2im, the fused relu's
+  mask), used where numba is installed (``kernels/compiled.py``).
 
 The fast kernels run by default. Choose the reference path for every op or some of them:
 

@@ -23,6 +23,7 @@ from ember.autograd.tensor import Tensor, record_op, wrap_array
 from ember.backend import xp_of
 from ember.kernels import conv_scatter
 from ember.kernels.registry import replaces
+from ember.kernels.relu_grad import relu_grad
 from ember.ops.conv import _cropped, _padded, out_size
 from ember.ops.im2col import add_windows, patch_matrix, windows
 
@@ -80,8 +81,11 @@ def conv(x: Tensor, kernel: Tensor, bias: Tensor | None, xd: Any, wd: Any, strid
     del patches
 
     def backward(g: Tensor) -> tuple:
-        if relu:  # g where the output is positive: one pass, the result is contiguous
-            g2 = xp.multiply(g.data.reshape(out.shape), out > 0)
+        if relu:  # g where the output is positive: the result is contiguous
+            gd = g.data.reshape(out.shape)
+            g2 = relu_grad(gd, out)  # one compiled pass (kernels/relu_grad.py) or None
+            if g2 is None:
+                g2 = xp.multiply(gd, out > 0)
         else:
             g2 = xp.ascontiguousarray(g.data).reshape(-1, cout)
         dx = dw = db = None

@@ -38,6 +38,21 @@ def _counts(size: int, k: int, s: int, before: int, n_out: int) -> list[int]:
     return [min(o * s - before + k, size) - max(o * s - before, 0) for o in range(n_out)]
 
 
+def _combine(parts: list, kind: str, xp: Any) -> Any:
+    """The max or the sum of the window offsets' slices, offset by offset."""
+    if len(parts) == 1:
+        return parts[0].copy()
+    if kind == "max":
+        out = xp.maximum(parts[0], parts[1])
+        for p in parts[2:]:
+            xp.maximum(out, p, out=out)
+        return out
+    out = parts[0] + parts[1]
+    for p in parts[2:]:
+        out += p
+    return out
+
+
 def _pool(x: Tensor, xd: Any, k: tuple, s: tuple, padding: Any, kind: str, name: str,
           out_shape: Any = None) -> Tensor:
     """Max or average pooling of the NHWC array ``xd`` (x's data, maybe reshaped to 4-D)."""
@@ -62,16 +77,12 @@ def _pool(x: Tensor, xd: Any, k: tuple, s: tuple, padding: Any, kind: str, name:
     index = [(slice(None), slice(i, i + (ho - 1) * s[0] + 1, s[0]),
               slice(j, j + (wo - 1) * s[1] + 1, s[1])) for i, j in offsets]
     parts = [xpad[ix] for ix in index]
-    if len(parts) == 1:
-        out = parts[0].copy()
-    elif kind == "max":
-        out = xp.maximum(parts[0], parts[1])
-        for p in parts[2:]:
-            xp.maximum(out, p, out=out)
-    else:
-        out = parts[0] + parts[1]
-        for p in parts[2:]:
-            out += p
+    # windows that tile x: the fast kernel's one compiled pass, where numba is installed
+    tiles = kernels.fast("max_pool2d_tiles") if kind == "max" and s == k and not padded \
+        else None
+    out = None if tiles is None else tiles(xpad, k, (ho, wo))
+    if out is None:
+        out = _combine(parts, kind, xp)
     if kind == "avg":
         if padded:
             cnt = [_counts(size, kk, ss, before, no) for size, kk, ss, before, no in
