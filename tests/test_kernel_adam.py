@@ -133,3 +133,15 @@ def test_a_subclass_with_its_own_update_step_runs_it():
     w.grad = em.tensor(np.full(3, 2.0, np.float32))
     HalfAdam(0.1).step([w])
     assert w.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_numba_is_imported_on_the_first_compiled_call_not_before():
+    code = ("import sys, numpy as np, ember as em; em.kernels.describe(); "
+            "m = em.Sequential([em.layers.Input((4,)), em.layers.Dense(2)]); "
+            "m.predict(np.ones((3, 4), np.float32), verbose=0); before = 'numba' in sys.modules; "
+            "w = em.tensor(np.ones(3, np.float32), requires_grad=True); "
+            "w.grad = em.tensor(np.ones(3, np.float32)); em.optimizers.Adam().step([w]); "
+            "print(before, 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "True"]
