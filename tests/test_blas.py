@@ -116,6 +116,14 @@ def test_the_one_thread_product_gives_the_same_gradients():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
 
 
+def _record_set_calls(monkeypatch) -> list:
+    """The thread counts the library is set to from now on (BLAS's setter, spied)."""
+    calls: list = []
+    real_set = blas._set
+    monkeypatch.setattr(blas, "_set", lambda n: (calls.append(int(n)), real_set(n)))
+    return calls
+
+
 def test_only_training_products_switch_to_one_thread(monkeypatch):
     """predict keeps the library's threads (nothing is updated); a training step switches."""
     before = _controlled()
@@ -124,9 +132,7 @@ def test_only_training_products_switch_to_one_thread(monkeypatch):
                            em.layers.Dense(3, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     x = np.ones((16, 20), np.float32)
-    calls = []
-    real_set = blas._set
-    monkeypatch.setattr(blas, "_set", lambda n: (calls.append(int(n)), real_set(n)))
+    calls = _record_set_calls(monkeypatch)
     blas.set_threads(2)
     try:
         calls.clear()
@@ -151,9 +157,7 @@ def test_a_recurrent_models_step_keeps_the_librarys_threads(monkeypatch, recurre
     model = em.Sequential([em.layers.Input(shape=(5, 3)), recurrent(),
                            em.layers.Dense(2, activation="softmax")])
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    calls = []
-    real_set = blas._set
-    monkeypatch.setattr(blas, "_set", lambda n: (calls.append(int(n)), real_set(n)))
+    calls = _record_set_calls(monkeypatch)
     blas.set_threads(2)
     try:
         calls.clear()
@@ -166,9 +170,7 @@ def test_a_recurrent_models_step_keeps_the_librarys_threads(monkeypatch, recurre
 def test_a_product_outside_a_training_step_keeps_the_librarys_threads(monkeypatch):
     """No op switches threads itself (the trainer applies the policy around a step)."""
     before = _controlled()
-    calls = []
-    real_set = blas._set
-    monkeypatch.setattr(blas, "_set", lambda n: (calls.append(int(n)), real_set(n)))
+    calls = _record_set_calls(monkeypatch)
     x = em.tensor(np.ones((8, 6), np.float32))
     w = em.tensor(np.ones((6, 4), np.float32), requires_grad=True)
     blas.set_threads(2)
