@@ -35,11 +35,21 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
+FLOATS = (np.dtype("float32"), np.dtype("float64"))  # the dtypes the loops are compiled for
 _SWITCH = os.environ.get("EMBER_NUMBA", "1").strip().lower()
 if _SWITCH not in ("", "0", "1", "false", "true"):
     raise ValueError(f"EMBER_NUMBA must be 0 or 1; got {_SWITCH!r}")
 AVAILABLE = _SWITCH not in ("0", "false") and importlib.util.find_spec("numba") is not None
 _lock = threading.Lock()
+
+
+def numpy_floats(*arrays: Any) -> bool:
+    """Whether every array is a NumPy array (not CuPy's, not a subclass) of one dtype, float32
+    or float64: what the compiled loops take."""
+    dtype = arrays[0].dtype
+    return dtype in FLOATS and all(type(a) is np.ndarray and a.dtype == dtype for a in arrays)
 
 
 def loop(fn: Callable) -> Callable:

@@ -20,11 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ember.kernels import compiled
 
-_FLOATS = (np.dtype("float32"), np.dtype("float64"))
 AVAILABLE = compiled.AVAILABLE  # a switch of its own (the tests compare both paths)
 
 
@@ -45,8 +42,7 @@ def _scatter(dst, taps, sh, sw, dh, dw):  # pragma: no cover - compiled
 
 def usable(dst: Any, a2: Any, w: Any) -> bool:
     """Whether the compiled path runs on these arrays (NumPy, one float dtype, numba)."""
-    return (AVAILABLE and dst.dtype in _FLOATS and
-            all(type(a) is np.ndarray and a.dtype == dst.dtype for a in (dst, a2, w)))
+    return AVAILABLE and compiled.numpy_floats(dst, a2, w)
 
 
 def add_windows(dst: Any, a2: Any, w: Any, out_hw: tuple, s: tuple, d: tuple) -> None:

@@ -24,11 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from ember.kernels import compiled
 
-_FLOATS = (np.dtype("float32"), np.dtype("float64"))
 AVAILABLE = compiled.AVAILABLE  # a switch of its own (the tests compare both paths)
 
 
@@ -69,7 +66,7 @@ def _backward(z, tc, c_prev, dh, dc, dz, one):  # pragma: no cover - compiled
 
 def usable(a: Any) -> bool:
     """Whether the loops run on arrays like ``a`` (NumPy float32 / float64, numba present)."""
-    return AVAILABLE and type(a) is np.ndarray and a.dtype in _FLOATS
+    return AVAILABLE and compiled.numpy_floats(a)
 
 
 def forward_step(z: Any, c_prev: Any, c: Any) -> None:

@@ -26,7 +26,6 @@ import numpy as np
 from ember.kernels import compiled
 from ember.kernels.registry import replaces
 
-_FLOATS = (np.dtype("float32"), np.dtype("float64"))
 AVAILABLE = compiled.AVAILABLE  # a switch of its own (the tests compare both paths)
 
 
@@ -71,11 +70,7 @@ def _max(x, out, kh, kw):  # pragma: no cover - compiled
 
 def usable(*arrays: Any) -> bool:
     """Whether the loop runs on these arrays (NumPy, one float dtype, numba present)."""
-    if not AVAILABLE:
-        return False
-    dtype = arrays[0].dtype
-    return dtype in _FLOATS and all(type(a) is np.ndarray and a.dtype == dtype
-                                    for a in arrays)
+    return AVAILABLE and compiled.numpy_floats(*arrays)
 
 
 def max_tiles(x: Any, k: tuple, out_hw: tuple) -> Any | None:

@@ -16,7 +16,6 @@ import numpy as np
 
 from ember.kernels import compiled
 
-_FLOATS = (np.dtype("float32"), np.dtype("float64"))
 AVAILABLE = compiled.AVAILABLE  # a switch of its own (the tests compare both paths)
 
 
@@ -29,8 +28,7 @@ def _mask(g, out, res, zero, one):  # pragma: no cover - compiled
 def relu_grad(g: Any, out: Any) -> Any | None:
     """``g * (out > 0)`` for C-contiguous NumPy ``g`` and ``out`` of one float dtype and
     shape; None where the loop does not apply."""
-    if not (AVAILABLE and type(g) is np.ndarray and type(out) is np.ndarray
-            and g.dtype == out.dtype and g.dtype in _FLOATS and g.shape == out.shape
+    if not (AVAILABLE and compiled.numpy_floats(g, out) and g.shape == out.shape
             and g.flags.c_contiguous and out.flags.c_contiguous):
         return None
     res = np.empty_like(out)
