@@ -305,3 +305,19 @@ def test_the_compiled_loops_ab_times_every_network_both_ways(capsys) -> None:
     assert [r.split("|")[1].strip() for r in rows] == ["dense", "convnet", "lstm"]
     assert lstm_gates.AVAILABLE and pool_tiles.AVAILABLE and conv_scatter.AVAILABLE
     assert registry.selected("adam_update") == "fast"
+
+
+def test_bench_dense_chain_prints_both_paths_with_equal_weights(capsys):
+    """benchmarks/bench_dense_chain.py on a few images: both rows, and the two paths trained
+    the same weights."""
+    from benchmarks import bench_dense_chain
+
+    assert bench_dense_chain.main(["--images", "640", "--rounds", "1",
+                                   "--data", str(_need_mnist())]) == 0
+    out = capsys.readouterr().out
+    assert "weights equal: True" in out
+    rows = [ln for ln in out.splitlines() if ln.endswith("x |")]
+    assert [r.split("|")[1].strip() for r in rows] == ["training step", "predict pass"]
+    from ember.kernels import registry
+
+    assert registry.selected("dense_chain") == "fast"

@@ -199,6 +199,32 @@ def _adam(shape, **kw):
     return build
 
 
+def _dense_stack(hidden_act="relu", last="softmax", loss="sparse_categorical_crossentropy"):
+    """A Dense stack trained for a few steps (the captured step, or the layers), then its
+    output and input gradient through the layers."""
+    def build(rng, dtype, layout):
+        x = _tensor(_array(rng, (40, 3, 4), dtype, layout))
+        y = rng.integers(0, 5, 40)
+
+        def fn(x):
+            em.utils.set_random_seed(0)
+            layers = [em.layers.Input(shape=(3, 4)), em.layers.Flatten(),
+                      em.layers.Dense(6, activation=hidden_act, dtype=np.dtype(dtype).name),
+                      em.layers.Dense(5, activation=last, dtype=np.dtype(dtype).name)]
+            model = em.Sequential(layers)
+            model.compile(optimizer="adam", loss=loss)
+            model.fit(x.numpy(), y, batch_size=16, epochs=2, verbose=0)
+            return model(x)
+        return fn, [x]
+    return build
+
+
+CASES["dense_chain"] = [
+    ("relu + softmax, sparse labels", _dense_stack()),
+    ("linear layers, from logits", _dense_stack(
+        None, None, em.losses.SparseCategoricalCrossentropy(from_logits=True))),
+]
+
 # A kernel that needs an optional library (numba) is registered only where it is installed.
 CASES["adam_update"] = [
     ("matrix", _adam((7, 5))),

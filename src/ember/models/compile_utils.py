@@ -125,9 +125,10 @@ class MetricsContainer:
     def _fused(self, i: int) -> Any:
         return self.plan[i] if i < len(self.plan) else None
 
-    def update(self, ys: list, outs: list, sws: list | None) -> None:
+    def update(self, ys: list, outs: list, sws: list | None, probs: list | None = None) -> None:
         """``outs[i]`` holds logits where the trainer fused output i's loss: the metrics that
-        score logits get them, the others the probabilities (computed only then)."""
+        score logits get them, the others the probabilities (computed only then, unless
+        ``probs`` gives them: the captured step has them already)."""
         if not self.any:
             return
         if self.metrics is None:
@@ -137,16 +138,16 @@ class MetricsContainer:
                 continue
             fused = self._fused(i)
             out = outs[i]
-            probs = None if fused is not None else out
+            prob = out if fused is None else None if probs is None else probs[i]
             sw = None if sws is None else sws[i if len(sws) > 1 else 0]
             for m, tensor, from_logits, weighted in zip(
                     row, self.tensor_flags[i], self.logits_flags[i], self.weighted_flags[i]):
                 if from_logits:
                     pred = out
                 else:
-                    if probs is None:
-                        probs = probabilities(fused.kind, out)
-                    pred = probs
+                    if prob is None:
+                        prob = probabilities(fused.kind, out)
+                    pred = prob
                 m.update_state(ys[i], pred if tensor or not isinstance(pred, Tensor)
                                else pred.data, sample_weight=sw if weighted else None)
 

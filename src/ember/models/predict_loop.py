@@ -14,6 +14,7 @@ from ember.autograd.tensor import Tensor
 from ember.callbacks.base import CallbackList
 from ember.callbacks.progbar import closing_line, resolve_verbose
 from ember.devices import model_device, move_batch
+from ember.models import chain_step
 from ember.models import data_adapter as da
 from ember.models import fit_inputs as fi
 from ember.models.compile_utils import as_list
@@ -57,6 +58,15 @@ def predict(model: Any, x: Any, batch_size: int | None = None, verbose: Any = "a
 
     own_step = model.predict_step if overrides(model, "predict_step") else None
     on_cpu = device == "cpu"
+    chain = chain_step.for_predict(model, batches) if own_step is None and not hooks \
+        and on_cpu else None
+    if chain is not None:  # a Dense stack on one array: one kernel (ember.kernels.dense_chain)
+        out = chain[0].predict(batches.xs[0], batches.batch_size, chain[1])
+        cbs.on_predict_end({})
+        if verbose:
+            n = len(batches)
+            backend.print_msg(closing_line(n, n, time.perf_counter() - start))
+        return out
     chunks: list = []
     with no_grad():
         for step, xb in enumerate(_predict_inputs(batches, device, model)):
