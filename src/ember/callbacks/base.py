@@ -1,6 +1,6 @@
 """``Callback``: an observer of the one training loop, and ``CallbackList`` that fans out to many.
 
-The loop in ``ember.models.trainer`` calls the hooks; callbacks read ``self.model`` and the
+The loops in ``ember.models.fit_loop`` call the hooks; callbacks read ``self.model`` and the
 ``logs`` dict, and may set ``self.model.stop_training = True``. They never run a loop of their own.
 
 Example:

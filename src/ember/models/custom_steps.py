@@ -2,7 +2,7 @@
 happens in fit"): ``train_step``, ``test_step``, ``predict_step``, ``compute_loss`` and
 ``compute_metrics``, with ``model.metrics`` and ``reset_metrics``.
 
-The loop in ``trainer.py`` calls a model's own ``train_step(data)`` only when its class
+The loop in ``fit_loop.py`` calls a model's own ``train_step(data)`` only when its class
 overrides it; the default step stays the trainer's fused one (no per-step packing of
 ``data``). ``data`` is what Keras passes: ``x`` alone, ``(x, y)`` or ``(x, y, sample_weight)``.
 

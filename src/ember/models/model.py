@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember.layers.base import Layer
-from ember.models import predict_loop
+from ember.models import fit_loop, predict_loop
 from ember.models import trainer as _trainer
 from ember.models.custom_steps import CustomSteps
 from ember.models.fit_inputs import prepare
@@ -260,7 +260,7 @@ class Model(CustomSteps, Layer):
         A non-finite training loss raises ``em.models.NonFiniteLossError`` (see ``compile``'s
         ``stop_on_nan``).
         """
-        return _trainer.fit(self, x, y, batch_size, epochs, verbose, callbacks,
+        return fit_loop.fit(self, x, y, batch_size, epochs, verbose, callbacks,
                             validation_split, validation_data, shuffle, class_weight,
                             sample_weight, initial_epoch, steps_per_epoch, validation_steps,
                             validation_batch_size, validation_freq)
@@ -269,7 +269,7 @@ class Model(CustomSteps, Layer):
                  verbose: Any = "auto", sample_weight: Any = None, steps: int | None = None,
                  callbacks: Any = None, return_dict: bool = False) -> Any:
         """Loss and metrics on the given data: a scalar, a list, or a dict."""
-        return _trainer.evaluate(self, x, y, batch_size, verbose, sample_weight, steps,
+        return fit_loop.evaluate(self, x, y, batch_size, verbose, sample_weight, steps,
                                  callbacks, return_dict)
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",

@@ -1,5 +1,5 @@
 """``predict``: the model's outputs for in-memory data or a generator, batch by batch,
-without recording a graph (the training loop lives in ``trainer.py``)."""
+without recording a graph (the training loop lives in ``fit_loop.py``)."""
 
 from __future__ import annotations
 
