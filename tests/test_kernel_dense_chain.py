@@ -95,6 +95,12 @@ CAPTURED = {
         lambda: _mlp(last=None),
         {"loss": em.losses.SparseCategoricalCrossentropy(from_logits=True)}),
     "Dropout(0)": (lambda: _mlp(extra=[L.Dropout(0.0)]), {}),
+    "Dropout(0.3)": (lambda: _mlp(extra=[L.Dropout(0.3)]), {}),
+    "Dropouts after two hidden layers": (
+        lambda: em.Sequential([L.Input(shape=(6, 5)), L.Flatten(),
+                               L.Dense(12, activation="relu"), L.Dropout(0.5),
+                               L.Dense(8), L.Dropout(0.25), L.Dense(4, activation="softmax")]),
+        {}),
     "float64 weights": (lambda: _mlp(dtype="float64"), {}),
     "SGD, no metrics": (lambda: _mlp(), {"optimizer": "sgd", "metrics": ()}),
     "validation data": (lambda: _mlp(), {"validation_split": 0.2}),
@@ -133,7 +139,14 @@ DECLINED = {
         L.Input(shape=(6, 5)), L.Flatten(),
         L.Dense(8, activation="relu", kernel_regularizer=em.regularizers.L2(0.01)),
         L.Dense(4, activation="softmax")]), {}),
-    "Dropout(0.3)": (lambda: _mlp(extra=[L.Dropout(0.3)]), {}),
+    "Dropout with a seed": (lambda: _mlp(extra=[L.Dropout(0.3, seed=1)]), {}),
+    "two Dropouts in a row": (lambda: _mlp(extra=[L.Dropout(0.3), L.Dropout(0.2)]), {}),
+    "Dropout on the inputs": (lambda: em.Sequential([
+        L.Input(shape=(6, 5)), L.Flatten(), L.Dropout(0.2), L.Dense(8, activation="relu"),
+        L.Dense(4, activation="softmax")]), {}),
+    "Dropout after the last layer": (lambda: em.Sequential([
+        L.Input(shape=(6, 5)), L.Flatten(), L.Dense(4), L.Dropout(0.2)]),
+        {"loss": em.losses.SparseCategoricalCrossentropy(from_logits=True)}),
     "BatchNormalization": (lambda: _mlp(extra=[L.BatchNormalization()]), {}),
     "categorical crossentropy": (lambda: _mlp(), {"loss": "categorical_crossentropy",
                                                   "one_hot": True}),
@@ -302,3 +315,24 @@ def test_a_callback_wrapping_the_forward_pass_sees_every_step(monkeypatch):
     assert spy.steps == 0 and len(doctor.records) == 2
     model.fit(x, y, batch_size=32, verbose=0)  # without it, the captured step again
     assert spy.steps == 10
+
+
+def test_the_tensorflow_quickstart_trains_captured_and_bitwise_the_layers(monkeypatch):
+    """tensorflow.org/tutorials/quickstart/beginner, with the import changed and fake data."""
+    x, y = _data(n=320, shape=(28, 28), classes=10)
+
+    def quickstart():
+        model = em.Sequential([
+            L.Flatten(input_shape=(28, 28)),
+            L.Dense(128, activation="relu"),
+            L.Dropout(0.2),
+            L.Dense(10),
+        ])
+        return model
+
+    loss_fn = em.losses.SparseCategoricalCrossentropy(from_logits=True)
+    spy = _Spy(monkeypatch)
+    model = _same_training(quickstart, x, y, loss=loss_fn, epochs=2)
+    assert spy.steps == 20
+    probability_model = em.Sequential([model, L.Softmax()])
+    assert probability_model.predict(x[:5], verbose=0).shape == (5, 10)

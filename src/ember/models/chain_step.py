@@ -3,7 +3,8 @@ and ``predict``'s side of it.
 
 A plain ``Sequential``, or a functional ``Model`` whose graph is one chain, of Flatten
 (leading), Dense (relu or linear hidden layers; a softmax, linear or relu last one) and
-Dropout layers (only in ``predict``, where it is the identity, or at rate 0) qualifies, when
+Dropout layers (in training, one after a hidden Dense layer, drawing its mask from the same
+generator in the same order as the layer) qualifies, when
 no layer has a regularizer, a constraint, a mixed-precision policy, a forced train/eval mode
 or a ``call`` replaced on the instance. Training also needs the loss to be
 ``sparse_categorical_crossentropy`` on the last layer's logits (a softmax the trainer holds
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ember import backend
 from ember.autograd.tensor import wrap_array
 from ember.kernels.registry import fast
 from ember.layers.core import Dense, Dropout, Flatten
@@ -80,9 +82,10 @@ def _stack(model: Any) -> tuple[list, tuple] | None:
     return layers, tuple(graph.inputs[0].shape)
 
 
-def _dense_layers(model: Any, training: bool) -> tuple[list, tuple] | None:
-    """The model's Dense layers and its input sample shape, when its layers are Flatten
-    (leading), Dense and (in predict, or at rate 0) Dropout; else None."""
+def _dense_layers(model: Any, training: bool) -> tuple[list, list, tuple] | None:
+    """The model's Dense layers, the dropout rate after each (training; 0 for none) and its
+    input sample shape, when its layers are Flatten (leading), Dense and Dropout (in training
+    one after a hidden Dense layer, without noise_shape or seed); else None."""
     found = _stack(model)
     if found is None:
         return None
@@ -90,6 +93,7 @@ def _dense_layers(model: Any, training: bool) -> tuple[list, tuple] | None:
     if None in shape[1:]:
         return None
     dense: list = []
+    rates: list = []
     for layer in layers:
         if "call" in layer.__dict__ or layer._compute_cast is not None \
                 or layer.activity_regularizer is not None or layer._train_mode is not None:
@@ -98,16 +102,23 @@ def _dense_layers(model: Any, training: bool) -> tuple[list, tuple] | None:
         if kind is Flatten and not dense and (layer.data_format == "channels_last"
                                               or len(shape) <= 2):
             continue
-        if kind is Dropout and (not training or layer.rate == 0.0):
+        if kind is Dropout:
+            if not training or layer.rate == 0.0:
+                continue  # the identity
+            if not dense or rates[-1] or layer.noise_shape is not None \
+                    or layer.seed is not None:
+                return None
+            rates[-1] = layer.rate
             continue
         if kind is not Dense or any(getattr(layer, a, None) is not None for a in (
                 "kernel_regularizer", "bias_regularizer", "kernel_constraint",
                 "bias_constraint")):
             return None
         dense.append(layer)
-    if not dense or dense[0].kernel.shape[0] != math.prod(shape[1:]):
+        rates.append(0.0)
+    if not dense or rates[-1] or dense[0].kernel.shape[0] != math.prod(shape[1:]):
         return None
-    return dense, tuple(shape[1:])
+    return dense, rates, tuple(shape[1:])
 
 
 def _sparse_ce_from_logits(loss: Any) -> bool:
@@ -129,7 +140,7 @@ def plan(model: Any, loss: Any = None, params: list | None = None,
     found = None if make is None else _dense_layers(model, training=loss is not None)
     if found is None:
         return None
-    dense, sample_shape = found
+    dense, rates, sample_shape = found
     dtype = dense[0].kernel.data.dtype
     names = [name_of(d.activation) for d in dense]
     if dtype not in _FLOATS or any(a not in ("relu", "linear") for a in names[:-1]):
@@ -145,7 +156,7 @@ def plan(model: Any, loss: Any = None, params: list | None = None,
                 or len(model.weights) != len(ours):
             return None
     chain = make([d.units for d in dense], [a == "relu" for a in names], names[-1],
-                 sample_shape, dtype)
+                 sample_shape, dtype, rates)
     captured = Captured(dense, chain)
     return captured if captured.weights() is not None else None
 
@@ -193,7 +204,7 @@ class ChainStep:
         if labels is None or weights is None:
             return None
         self.weights = weights
-        value, logits, probs = chain.forward(xb[0], labels, weights)
+        value, logits, probs = chain.forward(xb[0], labels, weights, backend.rng(np))
         return value, [wrap_array(logits)], None if probs is None else [wrap_array(probs)]
 
     def backward(self, params: list) -> None:
