@@ -231,11 +231,39 @@ CASES["adam_update"] = [
     ("vector, epsilon 1e-3", _adam((11,), epsilon=1e-3)),
     ("large beta_1", _adam((3, 4, 2), beta_1=0.99, beta_2=0.9)),
 ]
+def _optimizer_steps(shape, make):
+    """Three steps of the optimizer ``make()`` on a parameter laid out as asked."""
+    def build(rng, dtype, layout):
+        w = _tensor(_array(rng, shape, dtype, layout))
+        grads = [_array(rng, shape, dtype, "contiguous") for _ in range(3)]
+
+        def fn(w):
+            opt = make()
+            for g in grads:
+                w.grad = em.from_numpy(g.copy())
+                opt.step([w])
+            w.grad = None
+            return w * 1.0
+        return fn, [w]
+    return build
+
+
+CASES["sgd_update"] = [
+    ("momentum", _optimizer_steps((7, 5), lambda: em.optimizers.SGD(0.1, momentum=0.9))),
+    ("nesterov", _optimizer_steps((11,), lambda: em.optimizers.SGD(0.1, 0.5, nesterov=True))),
+    ("plain", _optimizer_steps((3, 4, 2), lambda: em.optimizers.SGD(0.05))),
+]
+CASES["rmsprop_update"] = [
+    ("plain", _optimizer_steps((7, 5), lambda: em.optimizers.RMSprop(0.01))),
+    ("centered, momentum", _optimizer_steps(
+        (11,), lambda: em.optimizers.RMSprop(0.01, momentum=0.9, centered=True))),
+]
 CASES["max_pool2d_tiles"] = [
     ("2x2 after relu (ties)", _pool(pool_ops.max_pool2d, (2, 8, 8, 3), ties=True)),
     ("3x3 tiles, cells left over", _pool(pool_ops.max_pool2d, (2, 10, 10, 2), pool_size=3)),
 ]
-_OPTIONAL = {"adam_update": "numba", "max_pool2d_tiles": "numba"}
+_OPTIONAL = {"adam_update": "numba", "max_pool2d_tiles": "numba", "sgd_update": "numba",
+             "rmsprop_update": "numba"}
 
 
 def _needs(op: str) -> None:

@@ -1,5 +1,6 @@
 """Loops compiled by numba (the ``fast`` extra), for the kernels that need one pass where NumPy
-takes many: ``adam_fused``, ``lstm_gates``, ``pool_tiles``, ``conv_scatter``, ``relu_grad``.
+takes many: ``adam_fused``, ``sgd_fused``, ``rmsprop_fused``, ``lstm_gates``, ``pool_tiles``,
+``conv_scatter``, ``relu_grad``.
 
 ``@loop`` leaves a plain Python function (the loop as a reader reads it) and compiles it on its
 first call: numba is imported then, not at ``import ember``, and the machine code is cached on

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember.backend import xp_of
+from ember.kernels.registry import fast
 from ember.optimizers.base import Optimizer, _as_float
 
 
@@ -63,6 +64,15 @@ class RMSprop(Optimizer):
         if self.centered:
             specs.append(("average_gradient", 0.0))
         return specs
+
+    def _run_update(self, data: Any, grad: Any, slots: dict, consts: Any) -> None:
+        # the one-pass kernel (ember.kernels.rmsprop_fused, with numba) where it applies; it
+        # declines (False) what it does not handle, and a subclass's own _update_step runs
+        fused = None if type(self)._update_step is not RMSprop._update_step \
+            else fast("rmsprop_update")
+        if fused is None or not fused(data, grad, slots, consts, self.rho, self.epsilon,
+                                      self.momentum, self.centered):
+            super()._run_update(data, grad, slots, consts)
 
     def _update_step(self, data: Any, grad: Any, slots: dict, lr: float,
                      work: list) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember.backend import xp_of
+from ember.kernels.registry import fast
 from ember.optimizers.base import Optimizer, _as_float
 
 
@@ -52,6 +53,14 @@ class SGD(Optimizer):
 
     def _slot_specs(self) -> list:
         return [("momentum", 0.0)] if self.momentum != 0 else []
+
+    def _run_update(self, data: Any, grad: Any, slots: dict, consts: Any) -> None:
+        # the one-pass kernel (ember.kernels.sgd_fused, with numba) where it applies; it
+        # declines (False) what it does not handle, and a subclass's own _update_step runs
+        fused = None if type(self)._update_step is not SGD._update_step else fast("sgd_update")
+        if fused is None or not fused(data, grad, slots.get("momentum"), consts, self.momentum,
+                                      self.nesterov):
+            super()._run_update(data, grad, slots, consts)
 
     def _update_step(self, data: Any, grad: Any, slots: dict, lr: float,
                      work: list) -> None:
