@@ -3,9 +3,9 @@ with them and without them, interleaved in one process.
 
     python -m benchmarks.bench_compiled [--images 6400] [--rounds 3] [--data DIR]
 
-"without" runs every loop's NumPy path (``ember.kernels.reference`` for ``adam_update`` and
-``max_pool2d_tiles``, and the ``AVAILABLE`` switches of ``lstm_gates``, ``pool_tiles``,
-``conv_scatter`` and ``relu_grad``), as
+"without" runs every loop's NumPy path (``ember.kernels.reference`` for the fused optimizer
+updates and ``max_pool2d_tiles``, and the ``AVAILABLE`` switches of ``lstm_gates``,
+``gru_gates``, ``pool_tiles``, ``conv_scatter`` and ``relu_grad``), as
 ``EMBER_NUMBA=0`` would for a whole process; both paths train the same network from the same
 seed after a short warm-up fit, and the medians of the rounds are printed with their ratio.
 The loops' own timings are in each kernel's docstring (``src/ember/kernels/``), and
@@ -27,10 +27,19 @@ import numpy as np
 
 import ember as em
 from benchmarks.contenders.ember_fit import build
-from ember.kernels import conv_scatter, lstm_gates, pool_tiles, registry, relu_grad
+from ember.kernels import conv_scatter, gru_gates, lstm_gates, pool_tiles, registry, relu_grad
 
-BATCH = {"dense": 32, "convnet": 32, "lstm": 64}
-_SWITCHES = (lstm_gates, pool_tiles, conv_scatter, relu_grad)
+BATCH = {"dense": 32, "convnet": 32, "lstm": 64, "gru": 64}
+_SWITCHES = (lstm_gates, gru_gates, pool_tiles, conv_scatter, relu_grad)
+_FUSED_OPS = ["adam_update", "sgd_update", "rmsprop_update", "max_pool2d_tiles"]
+
+
+def _network(arch: str) -> em.Sequential:
+    if arch == "gru":  # the LSTM benchmark's network with Keras 3's default GRU(128)
+        L = em.layers
+        return em.Sequential([L.Input(shape=(28, 28)), L.GRU(128),
+                              L.Dense(10, activation="softmax")])
+    return build(arch)
 
 
 @contextmanager
@@ -40,7 +49,7 @@ def numpy_paths() -> Iterator[None]:
     for m in _SWITCHES:
         m.AVAILABLE = False
     try:
-        with registry.reference(["adam_update", "max_pool2d_tiles"]):
+        with registry.reference(_FUSED_OPS):
             yield
     finally:
         for m, flag in zip(_SWITCHES, saved):
@@ -49,7 +58,7 @@ def numpy_paths() -> Iterator[None]:
 
 def fit_seconds(arch: str, x: np.ndarray, y: np.ndarray, compiled: bool) -> float:
     em.utils.set_random_seed(0)
-    model = build(arch)
+    model = _network(arch)
     model.compile("adam", "sparse_categorical_crossentropy")
     xs = x[..., None] if arch == "convnet" else x
     batch = BATCH[arch]

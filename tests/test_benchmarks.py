@@ -307,7 +307,7 @@ def test_the_compiled_loops_ab_times_every_network_both_ways(capsys) -> None:
     assert bench_compiled.main(["--images", "640", "--rounds", "1",
                                 "--data", str(_need_mnist())]) == 0
     rows = [ln for ln in capsys.readouterr().out.splitlines() if ln.endswith("x |")]
-    assert [r.split("|")[1].strip() for r in rows] == ["dense", "convnet", "lstm"]
+    assert [r.split("|")[1].strip() for r in rows] == ["dense", "convnet", "lstm", "gru"]
     assert lstm_gates.AVAILABLE and pool_tiles.AVAILABLE and conv_scatter.AVAILABLE
     assert registry.selected("adam_update") == "fast"
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember.backend import xp_of
+from ember.kernels import gru_gates
 from ember.kernels.registry import replaces
 from ember.kernels.rnn_common import (
     Scratch,
@@ -51,9 +52,16 @@ def gru_forward(x: Any, W: Any, R: Any, b_in: Any, b_rec: Any, h0: Any, mask: An
         tmp = xp.empty((B, u2), dtype=dt)
         Rzr, Rh = xp.ascontiguousarray(R[:, :u2]), xp.ascontiguousarray(R[:, u2:])
     minfo = mask_info(mask, reverse, dt, xp)
+    # Keras 3's default GRU: the gate arithmetic in compiled loops (kernels/gru_gates.py)
+    compiled = reset_after and act == "tanh" and ract == "sigmoid" and gru_gates.usable(XZ)
     for t in range(T):
         hm = H[t] if rmask is None else H[t] * rmask
         xz = XZ[t]
+        if compiled:
+            xp.matmul(hm, R, out=tmp)
+            gru_gates.forward_step(xz, tmp, b_rec, AUX[t], H[t], H[t + 1], xp.tanh)
+            carry_(H[t + 1], H[t], minfo, t, xp)
+            continue
         zr, r, hh = xz[:, :u2], xz[:, U:u2], xz[:, u2:]
         if reset_after:
             xp.matmul(hm, R, out=tmp)
@@ -77,7 +85,8 @@ def gru_forward(x: Any, W: Any, R: Any, b_in: Any, b_rec: Any, h0: Any, mask: An
         h += hh
         carry_(h, H[t], minfo, t, xp)
     s = Seq(X=X, XZ=XZ, H=H, AUX=AUX, W=W, R=R, Rzr=Rzr, Rh=Rh, rmask=rmask, minfo=minfo,
-            act=act, ract=ract, reverse=reverse, reset_after=reset_after, seq=H[1:],
+            act=act, ract=ract, reverse=reverse, reset_after=reset_after, compiled=compiled,
+            seq=H[1:],
             last=[H[T]], backward=gru_backward)
     own.belong_to(s)
     return s
@@ -110,6 +119,16 @@ def gru_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
             dh += dseq[t]
         passed = split_mask_grad(dh, minfo, t)
         xz, dx = XZ[t], dXZ[t]
+        if s.compiled:  # the lines below for reset_after, in one loop (kernels/gru_gates.py)
+            gru_gates.backward_step(xz, H[t], AUX[t], D[t], dh, dx, dRH[t], dhz)
+            xp.matmul(dRH[t], RT, out=dh_new)
+            if rmask is not None:
+                dh_new *= rmask
+            dh_new += dhz
+            if passed is not None:
+                dh_new += passed
+            dh, dh_new = dh_new, dh
+            continue
         z, r, hh = xz[:, :U], xz[:, U:u2], xz[:, u2:]
         xp.subtract(H[t], hh, out=dx[:, :U])
         dx[:, :U] *= dh                              # d z (before ract')
