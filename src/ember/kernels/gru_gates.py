@@ -9,8 +9,10 @@ in the same order (no ``fastmath``, constants in the array's precision), so the 
 bit for bit those of the NumPy calls (``tests/test_kernel_gru_gates.py``). The two tanh calls
 (the sigmoid is 0.5 tanh(x / 2) + 0.5) stay in NumPy, whose tanh is vectorized.
 
-Measured (Intel Xeon, 2 cores, numba 0.68.1; ``python -m benchmarks.bench_compiled --gru``,
-GRU(128) over MNIST rows, batch 64, in-process A/B): see the module's figures below.
+Measured (Intel Xeon, 2 cores, numba 0.68.1; GRU(128) over MNIST rows + Dense(10), Adam,
+batch 64, 6,400 images, medians of 3, in-process A/B of this module's ``AVAILABLE``): an epoch
+1.143 s with the loops against 1.513 s with the NumPy calls (0.76x); ``python -m
+benchmarks.bench_compiled`` (every loop on or off): 1.189 against 1.536 s.
 """
 
 from __future__ import annotations
