@@ -182,14 +182,15 @@ CASES = {
     ],
 }
 
-def _adam(shape, **kw):
-    """Three Adam steps on a parameter laid out as asked (a strided one takes the reference)."""
+
+def _optimizer_steps(shape, make):
+    """Three steps of the optimizer ``make()`` on a parameter laid out as asked."""
     def build(rng, dtype, layout):
         w = _tensor(_array(rng, shape, dtype, layout))
         grads = [_array(rng, shape, dtype, "contiguous") for _ in range(3)]
 
         def fn(w):
-            opt = em.optimizers.Adam(0.01, **kw)
+            opt = make()
             for g in grads:
                 w.grad = em.from_numpy(g.copy())
                 opt.step([w])
@@ -197,6 +198,11 @@ def _adam(shape, **kw):
             return w * 1.0
         return fn, [w]
     return build
+
+
+def _adam(shape, **kw):
+    """Three Adam steps on a parameter laid out as asked (a strided one takes the reference)."""
+    return _optimizer_steps(shape, lambda: em.optimizers.Adam(0.01, **kw))
 
 
 def _dense_stack(hidden_act="relu", last="softmax", loss="sparse_categorical_crossentropy"):
@@ -231,23 +237,6 @@ CASES["adam_update"] = [
     ("vector, epsilon 1e-3", _adam((11,), epsilon=1e-3)),
     ("large beta_1", _adam((3, 4, 2), beta_1=0.99, beta_2=0.9)),
 ]
-def _optimizer_steps(shape, make):
-    """Three steps of the optimizer ``make()`` on a parameter laid out as asked."""
-    def build(rng, dtype, layout):
-        w = _tensor(_array(rng, shape, dtype, layout))
-        grads = [_array(rng, shape, dtype, "contiguous") for _ in range(3)]
-
-        def fn(w):
-            opt = make()
-            for g in grads:
-                w.grad = em.from_numpy(g.copy())
-                opt.step([w])
-            w.grad = None
-            return w * 1.0
-        return fn, [w]
-    return build
-
-
 CASES["sgd_update"] = [
     ("momentum", _optimizer_steps((7, 5), lambda: em.optimizers.SGD(0.1, momentum=0.9))),
     ("nesterov", _optimizer_steps((11,), lambda: em.optimizers.SGD(0.1, 0.5, nesterov=True))),

@@ -119,37 +119,31 @@ def gru_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
             dh += dseq[t]
         passed = split_mask_grad(dh, minfo, t)
         xz, dx = XZ[t], dXZ[t]
-        if s.compiled:  # the lines below for reset_after, in one loop (kernels/gru_gates.py)
+        if s.compiled:  # the else branch for reset_after, in one loop (kernels/gru_gates.py)
             gru_gates.backward_step(xz, H[t], AUX[t], D[t], dh, dx, dRH[t], dhz)
             xp.matmul(dRH[t], RT, out=dh_new)
-            if rmask is not None:
-                dh_new *= rmask
-            dh_new += dhz
-            if passed is not None:
-                dh_new += passed
-            dh, dh_new = dh_new, dh
-            continue
-        z, r, hh = xz[:, :U], xz[:, U:u2], xz[:, u2:]
-        xp.subtract(H[t], hh, out=dx[:, :U])
-        dx[:, :U] *= dh                              # d z (before ract')
-        xp.multiply(dh, z, out=dhz)                  # the direct path to h[t-1]
-        xp.subtract(dh, dhz, out=dx[:, u2:])         # dh * (1 - z)
-        if s.reset_after:
-            dx[:, u2:] *= D[t][:, u2:]               # d (hh pre-activation)
-            xp.multiply(dx[:, u2:], AUX[t], out=dx[:, U:u2])
-            dx[:, :u2] *= D[t][:, :u2]
-            dr = dRH[t]
-            dr[:, :u2] = dx[:, :u2]
-            xp.multiply(dx[:, u2:], r, out=dr[:, u2:])
-            xp.matmul(dr, RT, out=dh_new)
         else:
-            dx[:, u2:] *= D[t][:, u2:]
-            xp.matmul(dx[:, u2:], RhT, out=drh)      # d (r * h[t-1])
-            xp.multiply(drh, H[t] if rmask is None else H[t] * rmask, out=dx[:, U:u2])
-            dx[:, :u2] *= D[t][:, :u2]
-            xp.matmul(dx[:, :u2], RzrT, out=dh_new)
-            drh *= r
-            dh_new += drh
+            z, r, hh = xz[:, :U], xz[:, U:u2], xz[:, u2:]
+            xp.subtract(H[t], hh, out=dx[:, :U])
+            dx[:, :U] *= dh                              # d z (before ract')
+            xp.multiply(dh, z, out=dhz)                  # the direct path to h[t-1]
+            xp.subtract(dh, dhz, out=dx[:, u2:])         # dh * (1 - z)
+            if s.reset_after:
+                dx[:, u2:] *= D[t][:, u2:]               # d (hh pre-activation)
+                xp.multiply(dx[:, u2:], AUX[t], out=dx[:, U:u2])
+                dx[:, :u2] *= D[t][:, :u2]
+                dr = dRH[t]
+                dr[:, :u2] = dx[:, :u2]
+                xp.multiply(dx[:, u2:], r, out=dr[:, u2:])
+                xp.matmul(dr, RT, out=dh_new)
+            else:
+                dx[:, u2:] *= D[t][:, u2:]
+                xp.matmul(dx[:, u2:], RhT, out=drh)      # d (r * h[t-1])
+                xp.multiply(drh, H[t] if rmask is None else H[t] * rmask, out=dx[:, U:u2])
+                dx[:, :u2] *= D[t][:, :u2]
+                xp.matmul(dx[:, :u2], RzrT, out=dh_new)
+                drh *= r
+                dh_new += drh
         if rmask is not None:
             dh_new *= rmask
         dh_new += dhz
