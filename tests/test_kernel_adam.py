@@ -1,5 +1,7 @@
 """The fused Adam kernel (``ember.kernels.adam_fused``, numba) gives the NumPy passes' result
-bit for bit, declines what it does not handle, and is what ``Adam`` runs by default."""
+bit for bit, declines what it does not handle, and is what ``Adam`` runs by default (that
+``fit`` runs it, and a subclass's own ``_update_step`` instead:
+tests/test_kernel_optimizer_loops.py, with SGD's and RMSprop's)."""
 
 from __future__ import annotations
 
@@ -76,37 +78,6 @@ def test_declined_parameters_still_train_as_the_reference():
             assert np.array_equal(a, b)
 
 
-def test_fit_runs_the_kernel_and_trains_the_same_weights(monkeypatch):
-    calls = []
-    kernel = registry.registered()["adam_update"]
-
-    def spy(*args):
-        calls.append(1)
-        return kernel.fn(*args)
-
-    rng = np.random.default_rng(0)
-    x, y = rng.standard_normal((64, 8)).astype(np.float32), rng.integers(0, 3, 64)
-
-    def fit(reference: bool) -> list:
-        em.manual_seed(3)
-        model = em.Sequential([em.layers.Input((8,)), em.layers.Dense(16, activation="relu"),
-                               em.layers.Dense(3, activation="softmax")])
-        model.compile("adam", "sparse_categorical_crossentropy")
-        with registry.reference("adam_update" if reference else []):
-            model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
-        return model.get_weights()
-
-    monkeypatch.setitem(registry._TABLE, "adam_update",
-                        registry.Kernel("adam_update", spy, kernel.module))
-    fast = fit(reference=False)
-    assert len(calls) == 2 * 4 * 4  # 2 epochs x 4 steps x 4 parameters
-    calls.clear()
-    ref = fit(reference=True)
-    assert not calls
-    for a, b in zip(fast, ref):
-        assert np.array_equal(a, b)
-
-
 def test_compile_seconds_reports_the_first_call_once():
     adam_fused.compile_seconds()
     assert adam_fused.compile_seconds() == 0.0
@@ -122,17 +93,6 @@ def test_ember_numba_0_switches_every_compiled_loop_off_in_a_process():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ, "EMBER_NUMBA": "0"}, check=True).stdout.split()
     assert out == ["unregistered", "False", "False", "False", "False", "False"]
-
-
-def test_a_subclass_with_its_own_update_step_runs_it():
-    class HalfAdam(em.optimizers.Adam):
-        def _update_step(self, data, grad, slots, consts, work):
-            data -= 0.5 * grad
-
-    w = em.tensor(np.ones(3, np.float32), requires_grad=True)
-    w.grad = em.tensor(np.full(3, 2.0, np.float32))
-    HalfAdam(0.1).step([w])
-    assert w.tolist() == [0.0, 0.0, 0.0]
 
 
 def test_numba_is_imported_on_the_first_compiled_call_not_before():

@@ -1,6 +1,7 @@
 """SGD's and RMSprop's one-pass updates (``ember.kernels.sgd_fused``, ``rmsprop_fused``,
-numba) give the NumPy passes' result bit for bit, decline what they do not handle, and are
-what the optimizers run by default."""
+numba) give the NumPy passes' result bit for bit and decline what they do not handle; these
+two and Adam's (``adam_fused``) are what ``fit`` runs by default, and a subclass's own
+``_update_step`` replaces them."""
 
 from __future__ import annotations
 
@@ -69,8 +70,13 @@ def test_the_kernels_decline_what_they_do_not_handle():
     assert w.tolist() == [-0.5] * 8
 
 
-@pytest.mark.parametrize("name, op", sorted(OPS.items()))
-def test_fit_runs_the_kernel_and_trains_the_same_weights(name, op, monkeypatch):
+MAKE = {"adam_update": lambda: em.optimizers.Adam(1e-3),
+        "sgd_update": lambda: em.optimizers.SGD(0.1, momentum=0.9),
+        "rmsprop_update": lambda: em.optimizers.RMSprop(0.01)}
+
+
+@pytest.mark.parametrize("op", sorted(MAKE))
+def test_fit_runs_the_kernel_and_trains_the_same_weights(op, monkeypatch):
     calls = []
     kernel = registry.registered()[op]
 
@@ -83,11 +89,9 @@ def test_fit_runs_the_kernel_and_trains_the_same_weights(name, op, monkeypatch):
 
     def fit(reference: bool) -> list:
         em.manual_seed(3)
-        model = em.Sequential([em.layers.Input((8,)), em.layers.Dense(16, activation="tanh"),
+        model = em.Sequential([em.layers.Input((8,)), em.layers.Dense(16, activation="relu"),
                                em.layers.Dense(3, activation="softmax")])
-        opt = em.optimizers.SGD(0.1, momentum=0.9) if name == "SGD" \
-            else em.optimizers.RMSprop(0.01)
-        model.compile(opt, "sparse_categorical_crossentropy")
+        model.compile(MAKE[op](), "sparse_categorical_crossentropy")
         with registry.reference(op if reference else []):
             model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
         return model.get_weights()
@@ -102,14 +106,16 @@ def test_fit_runs_the_kernel_and_trains_the_same_weights(name, op, monkeypatch):
         assert np.array_equal(a, b)
 
 
-def test_a_subclass_with_its_own_update_step_runs_it():
-    class HalfSGD(em.optimizers.SGD):
-        def _update_step(self, data, grad, slots, lr, work):
+@pytest.mark.parametrize("base", [em.optimizers.Adam, em.optimizers.SGD,
+                                  em.optimizers.RMSprop], ids=lambda c: c.__name__)
+def test_a_subclass_with_its_own_update_step_runs_it(base):
+    class Half(base):
+        def _update_step(self, data, grad, slots, consts, work):
             data -= 0.5 * grad
 
     w = em.tensor(np.ones(3, np.float32), requires_grad=True)
     w.grad = em.tensor(np.full(3, 2.0, np.float32))
-    HalfSGD(0.1).step([w])
+    Half(0.1).step([w])
     assert w.tolist() == [0.0, 0.0, 0.0]
 
 

@@ -53,6 +53,12 @@ def numpy_floats(*arrays: Any) -> bool:
     return dtype in FLOATS and all(type(a) is np.ndarray and a.dtype == dtype for a in arrays)
 
 
+def contiguous_floats(*arrays: Any) -> bool:
+    """``numpy_floats`` and every array C-contiguous: what the one-pass loops over flat
+    parameters take (``sgd_fused``, ``rmsprop_fused``)."""
+    return numpy_floats(*arrays) and all(a.flags.c_contiguous for a in arrays)
+
+
 def loop(fn: Callable) -> Callable:
     """``fn`` compiled with numba on its first call (see the module docstring)."""
     compiled: list = []

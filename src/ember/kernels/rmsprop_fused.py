@@ -56,8 +56,7 @@ def rmsprop_update(data: Any, grad: Any, slots: dict, lr: Any, rho: float, epsil
     avg = slots.get("average_gradient") if centered else None
     arrays = [a for a in (data, grad, v, mom, avg) if a is not None]
     if type(lr) is not float or (centered and avg is None) or (momentum > 0 and mom is None) \
-            or not (compiled.numpy_floats(*arrays)
-                    and all(a.flags.c_contiguous for a in arrays)):
+            or not compiled.contiguous_floats(*arrays):
         return False
     scalar = data.dtype.type
     flat = data.reshape(-1)

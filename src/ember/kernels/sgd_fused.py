@@ -39,16 +39,12 @@ def sgd_loop(p, g, v, lr, momentum, mode):  # pragma: no cover - compiled
                 p[i] = (p[i] - step) + vi * momentum
 
 
-def _contiguous(*arrays: Any) -> bool:
-    return compiled.numpy_floats(*arrays) and all(a.flags.c_contiguous for a in arrays)
-
-
 def sgd_update(data: Any, grad: Any, velocity: Any, lr: Any, momentum: float,
                nesterov: bool) -> bool:
     """One SGD step on ``data`` in place (``velocity`` None without momentum); False (nothing
     done) where the arrays or the rate are not what the loop takes."""
     arrays = (data, grad) if velocity is None else (data, grad, velocity)
-    if type(lr) is not float or not _contiguous(*arrays):
+    if type(lr) is not float or not compiled.contiguous_floats(*arrays):
         return False
     scalar = data.dtype.type  # NumPy does the reference's arithmetic in the array's precision
     mode = 0 if velocity is None or momentum == 0 else (2 if nesterov else 1)
