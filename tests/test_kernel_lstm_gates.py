@@ -1,6 +1,8 @@
 """The LSTM kernel's compiled gate loops (``ember.kernels.lstm_gates``, numba) give the NumPy
-calls' results bit for bit, forward and backward, with masks, initial states and recurrent
-dropout; other activations keep the NumPy calls."""
+calls' results, forward and backward, with masks, initial states and recurrent dropout: bit for
+bit where the loops leave the tanh to NumPy (float64, and float32 with the fused step off), to
+float32's rounding where the fused float32 step computes it (``tanh32``, within 2 units in the
+last place of the correctly rounded tanh); other activations keep the NumPy calls."""
 
 from __future__ import annotations
 
@@ -41,16 +43,68 @@ def _run(dtype, compiled: bool, monkeypatch, mask=False, initial=False, rdrop=Fa
     return [seq.numpy(), h.numpy(), c.numpy()] + [p.grad.numpy() for p in leaves]
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("case", [
+CASES = pytest.mark.parametrize("case", [
     {}, {"mask": True, "initial": True}, {"rdrop": True, "go_backwards": True},
 ], ids=["plain", "mask + initial state", "recurrent dropout, backwards"])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@CASES
 def test_compiled_gates_are_bitwise_the_numpy_calls(dtype, case, monkeypatch):
+    monkeypatch.setattr(lstm_gates, "fused_usable", lambda a: False)  # float32's fused step off
     compiled = _run(dtype, True, monkeypatch, **case)
     numpy_calls = _run(dtype, False, monkeypatch, **case)
     for i, (a, b) in enumerate(zip(compiled, numpy_calls)):
         assert a.dtype == dtype
         assert np.array_equal(a, b), f"result {i}: max difference {np.abs(a - b).max()}"
+
+
+@CASES
+def test_the_fused_float32_step_matches_the_numpy_calls(case, monkeypatch):
+    calls = []
+    real = lstm_gates.forward_fused
+    monkeypatch.setattr(lstm_gates, "forward_fused", lambda *a: (calls.append(1), real(*a)))
+    fused = _run(np.float32, True, monkeypatch, **case)
+    assert len(calls) == 7  # one call per step
+    numpy_calls = _run(np.float32, False, monkeypatch, **case)
+    exact = _run(np.float64, False, monkeypatch, **case)
+    for i, (a, b, c) in enumerate(zip(fused, numpy_calls, exact)):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6, err_msg=f"result {i}")
+        # and no further from the float64 result than NumPy's float32 calls are, give or take
+        # float32's rounding
+        assert np.abs(a - c).max() <= 2 * np.abs(b - c).max() + 2e-6, f"result {i}"
+
+
+def _ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Units in the last place between float32 arrays (+0.0 and -0.0 are 0 apart)."""
+    ia, ib = (v.view(np.int32).astype(np.int64) for v in (a, b))
+    ia, ib = (np.where(v < 0, -(v & 0x7FFFFFFF), v) for v in (ia, ib))
+    return np.abs(ia - ib)
+
+
+def test_tanh32_is_within_two_ulp_of_the_correctly_rounded_tanh():
+    x = np.concatenate([np.linspace(-12, 12, 400_001), np.geomspace(1e-40, 12, 100_000),
+                        -np.geomspace(1e-40, 12, 100_000),
+                        np.nextafter(np.float32(10), np.float32(0)) * np.ones(1)])
+    x = x.astype(np.float32)
+    out = np.empty_like(x)
+    lstm_gates.tanh32_into(x, out)
+    correct = np.tanh(x.astype(np.float64)).astype(np.float32)
+    ulps = _ulps(out, correct)
+    assert ulps.max() <= 2, f"x = {x[ulps.argmax()]}: {ulps.max()} ulp"
+    assert (ulps == 0).mean() > 0.6  # most values are the correctly rounded one
+    assert np.all(np.abs(out) <= 1)
+
+
+def test_tanh32_special_values():
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 10.0, -10.0, 1e30, -3e38, 1e-30],
+                 np.float32)
+    out = np.empty_like(x)
+    lstm_gates.tanh32_into(x, out)
+    assert np.isnan(out[0])
+    np.testing.assert_array_equal(out[1:], [1, -1, 0, 0, 1, -1, 1, -1, np.float32(1e-30)])
+    assert not np.signbit(out[3]) and np.signbit(out[4])  # tanh(-0.0) is -0.0, as NumPy's
 
 
 def test_the_kernel_calls_the_loops_for_default_activations_only(monkeypatch):
@@ -59,7 +113,7 @@ def test_the_kernel_calls_the_loops_for_default_activations_only(monkeypatch):
         real = getattr(lstm_gates, name)
         monkeypatch.setattr(lstm_gates, name,
                             lambda *a, _real=real, _n=name: (calls.append(_n), _real(*a))[1])
-    _run(np.float32, True, monkeypatch)
+    _run(np.float64, True, monkeypatch)  # float32 takes forward_fused (the test above)
     assert calls.count("forward_step") == 7 and calls.count("backward_step") == 7
     calls.clear()
     _run(np.float32, True, monkeypatch, activation="relu")

@@ -10,6 +10,13 @@ only the first process after an install compiles. Every loop is compiled without
 and with NumPy's error model (a division by zero gives inf, as in NumPy; Python's model checks
 each division and keeps LLVM from vectorizing it: measured 3x slower on Adam's loop).
 
+``@scalar`` marks a helper of one element (a float function the loops call, such as
+``lstm_gates.tanh32``): it stays a plain Python function until the first loop that names it
+compiles, which compiles it too (LLVM then inlines it into the loop, which stays vectorized;
+a call to libm would not). Keep a helper in the module of the loops that call it: numba's disk
+cache checks the loop's own source file only, so an edit to a helper in another file would
+leave their cached machine code stale.
+
 ``AVAILABLE`` says whether numba is installed and not switched off (``EMBER_NUMBA=0`` in the
 environment, read at import: a short script skips numba's ~0.3 s import); callers check it
 (and the arrays' type and dtype) and run their NumPy code otherwise.
@@ -33,6 +40,7 @@ import functools
 import importlib.util
 import os
 import threading
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -59,6 +67,24 @@ def contiguous_floats(*arrays: Any) -> bool:
     return numpy_floats(*arrays) and all(a.flags.c_contiguous for a in arrays)
 
 
+def scalar(fn: Callable) -> Callable:
+    """Mark ``fn`` as a one-element helper the loops call (see the module docstring)."""
+    fn._ember_scalar = True  # type: ignore[attr-defined]
+    return fn
+
+
+def _compile_helpers(fn: Callable, numba: Any) -> None:
+    """Replace the ``@scalar`` helpers ``fn`` names by numba's compiled versions, in ``fn``'s
+    module (numba resolves a global name when it compiles and needs a compiled function)."""
+    names = fn.__globals__
+    for name in fn.__code__.co_names:
+        helper = names.get(name)
+        # a helper compiled for an earlier loop is already numba's (which answers getattr)
+        if isinstance(helper, types.FunctionType) and getattr(helper, "_ember_scalar", False):
+            _compile_helpers(helper, numba)  # a helper may call helpers of its own
+            names[name] = numba.njit(error_model="numpy")(helper)
+
+
 def loop(fn: Callable) -> Callable:
     """``fn`` compiled with numba on its first call (see the module docstring)."""
     compiled: list = []
@@ -70,6 +96,7 @@ def loop(fn: Callable) -> Callable:
                 if not compiled:
                     import numba
 
+                    _compile_helpers(fn, numba)
                     # a loop typed at a prompt has no file to cache next to
                     on_disk = os.path.exists(fn.__code__.co_filename)
                     try:

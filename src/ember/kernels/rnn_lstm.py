@@ -64,8 +64,9 @@ def lstm_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, c0: Any, mask: Any, rm
     XH[F] = 1
     rmT = None if rmask is None else xp.ascontiguousarray(rmask.T)
     # Without recurrent dropout the states live in XH's h rows (HT is a view: no copies);
-    # with it, XH holds the dropped states and HT the real ones.
-    HT = XH[F + 1:].transpose(1, 0, 2) if rmT is None else own((T + 1, U, B), dt)
+    # with it, XH holds the dropped states and HT the real ones, in a block shaped like XH's.
+    hbuf, row0 = (XH, F + 1) if rmT is None else (own((U, T + 1, B), dt), 0)
+    HT = hbuf[row0:row0 + U].transpose(1, 0, 2)
     CT = own((T + 1, U, B), dt)
     HT[0] = h0.T
     CT[0] = c0.T
@@ -76,35 +77,16 @@ def lstm_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, c0: Any, mask: Any, rm
     ig = xp.empty((U, B), dtype=dt)
     keep = _keep_mask(mask, reverse, xp)
     compiled = fast and lstm_gates.usable(M)
+    fused = compiled and lstm_gates.fused_usable(M)
     for t in range(T):
         z = ZT[t]
         xp.matmul(M, XH[:, t], out=z)
-        i, f, g, o = z[:U], z[U:u2], z[u2:u3], z[u3:]
         c = CT[t + 1]
-        if compiled:  # the gates and c in one loop (kernels/lstm_gates.py)
-            xp.tanh(z, out=z)
-            lstm_gates.forward_step(z, CT[t], c)
-        else:
-            if fast:
-                xp.tanh(z, out=z)
-                for sig in (z[:u2], o):
-                    sig *= 0.5
-                    sig += 0.5
-            else:
-                activate_(ract, z[:u2], xp)
-                activate_(ract, o, xp)
-                activate_(act, g, xp)
-            xp.multiply(f, CT[t], out=c)
-            xp.multiply(i, g, out=ig)
-            c += ig
-        tc = TCT[t]
-        if act == "tanh":
-            xp.tanh(c, out=tc)
-        else:
-            tc[...] = c
-            activate_(act, tc, xp)
         h = HT[t + 1]
-        xp.multiply(o, tc, out=h)
+        if fused:  # float32: the whole step after the product in one loop, tanh included
+            lstm_gates.forward_fused(z, CT[t], c, TCT[t], hbuf, row0, t + 1)
+        else:
+            _gates_numpy(z, CT[t], c, TCT[t], h, ig, act, ract, fast, compiled, xp)
         if keep is not None and keep.any_at[t]:
             xp.copyto(h, HT[t], where=keep.keep[t])
             xp.copyto(c, CT[t], where=keep.keep[t])
@@ -115,6 +97,37 @@ def lstm_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, c0: Any, mask: Any, rm
             last=[HT[T].T, CT[T].T], backward=lstm_backward)
     own.belong_to(s)
     return s
+
+
+def _gates_numpy(z: Any, c_prev: Any, c: Any, tc: Any, h: Any, ig: Any, act: str, ract: str,
+                 fast: bool, compiled: bool, xp: Any) -> None:
+    """One step's gates, c, act(c) and h in NumPy calls (``compiled``: the gate arithmetic
+    and c in ``lstm_gates.forward_step``, the tanh calls in NumPy)."""
+    U = c.shape[0]
+    u2, u3 = 2 * U, 3 * U
+    i, f, g, o = z[:U], z[U:u2], z[u2:u3], z[u3:]
+    if compiled:  # the gates and c in one loop (kernels/lstm_gates.py)
+        xp.tanh(z, out=z)
+        lstm_gates.forward_step(z, c_prev, c)
+    else:
+        if fast:
+            xp.tanh(z, out=z)
+            for sig in (z[:u2], o):
+                sig *= 0.5
+                sig += 0.5
+        else:
+            activate_(ract, z[:u2], xp)
+            activate_(ract, o, xp)
+            activate_(act, g, xp)
+        xp.multiply(f, c_prev, out=c)
+        xp.multiply(i, g, out=ig)
+        c += ig
+    if act == "tanh":
+        xp.tanh(c, out=tc)
+    else:
+        tc[...] = c
+        activate_(act, tc, xp)
+    xp.multiply(o, tc, out=h)
 
 
 def lstm_backward(s: Seq, dseq: Any, dstates: list, need: dict) -> dict:
