@@ -1,6 +1,8 @@
 """The GRU kernel's compiled gate loops (``ember.kernels.gru_gates``, numba) give the NumPy
-calls' results bit for bit, forward and backward, with masks, initial states, recurrent
-dropout and no bias; other GRUs keep the NumPy calls."""
+calls' results, forward and backward, with masks, initial states, recurrent dropout and no
+bias: bit for bit where the tanh stays in NumPy (float64, and float32 with the fused step off),
+to float32's rounding in the fused float32 step (``lstm_gates.tanh32``); other GRUs keep the
+NumPy calls."""
 
 from __future__ import annotations
 
@@ -42,17 +44,36 @@ def _run(dtype, compiled: bool, monkeypatch, mask=False, initial=False, rdrop=Fa
     return [seq.numpy(), h.numpy()] + [p.grad.numpy() for p in leaves]
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("case", [
+CASES = pytest.mark.parametrize("case", [
     {}, {"mask": True, "initial": True}, {"rdrop": True, "go_backwards": True},
     {"bias": False, "mask": True},
 ], ids=["plain", "mask + initial state", "recurrent dropout, backwards", "no bias, mask"])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@CASES
 def test_compiled_gates_are_bitwise_the_numpy_calls(dtype, case, monkeypatch):
+    monkeypatch.setattr(gru_gates, "fused_usable", lambda a: False)  # float32's fused step off
     compiled = _run(dtype, True, monkeypatch, **case)
     numpy_calls = _run(dtype, False, monkeypatch, **case)
     for i, (a, b) in enumerate(zip(compiled, numpy_calls)):
         assert a.dtype == dtype
         assert np.array_equal(a, b), f"result {i}: max difference {np.abs(a - b).max()}"
+
+
+@CASES
+def test_the_fused_float32_step_matches_the_numpy_calls(case, monkeypatch):
+    calls = []
+    real = gru_gates._forward_fused
+    monkeypatch.setattr(gru_gates, "_forward_fused", lambda *a: (calls.append(1), real(*a)))
+    fused = _run(np.float32, True, monkeypatch, **case)
+    assert len(calls) == 7  # one call per step
+    numpy_calls = _run(np.float32, False, monkeypatch, **case)
+    exact = _run(np.float64, False, monkeypatch, **case)
+    for i, (a, b, c) in enumerate(zip(fused, numpy_calls, exact)):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6, err_msg=f"result {i}")
+        assert np.abs(a - c).max() <= 2 * np.abs(b - c).max() + 2e-6, f"result {i}"
 
 
 def test_the_kernel_calls_the_loops_for_keras_default_gru_only(monkeypatch):
@@ -69,7 +90,10 @@ def test_the_kernel_calls_the_loops_for_keras_default_gru_only(monkeypatch):
     assert not calls
 
 
-def test_a_gru_layer_trains_the_same_with_and_without_the_loops(monkeypatch):
+@pytest.mark.parametrize("fused", [False, True], ids=["bitwise loops", "fused float32 step"])
+def test_a_gru_layer_trains_the_same_with_and_without_the_loops(fused, monkeypatch):
+    if not fused:
+        monkeypatch.setattr(gru_gates, "fused_usable", lambda a: False)
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((48, 6, 4)).astype(np.float32), rng.integers(0, 3, 48)
 
@@ -83,4 +107,7 @@ def test_a_gru_layer_trains_the_same_with_and_without_the_loops(monkeypatch):
         return model.get_weights()
 
     for a, b in zip(fit(True), fit(False)):
-        assert np.array_equal(a, b)
+        if fused:
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        else:
+            assert np.array_equal(a, b)
