@@ -118,3 +118,23 @@ def test_the_kernel_calls_the_loops_for_default_activations_only(monkeypatch):
     calls.clear()
     _run(np.float32, True, monkeypatch, activation="relu")
     assert calls == []
+
+
+def test_an_lstm_layer_trains_alike_with_the_fused_float32_step(monkeypatch):
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((48, 6, 4)).astype(np.float32), rng.integers(0, 3, 48)
+
+    def fit(compiled: bool) -> tuple:
+        monkeypatch.setattr(lstm_gates, "AVAILABLE", compiled)
+        em.utils.set_random_seed(1)
+        model = em.Sequential([em.layers.Input((6, 4)), em.layers.LSTM(8),
+                               em.layers.Dense(3, activation="softmax")])
+        model.compile("adam", "sparse_categorical_crossentropy")
+        history = model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+        return model.get_weights(), history.history["loss"]
+
+    (fused, fused_loss), (numpy_w, numpy_loss) = fit(True), fit(False)
+    for a, b in zip(fused, numpy_w):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(fused_loss, numpy_loss, rtol=1e-6)

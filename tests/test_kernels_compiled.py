@@ -1,5 +1,6 @@
 """``ember.kernels.compiled.loop``: compiles on the first call, once, and still compiles
-where numba finds no directory to cache in."""
+where numba finds no directory to cache in; the ``@scalar`` helpers a loop calls (and theirs)
+compile with it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,32 @@ pytestmark = pytest.mark.skipif(not compiled.AVAILABLE, reason="needs numba (emb
 def _double(a):  # pragma: no cover - compiled
     for i in range(a.size):
         a[i] *= 2.0
+
+
+@compiled.scalar
+def _square(x):  # pragma: no cover - compiled
+    return x * x
+
+
+@compiled.scalar
+def _square_plus_one(x):  # pragma: no cover - compiled
+    return _square(x) + 1.0
+
+
+def _apply(a, out):  # pragma: no cover - compiled
+    for i in range(a.size):
+        out[i] = _square_plus_one(a[i])
+
+
+def test_a_loop_compiles_the_helpers_it_calls_and_theirs():
+    assert _square_plus_one(3.0) == 10.0  # a plain Python function until a loop compiles
+    loop = compiled.loop(_apply)
+    a, out = np.arange(4.0), np.empty(4)
+    loop(a, out)
+    assert out.tolist() == [1.0, 2.0, 5.0, 10.0]
+    helper = globals()["_square_plus_one"]
+    assert hasattr(helper, "py_func") and helper.py_func(2.0) == 5.0  # now numba's
+    assert compiled.loop(_apply)(a, out) is None  # a second loop finds it compiled
 
 
 def test_a_loop_compiles_on_its_first_call_only():
