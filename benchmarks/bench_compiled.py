@@ -5,7 +5,7 @@ with them and without them, interleaved in one process.
 
 "without" runs every loop's NumPy path (``ember.kernels.reference`` for the fused optimizer
 updates and ``max_pool2d_tiles``, and the ``AVAILABLE`` switches of ``lstm_gates``,
-``gru_gates``, ``pool_tiles``, ``conv_scatter`` and ``relu_grad``), as
+``gru_gates``, ``simple_rnn_step``, ``pool_tiles``, ``conv_scatter`` and ``relu_grad``), as
 ``EMBER_NUMBA=0`` would for a whole process; both paths train the same network from the same
 seed after a short warm-up fit, and the medians of the rounds are printed with their ratio.
 The loops' own timings are in each kernel's docstring (``src/ember/kernels/``), and
@@ -27,10 +27,18 @@ import numpy as np
 
 import ember as em
 from benchmarks.contenders.ember_fit import build
-from ember.kernels import conv_scatter, gru_gates, lstm_gates, pool_tiles, registry, relu_grad
+from ember.kernels import (
+    conv_scatter,
+    gru_gates,
+    lstm_gates,
+    pool_tiles,
+    registry,
+    relu_grad,
+    simple_rnn_step,
+)
 
 BATCH = {"dense": 32, "convnet": 32, "lstm": 64, "gru": 64}
-_SWITCHES = (lstm_gates, gru_gates, pool_tiles, conv_scatter, relu_grad)
+_SWITCHES = (lstm_gates, gru_gates, simple_rnn_step, pool_tiles, conv_scatter, relu_grad)
 _FUSED_OPS = ["adam_update", "sgd_update", "rmsprop_update", "max_pool2d_tiles"]
 
 

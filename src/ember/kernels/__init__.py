@@ -15,9 +15,10 @@ measurements in its docstring, registered against the reference op it replaces:
   only where numba is installed), bit for bit the NumPy passes' result;
 - ``pool_tiles``: max pooling of tiling windows, the forward as the ``max_pool2d_tiles``
   kernel and the backward inside ``max_pool2d``'s (numba, where installed);
-- ``lstm_gates``, ``conv_scatter``, ``relu_grad``: compiled loops inside the ``lstm`` and
-  ``conv2d`` kernels (the LSTM's gate arithmetic, a convolution's col2im, the fused relu's
-  mask), used where numba is installed (``kernels/compiled.py``).
+- ``lstm_gates``, ``gru_gates``, ``simple_rnn_step``, ``conv_scatter``, ``relu_grad``:
+  compiled loops inside the recurrent and ``conv2d`` kernels (the gate arithmetic, for float32
+  with ``lstm_gates.tanh32`` inside, a convolution's col2im, the fused relu's mask), used where
+  numba is installed (``kernels/compiled.py``).
 
 The fast kernels run by default. Choose the reference path for every op or some of them:
 

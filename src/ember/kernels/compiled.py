@@ -1,6 +1,6 @@
 """Loops compiled by numba (the ``fast`` extra), for the kernels that need one pass where NumPy
-takes many: ``adam_fused``, ``sgd_fused``, ``rmsprop_fused``, ``lstm_gates``, ``pool_tiles``,
-``conv_scatter``, ``relu_grad``.
+takes many: ``adam_fused``, ``sgd_fused``, ``rmsprop_fused``, ``lstm_gates``, ``gru_gates``,
+``simple_rnn_step``, ``pool_tiles``, ``conv_scatter``, ``relu_grad``.
 
 ``@loop`` leaves a plain Python function (the loop as a reader reads it) and compiles it on its
 first call: numba is imported then, not at ``import ember``, and the machine code is cached on
@@ -13,9 +13,10 @@ each division and keeps LLVM from vectorizing it: measured 3x slower on Adam's l
 ``@scalar`` marks a helper of one element (a float function the loops call, such as
 ``lstm_gates.tanh32``): it stays a plain Python function until the first loop that names it
 compiles, which compiles it too (LLVM then inlines it into the loop, which stays vectorized;
-a call to libm would not). Keep a helper in the module of the loops that call it: numba's disk
-cache checks the loop's own source file only, so an edit to a helper in another file would
-leave their cached machine code stale.
+a call to libm would not). numba's disk cache checks the loop's own source file only: after an
+edit to a helper that loops in other files call (``gru_gates`` and ``simple_rnn_step`` call
+``lstm_gates.tanh32``), delete those loops' cache files (``*.nbi``, ``*.nbc``), or their
+machine code stays the old one.
 
 ``AVAILABLE`` says whether numba is installed and not switched off (``EMBER_NUMBA=0`` in the
 environment, read at import: a short script skips numba's ~0.3 s import); callers check it

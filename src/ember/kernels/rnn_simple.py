@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ember.backend import xp_of
+from ember.kernels import simple_rnn_step
 from ember.kernels.registry import replaces
 from ember.kernels.rnn_common import (
     Scratch,
@@ -40,11 +41,15 @@ def simple_rnn_forward(x: Any, W: Any, R: Any, b: Any, h0: Any, mask: Any, rmask
     H[0] = h0
     tmp = xp.empty((B, U), dtype=W.dtype)
     minfo = mask_info(mask, reverse, W.dtype, xp)
+    compiled = simple_rnn_step.usable(XZ, act)  # float32 tanh: add and tanh in one loop
     for t in range(T):
         xp.matmul(H[t] if rmask is None else H[t] * rmask, R, out=tmp)
         h = H[t + 1]
-        xp.add(XZ[t], tmp, out=h)
-        activate_(act, h, xp)
+        if compiled:
+            simple_rnn_step.step(XZ[t], tmp, h)
+        else:
+            xp.add(XZ[t], tmp, out=h)
+            activate_(act, h, xp)
         carry_(h, H[t], minfo, t, xp)
     s = Seq(X=X, H=H, W=W, R=R, rmask=rmask, minfo=minfo, act=act, reverse=reverse,
             seq=H[1:], last=[H[T]], backward=simple_rnn_backward)

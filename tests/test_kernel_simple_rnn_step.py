@@ -1,0 +1,84 @@
+"""SimpleRNN's fused float32 step (``ember.kernels.simple_rnn_step``, numba) gives the NumPy
+calls' results to float32's rounding, forward and backward, with masks, initial states and
+recurrent dropout; float64 and relu keep the NumPy calls."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ember as em
+from ember.kernels import simple_rnn_step
+from ember.ops import recurrent as rnn_ops
+
+pytestmark = pytest.mark.skipif(not simple_rnn_step.AVAILABLE,
+                                reason="the compiled SimpleRNN step needs numba (ember[fast])")
+
+
+def _run(dtype, compiled: bool, monkeypatch, mask=False, initial=False, rdrop=False,
+         **kw) -> list:
+    monkeypatch.setattr(simple_rnn_step, "AVAILABLE", compiled)
+    rng = np.random.default_rng(5)
+    B, T, F, U = 4, 7, 3, 5
+
+    def t(shape, scale=1.0):
+        return em.from_numpy((rng.standard_normal(shape) * scale).astype(dtype)) \
+            .requires_grad_(True)
+
+    inputs = [t((B, T, F)), t((F, U), 0.8), t((U, U), 0.8), t((U,), 0.2)]
+    states = [t((B, U))] if initial else None
+    m = None
+    if mask:
+        m = np.ones((B, T), bool)
+        m[0, 4:] = False
+        m[2, :2] = False
+    rm = (rng.random((B, U)) > 0.3).astype(dtype) / 0.7 if rdrop else None
+    seq, h = rnn_ops.simple_rnn(*inputs, initial_state=states, mask=m,
+                                recurrent_dropout_mask=rm, return_sequences=True,
+                                return_state=True, **kw)
+    weights = [em.from_numpy(rng.standard_normal(o.shape).astype(dtype)) for o in (seq, h)]
+    ((seq * weights[0]).sum() + (h * weights[1]).sum()).backward()
+    leaves = inputs + (states or [])
+    return [seq.numpy(), h.numpy()] + [p.grad.numpy() for p in leaves]
+
+
+@pytest.mark.parametrize("case", [
+    {}, {"mask": True, "initial": True}, {"rdrop": True, "go_backwards": True},
+], ids=["plain", "mask + initial state", "recurrent dropout, backwards"])
+def test_the_fused_float32_step_matches_the_numpy_calls(case, monkeypatch):
+    calls = []
+    real = simple_rnn_step.step
+    monkeypatch.setattr(simple_rnn_step, "step", lambda *a: (calls.append(1), real(*a)))
+    fused = _run(np.float32, True, monkeypatch, **case)
+    assert len(calls) == 7  # one call per step
+    numpy_calls = _run(np.float32, False, monkeypatch, **case)
+    exact = _run(np.float64, False, monkeypatch, **case)
+    for i, (a, b, c) in enumerate(zip(fused, numpy_calls, exact)):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6, err_msg=f"result {i}")
+        assert np.abs(a - c).max() <= 2 * np.abs(b - c).max() + 2e-6, f"result {i}"
+
+
+def test_float64_and_relu_keep_the_numpy_calls(monkeypatch):
+    calls = []
+    monkeypatch.setattr(simple_rnn_step, "step", lambda *a: calls.append(1))
+    _run(np.float64, True, monkeypatch)
+    _run(np.float32, True, monkeypatch, activation="relu")
+    assert calls == []
+
+
+def test_a_simple_rnn_layer_trains_alike_with_the_fused_step(monkeypatch):
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((48, 6, 4)).astype(np.float32), rng.integers(0, 3, 48)
+
+    def fit(compiled: bool) -> list:
+        monkeypatch.setattr(simple_rnn_step, "AVAILABLE", compiled)
+        em.utils.set_random_seed(1)
+        model = em.Sequential([em.layers.Input((6, 4)), em.layers.SimpleRNN(8),
+                               em.layers.Dense(3, activation="softmax")])
+        model.compile("adam", "sparse_categorical_crossentropy")
+        model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
+        return model.get_weights()
+
+    for a, b in zip(fit(True), fit(False)):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
