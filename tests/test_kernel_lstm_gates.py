@@ -12,6 +12,7 @@ import pytest
 import ember as em
 from ember.kernels import lstm_gates
 from ember.ops import recurrent as rnn_ops
+from recurrent_compare import assert_bitwise, assert_fused_close, leaf_maker, spy, trained
 
 pytestmark = pytest.mark.skipif(not lstm_gates.AVAILABLE,
                                 reason="the compiled LSTM gates need numba (ember[fast])")
@@ -22,10 +23,7 @@ def _run(dtype, compiled: bool, monkeypatch, mask=False, initial=False, rdrop=Fa
     monkeypatch.setattr(lstm_gates, "AVAILABLE", compiled)
     rng = np.random.default_rng(5)
     B, T, F, U = 4, 7, 3, 5
-
-    def t(shape, scale=1.0):
-        return em.from_numpy((rng.standard_normal(shape) * scale).astype(dtype)) \
-            .requires_grad_(True)
+    t = leaf_maker(rng, dtype)
 
     inputs = [t((B, T, F)), t((F, 4 * U), 0.5), t((U, 4 * U), 0.5), t((4 * U,), 0.2)]
     states = [t((B, U)), t((B, U))] if initial else None
@@ -53,27 +51,16 @@ CASES = pytest.mark.parametrize("case", [
 def test_compiled_gates_are_bitwise_the_numpy_calls(dtype, case, monkeypatch):
     monkeypatch.setattr(lstm_gates, "fused_usable", lambda a: False)  # float32's fused step off
     compiled = _run(dtype, True, monkeypatch, **case)
-    numpy_calls = _run(dtype, False, monkeypatch, **case)
-    for i, (a, b) in enumerate(zip(compiled, numpy_calls)):
-        assert a.dtype == dtype
-        assert np.array_equal(a, b), f"result {i}: max difference {np.abs(a - b).max()}"
+    assert_bitwise(compiled, _run(dtype, False, monkeypatch, **case), dtype)
 
 
 @CASES
 def test_the_fused_float32_step_matches_the_numpy_calls(case, monkeypatch):
-    calls = []
-    real = lstm_gates.forward_fused
-    monkeypatch.setattr(lstm_gates, "forward_fused", lambda *a: (calls.append(1), real(*a)))
+    calls = spy(monkeypatch, lstm_gates, "forward_fused")
     fused = _run(np.float32, True, monkeypatch, **case)
     assert len(calls) == 7  # one call per step
-    numpy_calls = _run(np.float32, False, monkeypatch, **case)
-    exact = _run(np.float64, False, monkeypatch, **case)
-    for i, (a, b, c) in enumerate(zip(fused, numpy_calls, exact)):
-        assert a.dtype == np.float32
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6, err_msg=f"result {i}")
-        # and no further from the float64 result than NumPy's float32 calls are, give or take
-        # float32's rounding
-        assert np.abs(a - c).max() <= 2 * np.abs(b - c).max() + 2e-6, f"result {i}"
+    assert_fused_close(fused, _run(np.float32, False, monkeypatch, **case),
+                       _run(np.float64, False, monkeypatch, **case))
 
 
 def _ulps(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -108,11 +95,7 @@ def test_tanh32_special_values():
 
 
 def test_the_kernel_calls_the_loops_for_default_activations_only(monkeypatch):
-    calls = []
-    for name in ("forward_step", "backward_step"):
-        real = getattr(lstm_gates, name)
-        monkeypatch.setattr(lstm_gates, name,
-                            lambda *a, _real=real, _n=name: (calls.append(_n), _real(*a))[1])
+    calls = spy(monkeypatch, lstm_gates, "forward_step", "backward_step")
     _run(np.float64, True, monkeypatch)  # float32 takes forward_fused (the test above)
     assert calls.count("forward_step") == 7 and calls.count("backward_step") == 7
     calls.clear()
@@ -121,19 +104,8 @@ def test_the_kernel_calls_the_loops_for_default_activations_only(monkeypatch):
 
 
 def test_an_lstm_layer_trains_alike_with_the_fused_float32_step(monkeypatch):
-    rng = np.random.default_rng(0)
-    x, y = rng.standard_normal((48, 6, 4)).astype(np.float32), rng.integers(0, 3, 48)
-
-    def fit(compiled: bool) -> tuple:
-        monkeypatch.setattr(lstm_gates, "AVAILABLE", compiled)
-        em.utils.set_random_seed(1)
-        model = em.Sequential([em.layers.Input((6, 4)), em.layers.LSTM(8),
-                               em.layers.Dense(3, activation="softmax")])
-        model.compile("adam", "sparse_categorical_crossentropy")
-        history = model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
-        return model.get_weights(), history.history["loss"]
-
-    (fused, fused_loss), (numpy_w, numpy_loss) = fit(True), fit(False)
+    (fused, fused_loss), (numpy_w, numpy_loss) = (
+        trained(lambda: em.layers.LSTM(8), lstm_gates, on, monkeypatch) for on in (True, False))
     for a, b in zip(fused, numpy_w):
         assert a.dtype == np.float32
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

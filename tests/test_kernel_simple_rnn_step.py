@@ -10,6 +10,7 @@ import pytest
 import ember as em
 from ember.kernels import simple_rnn_step
 from ember.ops import recurrent as rnn_ops
+from recurrent_compare import assert_fused_close, leaf_maker, spy, trained
 
 pytestmark = pytest.mark.skipif(not simple_rnn_step.AVAILABLE,
                                 reason="the compiled SimpleRNN step needs numba (ember[fast])")
@@ -20,10 +21,7 @@ def _run(dtype, compiled: bool, monkeypatch, mask=False, initial=False, rdrop=Fa
     monkeypatch.setattr(simple_rnn_step, "AVAILABLE", compiled)
     rng = np.random.default_rng(5)
     B, T, F, U = 4, 7, 3, 5
-
-    def t(shape, scale=1.0):
-        return em.from_numpy((rng.standard_normal(shape) * scale).astype(dtype)) \
-            .requires_grad_(True)
+    t = leaf_maker(rng, dtype)
 
     inputs = [t((B, T, F)), t((F, U), 0.8), t((U, U), 0.8), t((U,), 0.2)]
     states = [t((B, U))] if initial else None
@@ -46,17 +44,11 @@ def _run(dtype, compiled: bool, monkeypatch, mask=False, initial=False, rdrop=Fa
     {}, {"mask": True, "initial": True}, {"rdrop": True, "go_backwards": True},
 ], ids=["plain", "mask + initial state", "recurrent dropout, backwards"])
 def test_the_fused_float32_step_matches_the_numpy_calls(case, monkeypatch):
-    calls = []
-    real = simple_rnn_step.step
-    monkeypatch.setattr(simple_rnn_step, "step", lambda *a: (calls.append(1), real(*a)))
+    calls = spy(monkeypatch, simple_rnn_step, "step")
     fused = _run(np.float32, True, monkeypatch, **case)
     assert len(calls) == 7  # one call per step
-    numpy_calls = _run(np.float32, False, monkeypatch, **case)
-    exact = _run(np.float64, False, monkeypatch, **case)
-    for i, (a, b, c) in enumerate(zip(fused, numpy_calls, exact)):
-        assert a.dtype == np.float32
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6, err_msg=f"result {i}")
-        assert np.abs(a - c).max() <= 2 * np.abs(b - c).max() + 2e-6, f"result {i}"
+    assert_fused_close(fused, _run(np.float32, False, monkeypatch, **case),
+                       _run(np.float64, False, monkeypatch, **case))
 
 
 def test_float64_and_relu_keep_the_numpy_calls(monkeypatch):
@@ -68,17 +60,8 @@ def test_float64_and_relu_keep_the_numpy_calls(monkeypatch):
 
 
 def test_a_simple_rnn_layer_trains_alike_with_the_fused_step(monkeypatch):
-    rng = np.random.default_rng(0)
-    x, y = rng.standard_normal((48, 6, 4)).astype(np.float32), rng.integers(0, 3, 48)
-
-    def fit(compiled: bool) -> list:
-        monkeypatch.setattr(simple_rnn_step, "AVAILABLE", compiled)
-        em.utils.set_random_seed(1)
-        model = em.Sequential([em.layers.Input((6, 4)), em.layers.SimpleRNN(8),
-                               em.layers.Dense(3, activation="softmax")])
-        model.compile("adam", "sparse_categorical_crossentropy")
-        model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False)
-        return model.get_weights()
-
-    for a, b in zip(fit(True), fit(False)):
+    (fused, _), (numpy_w, _) = (
+        trained(lambda: em.layers.SimpleRNN(8), simple_rnn_step, on, monkeypatch)
+        for on in (True, False))
+    for a, b in zip(fused, numpy_w):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
