@@ -7,9 +7,8 @@ to float32's rounding, not bit for bit (``tests/test_kernel_simple_rnn_step.py``
 
 Measured (AMD EPYC, AVX2, 2 cores, numba 0.68.1): a step's add and tanh on (64, 128) 7.8 us
 against 27 us. SimpleRNN(128) over MNIST rows + Dense(10), Adam, batch 64, 6,400 images
-(in-process A/B of ``AVAILABLE``, medians of 5, while the test suite ran on the same machine):
-2.22 s against 2.26 s, within that noise; the step is a small part of the epoch (the products,
-the backward pass and Adam are the rest), about 0.06 s of it by the per-step figure.
+(in-process A/B of ``AVAILABLE``, medians of 5): 0.543 s against 0.636 s on a quiet machine
+(2.22 s against 2.26 s while the test suite ran on it).
 """
 
 from __future__ import annotations
