@@ -4,11 +4,43 @@ ways and hands the results (outputs, then every gradient) here."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 
 import numpy as np
+import pytest
 
 import ember as em
+
+B, T, F, U = 4, 7, 3, 5  # batch, steps, features, units of every op run
+
+
+def cases(*extra: tuple[str, dict]):
+    """The parametrization over the op runs every file checks (plus ``extra`` (id, kwargs))."""
+    pairs = [("plain", {}), ("mask + initial state", {"mask": True, "initial": True}),
+             ("recurrent dropout, backwards", {"rdrop": True, "go_backwards": True}),
+             *extra]
+    return pytest.mark.parametrize("case", [kw for _, kw in pairs], ids=[i for i, _ in pairs])
+
+
+def masks(rng: np.random.Generator, dtype, mask: bool, rdrop: bool) -> tuple:
+    """A (B, T) step mask with a row ending early and one starting late, and a recurrent
+    dropout mask (B, U), each or None."""
+    m = None
+    if mask:
+        m = np.ones((B, T), bool)
+        m[0, 4:] = False
+        m[2, :2] = False
+    rm = (rng.random((B, U)) > 0.3).astype(dtype) / 0.7 if rdrop else None
+    return m, rm
+
+
+def results(outputs: tuple, leaves: list, rng: np.random.Generator, dtype) -> list:
+    """Backpropagate a random weighting of ``outputs``; their values, then every leaf's
+    gradient."""
+    weights = [em.from_numpy(rng.standard_normal(o.shape).astype(dtype)) for o in outputs]
+    sum(((o * w).sum() for o, w in zip(outputs, weights)), start=0).backward()
+    return [o.numpy() for o in outputs] + [p.grad.numpy() for p in leaves]
 
 
 def assert_bitwise(compiled: list, numpy_calls: list, dtype) -> None:
@@ -26,6 +58,17 @@ def assert_fused_close(fused: list, numpy_calls: list, exact: list) -> None:
         assert a.dtype == np.float32
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6, err_msg=f"result {i}")
         assert np.abs(a - c).max() <= 2 * np.abs(b - c).max() + 2e-6, f"result {i}"
+
+
+def check_fused_step(run: Callable, module: ModuleType, name: str, case: dict,
+                     monkeypatch) -> None:
+    """The fused float32 step ``module.name`` runs once per step and matches the NumPy calls
+    (``assert_fused_close``); ``run(dtype, compiled, monkeypatch, **case)`` runs the op."""
+    calls = spy(monkeypatch, module, name)
+    fused = run(np.float32, True, monkeypatch, **case)
+    assert len(calls) == T
+    assert_fused_close(fused, run(np.float32, False, monkeypatch, **case),
+                       run(np.float64, False, monkeypatch, **case))
 
 
 def trained(layer, switch: ModuleType, compiled: bool, monkeypatch) -> tuple[list, list]:

@@ -12,7 +12,20 @@ import pytest
 import ember as em
 from ember.kernels import gru_gates
 from ember.ops import recurrent as rnn_ops
-from recurrent_compare import assert_bitwise, assert_fused_close, leaf_maker, spy, trained
+from recurrent_compare import (
+    B,
+    F,
+    T,
+    U,
+    assert_bitwise,
+    cases,
+    check_fused_step,
+    leaf_maker,
+    masks,
+    results,
+    spy,
+    trained,
+)
 
 pytestmark = pytest.mark.skipif(not gru_gates.AVAILABLE,
                                 reason="the compiled GRU gates need numba (ember[fast])")
@@ -22,30 +35,17 @@ def _run(dtype, compiled: bool, monkeypatch, mask=False, initial=False, rdrop=Fa
          bias=True, **kw) -> list:
     monkeypatch.setattr(gru_gates, "AVAILABLE", compiled)
     rng = np.random.default_rng(5)
-    B, T, F, U = 4, 7, 3, 5
     t = leaf_maker(rng, dtype)
-
     inputs = [t((B, T, F)), t((F, 3 * U), 0.5), t((U, 3 * U), 0.5)]
     b = t((2, 3 * U), 0.2) if bias else None
     states = [t((B, U))] if initial else None
-    m = None
-    if mask:
-        m = np.ones((B, T), bool)
-        m[0, 4:] = False
-        m[2, :2] = False
-    rm = (rng.random((B, U)) > 0.3).astype(dtype) / 0.7 if rdrop else None
-    seq, h = rnn_ops.gru(*inputs, b, initial_state=states, mask=m, recurrent_dropout_mask=rm,
-                         return_sequences=True, return_state=True, **kw)
-    weights = [em.from_numpy(rng.standard_normal(o.shape).astype(dtype)) for o in (seq, h)]
-    ((seq * weights[0]).sum() + (h * weights[1]).sum()).backward()
-    leaves = inputs + ([b] if bias else []) + (states or [])
-    return [seq.numpy(), h.numpy()] + [p.grad.numpy() for p in leaves]
+    m, rm = masks(rng, dtype, mask, rdrop)
+    out = rnn_ops.gru(*inputs, b, initial_state=states, mask=m, recurrent_dropout_mask=rm,
+                      return_sequences=True, return_state=True, **kw)
+    return results(out, inputs + ([b] if bias else []) + (states or []), rng, dtype)
 
 
-CASES = pytest.mark.parametrize("case", [
-    {}, {"mask": True, "initial": True}, {"rdrop": True, "go_backwards": True},
-    {"bias": False, "mask": True},
-], ids=["plain", "mask + initial state", "recurrent dropout, backwards", "no bias, mask"])
+CASES = cases(("no bias, mask", {"bias": False, "mask": True}))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -58,11 +58,7 @@ def test_compiled_gates_are_bitwise_the_numpy_calls(dtype, case, monkeypatch):
 
 @CASES
 def test_the_fused_float32_step_matches_the_numpy_calls(case, monkeypatch):
-    calls = spy(monkeypatch, gru_gates, "_forward_fused")
-    fused = _run(np.float32, True, monkeypatch, **case)
-    assert len(calls) == 7  # one call per step
-    assert_fused_close(fused, _run(np.float32, False, monkeypatch, **case),
-                       _run(np.float64, False, monkeypatch, **case))
+    check_fused_step(_run, gru_gates, "_forward_fused", case, monkeypatch)
 
 
 def test_the_kernel_calls_the_loops_for_keras_default_gru_only(monkeypatch):

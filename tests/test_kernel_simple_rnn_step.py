@@ -10,7 +10,18 @@ import pytest
 import ember as em
 from ember.kernels import simple_rnn_step
 from ember.ops import recurrent as rnn_ops
-from recurrent_compare import assert_fused_close, leaf_maker, spy, trained
+from recurrent_compare import (
+    B,
+    F,
+    T,
+    U,
+    cases,
+    check_fused_step,
+    leaf_maker,
+    masks,
+    results,
+    trained,
+)
 
 pytestmark = pytest.mark.skipif(not simple_rnn_step.AVAILABLE,
                                 reason="the compiled SimpleRNN step needs numba (ember[fast])")
@@ -20,35 +31,18 @@ def _run(dtype, compiled: bool, monkeypatch, mask=False, initial=False, rdrop=Fa
          **kw) -> list:
     monkeypatch.setattr(simple_rnn_step, "AVAILABLE", compiled)
     rng = np.random.default_rng(5)
-    B, T, F, U = 4, 7, 3, 5
     t = leaf_maker(rng, dtype)
-
     inputs = [t((B, T, F)), t((F, U), 0.8), t((U, U), 0.8), t((U,), 0.2)]
     states = [t((B, U))] if initial else None
-    m = None
-    if mask:
-        m = np.ones((B, T), bool)
-        m[0, 4:] = False
-        m[2, :2] = False
-    rm = (rng.random((B, U)) > 0.3).astype(dtype) / 0.7 if rdrop else None
-    seq, h = rnn_ops.simple_rnn(*inputs, initial_state=states, mask=m,
-                                recurrent_dropout_mask=rm, return_sequences=True,
-                                return_state=True, **kw)
-    weights = [em.from_numpy(rng.standard_normal(o.shape).astype(dtype)) for o in (seq, h)]
-    ((seq * weights[0]).sum() + (h * weights[1]).sum()).backward()
-    leaves = inputs + (states or [])
-    return [seq.numpy(), h.numpy()] + [p.grad.numpy() for p in leaves]
+    m, rm = masks(rng, dtype, mask, rdrop)
+    out = rnn_ops.simple_rnn(*inputs, initial_state=states, mask=m, recurrent_dropout_mask=rm,
+                             return_sequences=True, return_state=True, **kw)
+    return results(out, inputs + (states or []), rng, dtype)
 
 
-@pytest.mark.parametrize("case", [
-    {}, {"mask": True, "initial": True}, {"rdrop": True, "go_backwards": True},
-], ids=["plain", "mask + initial state", "recurrent dropout, backwards"])
+@cases()
 def test_the_fused_float32_step_matches_the_numpy_calls(case, monkeypatch):
-    calls = spy(monkeypatch, simple_rnn_step, "step")
-    fused = _run(np.float32, True, monkeypatch, **case)
-    assert len(calls) == 7  # one call per step
-    assert_fused_close(fused, _run(np.float32, False, monkeypatch, **case),
-                       _run(np.float64, False, monkeypatch, **case))
+    check_fused_step(_run, simple_rnn_step, "step", case, monkeypatch)
 
 
 def test_float64_and_relu_keep_the_numpy_calls(monkeypatch):
