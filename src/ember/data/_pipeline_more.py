@@ -1,6 +1,6 @@
 """The remaining ``Pipeline`` steps: unbatch, cache, prefetch, concatenate, zip and the
-one-element / generator sources (``ember.data.pipeline`` holds the base and the index-moving
-steps)."""
+one-element / generator sources (``ember.data.pipeline`` holds the base and ``batch``,
+``ember.data._pipeline_index`` the index-moving steps)."""
 
 from __future__ import annotations
 
