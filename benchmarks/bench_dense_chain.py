@@ -3,12 +3,13 @@ dense network: ``fit`` and ``predict`` with it and through the layers
 (``em.kernels.reference("dense_chain")``), interleaved in one process.
 
     python -m benchmarks.bench_dense_chain [--images 16000] [--rounds 5] [--width 128]
-                                           [--data DIR]
+                                           [--loss sparse|categorical] [--data DIR]
 
 Both train the same network from the same seed after a short warm-up fit (the weights come
 out bit for bit the same: ``tests/test_kernel_dense_chain.py``); the medians of the rounds are
 printed as microseconds per training step (batch 32) and milliseconds per ``predict`` pass
-over the test set (batch 32), with their ratio. The suite's dense rows
+over the test set (batch 32), with their ratio. ``--loss categorical`` trains on one-hot
+targets (``to_categorical``) with ``categorical_crossentropy`` instead. The suite's dense rows
 (``python -m benchmarks --workloads dense,predict``) show the same against the other
 frameworks.
 """
@@ -54,17 +55,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--images", type=int, default=16000)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--width", type=int, default=128)
+    p.add_argument("--loss", choices=("sparse", "categorical"), default="sparse")
     p.add_argument("--data", default=None)
     args = p.parse_args(argv)
+    loss = f"{'sparse_' if args.loss == 'sparse' else ''}categorical_crossentropy"
     load = em.datasets.mnist.load_data
     (x, y), (xt, _) = load(path=args.data) if args.data else load()
     x, y = (x[:args.images] / 255.0).astype("float32"), y[:args.images]
     xt = (xt / 255.0).astype("float32")
+    if args.loss == "categorical":
+        y = em.utils.to_categorical(y, 10)
     models = {}
     for captured in (True, False):
         em.utils.set_random_seed(0)
         model = build("dense", args.width)
-        model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile("adam", loss, metrics=["accuracy"])
         with _path(captured):
             model.fit(x[:10 * BATCH], y[:10 * BATCH], batch_size=BATCH, verbose=0)  # warm-up
             model.predict(xt[:2 * BATCH], batch_size=BATCH, verbose=0)
@@ -77,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             passes[captured].append(predict_milliseconds(models[captured], xt, captured))
     same = all(np.array_equal(a, b) for a, b in
                zip(models[True].get_weights(), models[False].get_weights()))
-    print(f"dense 784-{args.width}-10, batch {BATCH}: {args.images} training images, "
+    print(f"dense 784-{args.width}-10, {loss}, batch {BATCH}: {args.images} training images, "
           f"{len(xt)} predicted, medians of {args.rounds} rounds; weights equal: {same}")
     print("| what | captured step | through the layers | captured / layers |")
     print("| --- | ---: | ---: | ---: |")

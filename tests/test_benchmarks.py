@@ -317,12 +317,13 @@ def test_bench_dense_chain_prints_both_paths_with_equal_weights(capsys):
     the same weights."""
     from benchmarks import bench_dense_chain
 
-    assert bench_dense_chain.main(["--images", "640", "--rounds", "1",
-                                   "--data", str(_need_mnist())]) == 0
-    out = capsys.readouterr().out
-    assert "weights equal: True" in out
-    rows = [ln for ln in out.splitlines() if ln.endswith("x |")]
-    assert [r.split("|")[1].strip() for r in rows] == ["training step", "predict pass"]
+    for loss in ("sparse", "categorical"):
+        assert bench_dense_chain.main(["--images", "640", "--rounds", "1", "--loss", loss,
+                                       "--data", str(_need_mnist())]) == 0
+        out = capsys.readouterr().out
+        assert "weights equal: True" in out and f" {loss[:6]}" in out
+        rows = [ln for ln in out.splitlines() if ln.endswith("x |")]
+        assert [r.split("|")[1].strip() for r in rows] == ["training step", "predict pass"]
     from ember.kernels import registry
 
     assert registry.selected("dense_chain") == "fast"

@@ -105,13 +105,36 @@ CAPTURED = {
     "SGD, no metrics": (lambda: _mlp(), {"optimizer": "sgd", "metrics": ()}),
     "validation data": (lambda: _mlp(), {"validation_split": 0.2}),
     "functional chain": (lambda: _functional(), {}),
+    "categorical crossentropy, one-hot": (lambda: _mlp(), {"loss": "categorical_crossentropy",
+                                                           "targets": "one-hot"}),
+    "categorical, label smoothing 0.1, uint8 one-hot": (
+        lambda: _mlp(), {"loss": em.losses.CategoricalCrossentropy(label_smoothing=0.1),
+                         "targets": "uint8"}),
+    "categorical on soft targets, float64": (
+        lambda: _mlp(dtype="float64"), {"loss": "categorical_crossentropy", "targets": "soft"}),
+    "linear last, categorical from_logits, Dropout": (
+        lambda: _mlp(last=None, extra=[L.Dropout(0.2)]),
+        {"loss": em.losses.CategoricalCrossentropy(from_logits=True), "targets": "one-hot"}),
 }
+
+
+def _targets(y, kind, classes=4):
+    """Integer labels as the categorical losses take them (``to_categorical``'s one-hot rows,
+    in float32 or uint8), or as rows of probabilities (soft targets, as after mixup)."""
+    if kind == "soft":
+        rng = np.random.default_rng(1)
+        soft = np.eye(classes)[y] * 0.7 + rng.dirichlet(np.ones(classes), len(y)) * 0.3
+        return soft.astype(np.float32)
+    one_hot = em.utils.to_categorical(y, classes)
+    return one_hot.astype(np.uint8) if kind == "uint8" else one_hot
 
 
 @pytest.mark.parametrize("case", sorted(CAPTURED))
 def test_training_is_bitwise_the_layers(case, monkeypatch):
-    make, kw = CAPTURED[case]
+    make, kw = CAPTURED[case][0], dict(CAPTURED[case][1])
     x, y = _data()  # 300 samples: a last batch of 12 (0.2 held out: of 16)
+    if "targets" in kw:
+        y = _targets(y, kw.pop("targets"))
     spy = _Spy(monkeypatch)
     _same_training(make, x, y, **kw)
     assert spy.steps > 0, "the captured step did not run"
@@ -148,8 +171,9 @@ DECLINED = {
         L.Input(shape=(6, 5)), L.Flatten(), L.Dense(4), L.Dropout(0.2)]),
         {"loss": em.losses.SparseCategoricalCrossentropy(from_logits=True)}),
     "BatchNormalization": (lambda: _mlp(extra=[L.BatchNormalization()]), {}),
-    "categorical crossentropy": (lambda: _mlp(), {"loss": "categorical_crossentropy",
-                                                  "one_hot": True}),
+    "categorical crossentropy, reduction sum": (
+        lambda: _mlp(), {"loss": em.losses.CategoricalCrossentropy(reduction="sum"),
+                         "one_hot": True}),
     "softmax last, loss given logits=True": (
         lambda: _mlp(),
         {"loss": em.losses.SparseCategoricalCrossentropy(from_logits=True)}),
@@ -172,6 +196,30 @@ def test_what_it_does_not_reproduce_runs_through_the_layers(case, monkeypatch):
         kw["sample_weight"] = np.linspace(0.5, 1.5, len(x))
     spy = _Spy(monkeypatch)
     _same_training(make, x, y, **kw)
+    assert spy.steps == 0
+
+
+def test_the_loss_forms_the_plan_reproduces():
+    sparse = em.losses.SparseCategoricalCrossentropy(from_logits=True)
+    cce = em.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=0.2)
+    assert chain_step._loss_form(sparse, 4) == {}
+    assert chain_step._loss_form(cce, 4) == {"categorical": True, "label_smoothing": 0.2}
+    assert chain_step._loss_form(cce, 1) is None  # one class: the loss warns, always 0
+    for declined in (em.losses.CategoricalCrossentropy(),  # on probabilities
+                     em.losses.CategoricalCrossentropy(from_logits=True, axis=0),
+                     em.losses.CategoricalCrossentropy(from_logits=True, dtype="float64"),
+                     em.losses.CategoricalCrossentropy(from_logits=True, reduction="sum"),
+                     em.losses.KLDivergence()):
+        assert chain_step._loss_form(declined, 4) is None
+
+
+def test_categorical_targets_of_another_width_get_the_loss_error(monkeypatch):
+    x, y = _data()
+    model = _mlp()
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    spy = _Spy(monkeypatch)
+    with pytest.raises(ValueError, match="categorical_crossentropy: y_true has shape"):
+        model.fit(x, em.utils.to_categorical(y, 5), batch_size=32, verbose=0)
     assert spy.steps == 0
 
 

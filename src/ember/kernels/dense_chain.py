@@ -5,7 +5,8 @@ The model this takes is the course's first network and the Keras / TensorFlow qu
 ``Sequential([Input, Flatten, Dense(relu), ..., Dense(10, softmax)])``, or the same chain built
 with the functional API (hidden activations relu or linear, a ``Dropout`` after a hidden
 layer: the TensorFlow quickstart's network), trained with
-``sparse_categorical_crossentropy`` (on the softmax, or ``from_logits=True`` on a linear last
+``sparse_categorical_crossentropy`` or ``categorical_crossentropy`` on one-hot (or soft)
+targets, label smoothing included (on the softmax, or ``from_logits=True`` on a linear last
 layer). Through the layers, each step is a few dozen NumPy calls wrapped in Layer calls,
 Tensors, graph nodes, a topological sort and backward closures; here it is the same NumPy
 calls in the same order (so the same weights, bit for bit: ``tests/test_kernel_dense_chain.py``)
@@ -49,7 +50,8 @@ class DenseChain:
     every call, as [(kernel, bias or None), ...]."""
 
     def __init__(self, units: list[int], relu: list[bool], last: str, sample_shape: tuple,
-                 dtype: Any, dropout: list[float] | None = None) -> None:
+                 dtype: Any, dropout: list[float] | None = None, categorical: bool = False,
+                 label_smoothing: float = 0.0) -> None:
         self.units = list(units)
         self.relu = list(relu)
         self.dropout = list(dropout or [0.0] * len(units))  # the rate after each layer
@@ -57,6 +59,10 @@ class DenseChain:
         self.classes = self.units[-1]
         self.sample_shape = tuple(sample_shape)
         self.dtype = np.dtype(dtype)
+        # the loss: sparse labels, or one-hot / soft targets mixed with the uniform
+        # distribution by label_smoothing (ops.nn.softmax_cross_entropy's two forms)
+        self.categorical = bool(categorical)
+        self.label_smoothing = float(label_smoothing)
         self._scratch: dict[int, tuple] = {}
         self._saved: tuple | None = None
 
@@ -74,8 +80,14 @@ class DenseChain:
                 and x.shape[1:] == self.sample_shape and x.dtype.kind in "biuf")
 
     def labels(self, y: Any) -> Any:
-        """``y`` as (batch,) integer labels in range, or None (the layers then run and raise
-        the loss' own error for a bad label)."""
+        """``y`` as the loss takes it: (batch,) integer labels in range, or for the categorical
+        loss (batch, classes) targets in the plan's dtype (as ``losses._inputs.as_true``
+        converts them); None otherwise (the layers then run and raise the loss' own error)."""
+        if self.categorical:
+            if type(y) is not np.ndarray or y.dtype.kind not in "biuf" or y.ndim != 2 \
+                    or y.shape[1] != self.classes:
+                return None
+            return np.asarray(y, dtype=self.dtype)
         if type(y) is not np.ndarray or y.dtype.kind not in "iu":
             return None
         if y.ndim == 2 and y.shape[1] == 1:
@@ -105,8 +117,9 @@ class DenseChain:
         (fresh arrays, for the metrics; else None); keeps what ``backward`` needs. ``rng``
         draws the dropout masks (the layers' generator, in their order). The arithmetic is
         ``Dense`` through ``kernels.dense_relu``, ``ops.nn.dropout`` and
-        ``ops.nn.softmax_cross_entropy`` (sparse labels, reduction "mean"), whose e / s are
-        the softmax's probabilities bit for bit (``ops.nn._softmax_array``)."""
+        ``ops.nn.softmax_cross_entropy`` (sparse labels, reduction "mean"; or targets,
+        reduction "none", then ``ops.mean`` as the loss' "sum_over_batch_size"), whose e / s
+        are the softmax's probabilities bit for bit (``ops.nn._softmax_array``)."""
         n = len(x)
         hidden, _, (shifted, e, logp, p), rows = self._buffers(n)
         a = self._input(x)
@@ -133,8 +146,15 @@ class DenseChain:
         np.exp(shifted, out=e)
         s = e.sum(axis=1, keepdims=True)
         np.subtract(shifted, np.log(s), out=logp)
-        loss = -logp[rows, labels]
-        value = loss.sum() / n
+        if self.categorical:
+            if self.label_smoothing:
+                ls = self.label_smoothing
+                labels = labels * (1 - ls) + ls / self.classes
+            loss = -(labels * logp).sum(axis=1)
+            value = loss.astype(self.dtype, copy=False).mean(axis=(0,))
+        else:
+            loss = -logp[rows, labels]
+            value = loss.sum() / n
         self._saved = (ins, outs, masks, s, labels)
         probs = np.divide(e, s) if self.last == "softmax" else None
         return float(value), a, probs
@@ -146,7 +166,11 @@ class DenseChain:
         n = len(labels)
         _, gbuf, (_, e, _, p), rows = self._buffers(n)
         np.divide(e, s, out=p)
-        p[rows, labels] -= 1.0
+        if self.categorical:  # d/dz of -sum(t * logp) = p * sum(t) - t
+            p *= labels.sum(axis=1, keepdims=True)
+            p -= labels
+        else:
+            p[rows, labels] -= 1.0
         p *= np.asarray(1.0, self.dtype) * (1.0 / n)  # the seed 1 times d(mean)/d(loss_i)
         g = p
         grads: list = []
@@ -197,10 +221,12 @@ class DenseChain:
 
 @replaces("dense_chain")
 def dense_chain(units: list[int], relu: list[bool], last: str, sample_shape: tuple,
-                dtype: Any, dropout: list[float] | None = None) -> DenseChain:
+                dtype: Any, dropout: list[float] | None = None, categorical: bool = False,
+                label_smoothing: float = 0.0) -> DenseChain:
     """A plan for a stack of ``len(units)`` Dense layers (``relu[i]``: layer i's activation is
     relu, else linear; ``last``: the last layer's, "linear", "relu" or "softmax";
-    ``dropout[i]``: the rate of a dropout after layer i in training, 0 for none).
+    ``dropout[i]``: the rate of a dropout after layer i in training, 0 for none), trained
+    with sparse labels or, ``categorical``, one-hot / soft targets (``label_smoothing``).
 
     Example:
         >>> import numpy as np
@@ -210,4 +236,5 @@ def dense_chain(units: list[int], relu: list[bool], last: str, sample_shape: tup
         >>> chain.predict(np.ones((5, 4)), 2, w).sum(axis=1).round(6).tolist()
         [1.0, 1.0, 1.0, 1.0, 1.0]
     """
-    return DenseChain(units, relu, last, sample_shape, dtype, dropout)
+    return DenseChain(units, relu, last, sample_shape, dtype, dropout, categorical,
+                      label_smoothing)

@@ -7,9 +7,10 @@ Dropout layers (in training, one after a hidden Dense layer, drawing its mask fr
 generator in the same order as the layer) qualifies, when
 no layer has a regularizer, a constraint, a mixed-precision policy, a forced train/eval mode
 or a ``call`` replaced on the instance. Training also needs the loss to be
-``sparse_categorical_crossentropy`` on the last layer's logits (a softmax the trainer holds
-back, or ``from_logits=True`` after a linear layer) with its defaults, one output, no loss
-weight and no LossScaleOptimizer; the trainer's NaN guard, optimizer, metrics and callbacks
+``sparse_categorical_crossentropy`` or ``categorical_crossentropy`` (any label smoothing) on
+the last layer's logits (a softmax the trainer holds back, or ``from_logits=True`` after a
+linear layer) with its default reduction, one output, no loss weight and no
+LossScaleOptimizer; the trainer's NaN guard, optimizer, metrics and callbacks
 run as they do for any model. ``em.kernels.reference("dense_chain")`` turns it off.
 
 Example:
@@ -32,7 +33,7 @@ from ember.autograd.tensor import wrap_array
 from ember.kernels.registry import fast
 from ember.layers.core import Dense, Dropout, Flatten
 from ember.layers.symbolic import SymbolicTensor
-from ember.losses.classes import _DEFAULT, SparseCategoricalCrossentropy
+from ember.losses.classes import _DEFAULT, CategoricalCrossentropy, SparseCategoricalCrossentropy
 from ember.ops.activation_names import name_of
 
 _FLOATS = (np.dtype("float32"), np.dtype("float64"))
@@ -130,6 +131,19 @@ def _sparse_ce_from_logits(loss: Any) -> bool:
             and loss._fn_kwargs.get("axis", -1) == -1)
 
 
+def _loss_form(loss: Any, classes: int) -> dict | None:
+    """The kernel's keyword arguments for the loss it reproduces (sparse cross-entropy, or
+    categorical cross-entropy from logits through ``ops.mean``), or None."""
+    if _sparse_ce_from_logits(loss):
+        return {}
+    kw = getattr(loss, "_fn_kwargs", {})
+    if (type(loss) is CategoricalCrossentropy and kw.get("from_logits") and loss.dtype is None
+            and loss.reduction in (_DEFAULT, "mean") and kw.get("axis", -1) == -1
+            and classes > 1):  # one class: the loss warns that it is always 0
+        return {"categorical": True, "label_smoothing": kw.get("label_smoothing", 0.0)}
+    return None
+
+
 def plan(model: Any, loss: Any = None, params: list | None = None,
          held_back: bool = False) -> Captured | None:
     """The captured plan for ``model``: for ``predict`` (``loss`` None) or for training with
@@ -145,18 +159,20 @@ def plan(model: Any, loss: Any = None, params: list | None = None,
     names = [name_of(d.activation) for d in dense]
     if dtype not in _FLOATS or any(a not in ("relu", "linear") for a in names[:-1]):
         return None
+    form: dict | None = {}
     if loss is None:
         if names[-1] not in _LAST_IN_PREDICT:
             return None
     else:  # the loss must see the last layer's pre-activation
         on_logits = names[-1] == "softmax" if held_back else names[-1] == "linear"
         ours = [w for d in dense for w in (d.kernel,) + (() if d.bias is None else (d.bias,))]
-        if not on_logits or not _sparse_ce_from_logits(loss) or params is None \
+        form = _loss_form(loss, dense[-1].units)
+        if not on_logits or form is None or params is None \
                 or [id(p) for p in params] != [id(w) for w in ours] \
                 or len(model.weights) != len(ours):
             return None
     chain = make([d.units for d in dense], [a == "relu" for a in names], names[-1],
-                 sample_shape, dtype, rates)
+                 sample_shape, dtype, rates, **form)
     captured = Captured(dense, chain)
     return captured if captured.weights() is not None else None
 
