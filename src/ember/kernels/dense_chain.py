@@ -151,7 +151,7 @@ class DenseChain:
                 ls = self.label_smoothing
                 labels = labels * (1 - ls) + ls / self.classes
             loss = -(labels * logp).sum(axis=1)
-            value = loss.astype(self.dtype, copy=False).mean(axis=(0,))
+            value = loss.mean()  # ops.mean's arithmetic: the sum, then / n
         else:
             loss = -logp[rows, labels]
             value = loss.sum() / n
