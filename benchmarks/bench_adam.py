@@ -7,7 +7,8 @@ Times one step of the optimizer (Adam; SGD with momentum 0.9; RMSprop) over ever
 of a network, as ``fit`` runs it, with the kernel and with ``ember.kernels.reference(...)``,
 interleaved, for the parameter sets of the dense benchmark network at three widths (784 ->
 width -> 10). For Adam, then, in two fresh processes, the first fused update's cost (importing
-numba and compiling, then loading numba's disk cache) as ``compile_seconds`` reports it.
+numba and compiling, then loading the machine code kept from it with llvmlite,
+``kernels/machine_code.py``) as ``compile_seconds`` reports it.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as cache:  # an empty numba cache: the first compiles
         cold, warm = first_call(cache), first_call(cache)
     print(f"first fused call in a fresh process: {cold * 1e3:.0f} ms compiling, "
-          f"{warm * 1e3:.0f} ms with numba's disk cache (numba's import included)")
+          f"{warm * 1e3:.0f} ms loading its machine code (llvmlite's import included, "
+          "numba not imported)")
     return 0
 
 

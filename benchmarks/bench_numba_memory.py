@@ -9,14 +9,16 @@ stage's resident memory (VmRSS, split into anonymous and file-backed pages) afte
 1. ``import numpy, ember`` (numba not imported: ``import ember`` never imports it);
 2. ``import numba`` (its modules and llvmlite's LLVM shared library);
 3. numba's target context, whose runtime (NRT) LLVM compiles in every process;
-4. Adam's loop loaded from numba's disk cache (``adam_fused.compile_seconds``): numba's
-   implementation registries load here, and with them ``scipy.linalg`` where SciPy is
-   installed (numba's ``np.dot`` support checks for SciPy's BLAS at that import).
+4. a loop loaded from numba's disk cache (``relu_grad``'s): numba's implementation registries
+   load here, and with them ``scipy.linalg`` where SciPy is installed (numba's ``np.dot``
+   support checks for SciPy's BLAS at that import).
 
 Then the same four stages with SciPy hidden from the child (an import hook refuses
 ``scipy``), which is the process of an environment without SciPy, such as ``pip install
-'ember[fast]'`` alone. Each row is the median over ``--repeats`` processes; the first run warms
-numba's disk cache, so stage 4 loads and never compiles.
+'ember[fast]'`` alone; and a third process that only runs Adam's update, whose loop
+(``kernels/machine_code.py``) loads as machine code with llvmlite and never imports numba: what
+a dense network's training pays. Each row is the median over ``--repeats`` processes; the first
+runs warm both caches, so nothing is compiled in the measured ones.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import statistics
 import subprocess
 import sys
 
-STAGES = ("numpy + ember", "import numba", "NRT compiled", "Adam loop loaded")
+STAGES = ("numpy + ember", "import numba", "NRT compiled", "a numba loop loaded")
+MACHINE_CODE_STAGES = ("numpy + ember", "Adam loop loaded (llvmlite)")
 
 _CHILD = r"""
 import json, sys
@@ -55,21 +58,30 @@ def mem():
 rows = []
 import numpy, ember  # noqa: E401,F401
 rows.append(mem())
+if sys.argv[1] == "machine-code":
+    from ember.kernels import adam_fused
+    adam_fused.compile_seconds()
+    rows.append(mem())
+    print(json.dumps({"rows": rows, "scipy": "scipy.linalg" in sys.modules,
+                      "numba": "numba" in sys.modules}))
+    raise SystemExit
 import numba  # noqa: F401
 rows.append(mem())
 from numba.core.registry import cpu_target
 from numba.core.runtime import rtsys
 rtsys.initialize(cpu_target.target_context)
 rows.append(mem())
-from ember.kernels import adam_fused
-adam_fused.compile_seconds()
+from ember.kernels import relu_grad
+relu_grad.relu_grad(numpy.ones(4, numpy.float32), numpy.ones(4, numpy.float32))
 rows.append(mem())
-print(json.dumps({"rows": rows, "scipy": "scipy.linalg" in sys.modules}))
+print(json.dumps({"rows": rows, "scipy": "scipy.linalg" in sys.modules,
+                  "numba": "numba" in sys.modules}))
 """
 
 
 def measure(mode: str) -> dict:
-    """One fresh process's stages (``mode``: 'as-installed' or 'hide-scipy')."""
+    """One fresh process's stages (``mode``: 'as-installed', 'hide-scipy' or
+    'machine-code')."""
     out = subprocess.run([sys.executable, "-c", _CHILD, mode], capture_output=True, text=True,
                          check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -83,15 +95,19 @@ def main(argv: list[str] | None = None) -> int:
         import numba  # noqa: F401
     except ImportError:
         sys.exit("bench_numba_memory: needs numba: pip install 'ember[fast]'")
-    measure("as-installed")  # fills numba's disk cache: the timed processes only load
+    measure("as-installed")  # fill numba's disk cache and ember's machine code: the
+    measure("machine-code")  # measured processes only load
     print("| environment | stage | RSS | anonymous | file-backed | step |")
     print("| --- | --- | ---: | ---: | ---: | ---: |")
-    for mode in ("as-installed", "hide-scipy"):
+    for mode in ("as-installed", "hide-scipy", "machine-code"):
         runs = [measure(mode) for _ in range(args.repeats)]
-        label = ("this one" + (" (SciPy installed)" if runs[0]["scipy"] else "")
-                 if mode == "as-installed" else "SciPy hidden")
+        label = {"as-installed": "this one" + (" (SciPy installed)" if runs[0]["scipy"] else ""),
+                 "hide-scipy": "SciPy hidden",
+                 "machine-code": "Adam's update only (numba imported: "
+                                 f"{'yes' if runs[0]['numba'] else 'no'})"}[mode]
         previous = None
-        for i, stage in enumerate(STAGES):
+        stages = MACHINE_CODE_STAGES if mode == "machine-code" else STAGES
+        for i, stage in enumerate(stages):
             med = {k: statistics.median(r["rows"][i][k] for r in runs)
                    for k in ("VmRSS", "RssAnon", "RssFile")}
             step = "" if previous is None else f"+{med['VmRSS'] - previous:.0f} MiB"
@@ -99,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{med['RssFile']:.0f} MiB | {step} |")
             previous = med["VmRSS"]
         total = previous - statistics.median(r["rows"][0]["VmRSS"] for r in runs)
-        print(f"| {label} | numba's whole cost | {total:.0f} MiB | | | |")
+        what = "llvmlite's whole cost" if mode == "machine-code" else "numba's whole cost"
+        print(f"| {label} | {what} | {total:.0f} MiB | | | |")
     return 0
 
 

@@ -137,8 +137,9 @@ def render(results: dict) -> str:
     firsts = [c for c in contenders if c not in ("numpy", "sklearn")]
     lines += ["", "First call: Keras compiles (JAX) or traces (TensorFlow) its step on the first "
               f"`fit` ({_warm_steps(results)} steps here) and `predict`; ember loads its compiled "
-              "loops there (numba, the `fast` extra: its import and the disk cache, compiled "
-              "once per install), PyTorch compiles nothing. The time of that first call, and in "
+              "loops there (the `fast` extra, compiled by numba once per install: the optimizer's "
+              "as machine code llvmlite loads, the others from numba's disk cache), PyTorch "
+              "compiles nothing. The time of that first call, and in "
               "brackets what it cost beyond the same work at the steady speed:", ""]
     lines += report.matrix(
         rows, threads, workloads,

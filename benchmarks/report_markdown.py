@@ -114,7 +114,8 @@ def summary_tables(rows: list, threads: int) -> list[str]:
     lines += ["", "First call (the warm-up before the timed region: the first training "
               "steps, or a predict over three batches), and what it cost beyond the same work "
               "at the steady speed: Keras compiles (JAX) or traces (TensorFlow) there, ember "
-              "loads its numba loops from the disk cache, PyTorch compiles nothing:", ""]
+              "loads its compiled loops (the optimizer's machine code with llvmlite, the others "
+              "from numba's disk cache), PyTorch compiles nothing:", ""]
     lines += matrix(rows, threads, workloads,
                     lambda r: f"{_time(r.get('first_s'))} ({_extra(r.get('first_extra_s'))})"
                     if r.get("first_s") is not None else "—", contenders)

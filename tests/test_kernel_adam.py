@@ -95,13 +95,20 @@ def test_ember_numba_0_switches_every_compiled_loop_off_in_a_process():
     assert out == ["unregistered"] + ["False"] * 7
 
 
-def test_numba_is_imported_on_the_first_compiled_call_not_before():
+def test_numba_is_imported_to_compile_adams_loop_once_then_never(tmp_path):
+    """The first process compiles Adam's loop with numba; the next loads its machine code with
+    llvmlite and trains without importing numba (kernels/machine_code.py)."""
     code = ("import sys, numpy as np, ember as em; em.kernels.describe(); "
             "m = em.Sequential([em.layers.Input((4,)), em.layers.Dense(2)]); "
             "m.predict(np.ones((3, 4), np.float32), verbose=0); before = 'numba' in sys.modules; "
             "w = em.tensor(np.ones(3, np.float32), requires_grad=True); "
-            "w.grad = em.tensor(np.ones(3, np.float32)); em.optimizers.Adam().step([w]); "
-            "print(before, 'numba' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.split()
-    assert out == ["False", "True"]
+            "w.grad = em.tensor(np.ones(3, np.float32)); em.optimizers.Adam(0.1).step([w]); "
+            "print(before, 'numba' in sys.modules, 'llvmlite' in sys.modules, "
+            "w.numpy().tolist())")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=env, check=True).stdout.split(maxsplit=3) for _ in range(2)]
+    assert runs[0][:3] == ["False", "True", "True"]  # compiled: numba imported
+    assert runs[1][:3] == ["False", "False", "True"]  # loaded: llvmlite only
+    assert runs[0][3] == runs[1][3]  # the same update, to the last bit
+    np.testing.assert_allclose(eval(runs[1][3]), 0.9, atol=1e-6)  # the first step: w - lr

@@ -1,6 +1,8 @@
 """Loops compiled by numba (the ``fast`` extra), for the kernels that need one pass where NumPy
-takes many: ``adam_fused``, ``sgd_fused``, ``rmsprop_fused``, ``lstm_gates``, ``gru_gates``,
-``simple_rnn_step``, ``pool_tiles``, ``conv_scatter``, ``relu_grad``.
+takes many: ``lstm_gates``, ``gru_gates``, ``simple_rnn_step``, ``pool_tiles``,
+``conv_scatter``, ``relu_grad``. The optimizers' loops over flat arrays (``adam_fused``,
+``sgd_fused``, ``rmsprop_fused``) are numba's too, but kept as machine code that later processes
+load without numba (``machine_code.flat_loop``).
 
 ``@loop`` leaves a plain Python function (the loop as a reader reads it) and compiles it on its
 first call: numba is imported then, not at ``import ember``, and the machine code is cached on

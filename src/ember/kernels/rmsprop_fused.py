@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from ember.kernels import compiled
+from ember.kernels import compiled, machine_code
 from ember.kernels.registry import replaces
 
 
-@compiled.loop
+@machine_code.flat_loop(arrays=5, scalars="ffffii")
 def rmsprop_loop(p, g, v, avg, mom, one_minus_rho, eps, lr, momentum, centered,
                  with_momentum):  # pragma: no cover - compiled
     """v = rho v + (1 - rho) g^2 (and the mean gradient, centered); w -= lr g / sqrt(...)."""
@@ -59,11 +59,9 @@ def rmsprop_update(data: Any, grad: Any, slots: dict, lr: Any, rho: float, epsil
             or not compiled.contiguous_floats(*arrays):
         return False
     scalar = data.dtype.type
-    flat = data.reshape(-1)
-    rmsprop_loop(flat, grad.reshape(-1), v.reshape(-1),
-                 flat if avg is None else avg.reshape(-1), flat if mom is None else mom.reshape(-1),
-                 scalar(1.0 - rho), scalar(epsilon), scalar(lr), scalar(momentum), centered,
-                 mom is not None)
+    rmsprop_loop(data, grad, v, data if avg is None else avg, data if mom is None else mom,
+                 scalar(1.0 - rho), scalar(epsilon), scalar(lr), scalar(momentum), int(centered),
+                 int(mom is not None))
     return True
 
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ember.kernels import compiled
+from ember.kernels import compiled, machine_code
 from ember.kernels.registry import replaces
 
 
-@compiled.loop
+@machine_code.flat_loop(arrays=3, scalars="ffi")
 def sgd_loop(p, g, v, lr, momentum, mode):  # pragma: no cover - compiled
     """mode 0: w -= lr g; 1: momentum; 2: Nesterov (``v`` unused in mode 0)."""
     for i in range(p.size):
@@ -48,9 +48,8 @@ def sgd_update(data: Any, grad: Any, velocity: Any, lr: Any, momentum: float,
         return False
     scalar = data.dtype.type  # NumPy does the reference's arithmetic in the array's precision
     mode = 0 if velocity is None or momentum == 0 else (2 if nesterov else 1)
-    flat = data.reshape(-1)
-    v = flat if velocity is None else velocity.reshape(-1)
-    sgd_loop(flat, grad.reshape(-1), v, scalar(lr), scalar(momentum), mode)
+    sgd_loop(data, grad, data if velocity is None else velocity, scalar(lr), scalar(momentum),
+             mode)
     return True
 
 
