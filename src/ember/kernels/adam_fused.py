@@ -83,8 +83,8 @@ def adam_update(data: Any, grad: Any, m: Any, v: Any, consts: tuple) -> bool:
             and _plain(v, dtype)):
         return False
     b1, b2, alpha, eps = consts
-    scalar = dtype.type  # NumPy does the reference's arithmetic in the array's precision
-    adam_loop(data, grad, m, v, scalar(1.0 - b1), scalar(1.0 - b2), scalar(alpha), scalar(eps))
+    # the loop rounds each float to the arrays' precision as the reference's NumPy scalars do
+    adam_loop(data, grad, m, v, 1.0 - b1, 1.0 - b2, alpha, eps)
     return True
 
 

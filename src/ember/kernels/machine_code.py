@@ -80,7 +80,8 @@ def flat_loop(arrays: int, scalars: str) -> Callable[[Callable], FlatLoop]:
     """Keep ``fn`` as machine code (see the module docstring): its first ``arrays`` arguments
     are arrays of one length and dtype (float32 or float64, C-contiguous: the caller checks),
     then one scalar per letter of ``scalars``, ``"f"`` for a float in the arrays' dtype and
-    ``"i"`` for an integer (a mode, a flag)."""
+    ``"i"`` for an integer (a mode, a flag). ctypes converts a Python float to a C float by
+    rounding to nearest, which is what ``np.float32(x)`` does: pass the float itself."""
     if set(scalars) - {"f", "i"}:
         raise ValueError(f"flat_loop: scalars are 'f' or 'i' letters; got {scalars!r}")
     return lambda fn: FlatLoop(fn, arrays, scalars)
@@ -185,8 +186,8 @@ def _engine() -> dict:
         llvm.initialize_native_target()
         llvm.initialize_native_asmprinter()
         machine = llvm.Target.from_default_triple().create_target_machine()
-        _state.update(llvm=llvm, engine=llvm.create_mcjit_compiler(llvm.parse_assembly(""),
-                                                                   machine))
+        engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), machine)
+        _state.update(llvm=llvm, machine=machine, engine=engine)
     return _state
 
 

@@ -58,9 +58,9 @@ def rmsprop_update(data: Any, grad: Any, slots: dict, lr: Any, rho: float, epsil
     if type(lr) is not float or (centered and avg is None) or (momentum > 0 and mom is None) \
             or not compiled.contiguous_floats(*arrays):
         return False
-    scalar = data.dtype.type
+    # the loop rounds each float to the arrays' precision as the reference's NumPy scalars do
     rmsprop_loop(data, grad, v, data if avg is None else avg, data if mom is None else mom,
-                 scalar(1.0 - rho), scalar(epsilon), scalar(lr), scalar(momentum), int(centered),
+                 1.0 - rho, float(epsilon), lr, float(momentum), int(centered),
                  int(mom is not None))
     return True
 

@@ -46,10 +46,9 @@ def sgd_update(data: Any, grad: Any, velocity: Any, lr: Any, momentum: float,
     arrays = (data, grad) if velocity is None else (data, grad, velocity)
     if type(lr) is not float or not compiled.contiguous_floats(*arrays):
         return False
-    scalar = data.dtype.type  # NumPy does the reference's arithmetic in the array's precision
     mode = 0 if velocity is None or momentum == 0 else (2 if nesterov else 1)
-    sgd_loop(data, grad, data if velocity is None else velocity, scalar(lr), scalar(momentum),
-             mode)
+    # the loop rounds each float to the arrays' precision as the reference's NumPy scalars do
+    sgd_loop(data, grad, data if velocity is None else velocity, lr, float(momentum), mode)
     return True
 
 
