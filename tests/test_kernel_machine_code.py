@@ -26,6 +26,12 @@ LOOP = textwrap.dedent('''
         for i in range(y.size):
             for _ in range(times):
                 y[i] += a * x[i]
+
+    @machine_code.flat_loop(arrays=2, scalars="fi")
+    def axmy(y, x, a, times):  # the same C signature: its machine code must not be axpy's
+        for i in range(y.size):
+            for _ in range(times):
+                y[i] -= a * x[i]
 ''')
 
 RUN = textwrap.dedent('''
@@ -34,7 +40,9 @@ RUN = textwrap.dedent('''
     import loop_module
     y = np.arange(5, dtype=sys.argv[1]); x = np.ones(5, sys.argv[1])
     loop_module.axpy(y, x, 0.1, 3)
-    print(json.dumps({"y": y.tolist(), "numba": "numba" in sys.modules}))
+    z = np.zeros(2, sys.argv[1])
+    loop_module.axmy(z, np.ones(2, sys.argv[1]), 0.5, 2)
+    print(json.dumps({"y": y.tolist(), "z": z.tolist(), "numba": "numba" in sys.modules}))
 ''')
 
 
@@ -64,6 +72,7 @@ def test_compiled_once_then_loaded_without_numba(folder, dtype):
     first, second = _run(folder, dtype), _run(folder, dtype)
     assert first["numba"] is True and second["numba"] is False
     assert first["y"] == second["y"] == _expected(dtype)  # NumPy's arithmetic, bit for bit
+    assert first["z"] == second["z"] == [-1.0, -1.0]  # each loop its own code
     files = list((folder / "cache" / "ember").glob(f"loop_module.axpy.{dtype}.*.bin"))
     assert len(files) == 1
 

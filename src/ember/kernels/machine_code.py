@@ -66,7 +66,7 @@ from typing import Any
 
 import numpy as np
 
-FORMAT = 1  # bump when the file layout or the generated wrapper changes
+FORMAT = 2  # bump when the file layout or the generated wrapper changes
 _MAGIC = b"ember-flat-loop\n"
 _C_SCALARS = {np.dtype("float32"): ctypes.c_float, np.dtype("float64"): ctypes.c_double}
 # numba's runtime helpers the C wrapper names but these loops never call (see the docstring)
@@ -125,14 +125,18 @@ class FlatLoop:
     def _machine_code(self, dtype: np.dtype) -> Callable:
         path = self._cache_path(dtype)
         entry = _read(path) if path is not None else None
-        if entry is None or not _resolvable(entry["symbols"]):
-            cfunc = self._compile(dtype)
+        if entry is not None and _resolvable(entry["symbols"]):
             try:
-                entry = _object_code(cfunc.inspect_llvm(), cfunc.native_name)
-            except ValueError:  # not an ELF object: numba's own code, in this process only
-                return self._prototype(dtype)(cfunc.address)
-            if path is not None:
-                _write(path, entry)
+                return self._prototype(dtype)(_add_object(entry))
+            except RuntimeError:  # its function is not in it: compiled again below
+                pass
+        cfunc = self._compile(dtype)
+        try:
+            entry = _object_code(cfunc.inspect_llvm(), cfunc.native_name)
+        except ValueError:  # not an ELF object: numba's own code, in this process only
+            return self._prototype(dtype)(cfunc.address)
+        if path is not None:
+            _write(path, entry)
         return self._prototype(dtype)(_add_object(entry))
 
     def _cache_path(self, dtype: np.dtype) -> Path | None:
@@ -158,16 +162,19 @@ class FlatLoop:
         element = types.float32 if dtype == np.float32 else types.float64
         pointers = [f"a{i}" for i in range(self.arrays)]
         values = [f"s{i}" for i in range(len(self.scalars))]
+        # numba names the machine code after the wrapper's module, name and types: the loop's
+        # own make it unique in the engine (one shared name would load the first file's code)
+        wrapper = f"{self.fn.__name__}_c"
         source = textwrap.dedent(f"""
-            def wrapper({", ".join(pointers + ["n"] + values)}):
+            def {wrapper}({", ".join(pointers + ["n"] + values)}):
                 loop({", ".join([f"carray({p}, (n,))" for p in pointers] + values)})
         """)
-        space = {"loop": numba.njit(inline="always", error_model="numpy")(self.fn),
-                 "carray": numba.carray}
+        space = {"__name__": self.fn.__module__, "carray": numba.carray,
+                 "loop": numba.njit(inline="always", error_model="numpy")(self.fn)}
         exec(source, space)  # noqa: S102 - a wrapper generated from the signature above
         signature = types.void(*[types.CPointer(element)] * self.arrays, types.int64,
                                *[element if k == "f" else types.int64 for k in self.scalars])
-        cfunc = numba.cfunc(signature, nogil=True, error_model="numpy")(space["wrapper"])
+        cfunc = numba.cfunc(signature, nogil=True, error_model="numpy")(space[wrapper])
         self._keep.append(cfunc)
         return cfunc
 
